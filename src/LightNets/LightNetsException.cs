@@ -1,0 +1,10 @@
+namespace LightNets;
+
+/// <summary>Base type of every error LightNets raises on purpose. Messages are written for the person who caused them.</summary>
+public class LightNetsException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>A graph that cannot run: the message names the node, the values and the rule broken.</summary>
+public sealed class GraphValidationException(string message) : LightNetsException(message);
+
+/// <summary>A model configuration that cannot be built (unknown name, α ≤ 0, groups that do not divide the channels, ...).</summary>
+public sealed class ModelConfigurationException(string message) : LightNetsException(message);
