@@ -1,0 +1,77 @@
+using LightNets.Graphs;
+using LightNets.Models.Blocks;
+
+namespace LightNets.Models.MobileNetV2;
+
+/// <summary>MobileNetV2 settings: width multiplier α (published 0.35, 0.5, 0.75, 1.0, 1.3, 1.4).</summary>
+public sealed record MobileNetV2Config : ModelConfig
+{
+    /// <summary>
+    /// Width multiplier α. Stem and stage widths: make_divisible(c·α, 8). The last 1×1 conv: make_divisible(1280·max(1, α))
+    /// — it stays 1280 for α &lt; 1 (paper §4, "except the very last convolutional layer").
+    /// </summary>
+    public double Width { get; init; } = 1.0;
+
+    public float BatchNormEpsilon { get; init; } = 1e-5f;
+
+    /// <summary>Dropout ratio before the classifier (torchvision: 0.2; the identity at inference).</summary>
+    public float DropoutRatio { get; init; } = 0.2f;
+
+    public override void Validate()
+    {
+        base.Validate();
+        RequirePositiveWidth(Width);
+    }
+}
+
+/// <summary>Builds MobileNetV2 by walking <see cref="MobileNetV2Table.Rows"/>; blocks are numbered as torchvision's features.</summary>
+public static class MobileNetV2
+{
+    public static Graph Build(MobileNetV2Config config, string? name = null) =>
+        config.BuildChecked("MobileNetV2", () => BuildUnchecked(config, name ?? $"mobilenetv2_{config.Width * 100:000}"));
+
+    private static Graph BuildUnchecked(MobileNetV2Config config, string name)
+    {
+        var b = new GraphBuilder(name, config.Init);
+        b.Meta("family", "MobileNetV2").Meta("width", config.Width.ToString("0.###")).Meta("resolution", config.Resolution.ToString());
+        var eps = config.BatchNormEpsilon;
+        var x = config.Input(b);
+        var index = 0;
+        foreach (var row in MobileNetV2Table.Rows)
+        {
+            switch (row.Operator)
+            {
+                case Operator.Conv2d:
+                    using (b.Block($"features.{index++}"))
+                        x = ConvBnAct.Build(b, x, Channels.MakeDivisible(row.C!.Value * config.Width), 3, row.S, 1, Activation.Relu6, eps);
+                    break;
+                case Operator.Bottleneck:
+                {
+                    var c = Channels.MakeDivisible(row.C!.Value * config.Width);
+                    for (var r = 0; r < row.N; r++)
+                    {
+                        // torchvision: hidden = round(in · t); the input is already a multiple of 8, so no further rounding.
+                        var hidden = (int)Math.Round(x.Shape.C * (double)row.T!.Value);
+                        using (b.Block($"features.{index++}"))
+                            x = InvertedResidual.Build(b, x, hidden, c, 3, r == 0 ? row.S : 1, Activation.Relu6, squeezeChannels: null, eps);
+                    }
+                    break;
+                }
+                case Operator.Conv2d1x1:
+                    using (b.Block($"features.{index++}"))
+                        x = ConvBnAct.Build(b, x, Channels.MakeDivisible(row.C!.Value * Math.Max(1.0, config.Width)), 1, 1, 1, Activation.Relu6, eps);
+                    break;
+                case Operator.AvgPool7x7:
+                    using (b.Block("classifier"))
+                        x = b.Flatten(b.GlobalAveragePool(x));
+                    break;
+                case Operator.Classifier:
+                    using (b.Block("classifier"))
+                        x = b.Gemm(b.Dropout(x, config.DropoutRatio), config.Classes);
+                    break;
+            }
+        }
+        b.Output(x);
+        return b.Build();
+    }
+}

@@ -1,0 +1,52 @@
+using LightNets.Graphs;
+using LightNets.Tensors;
+
+namespace LightNets.Models;
+
+/// <summary>Settings every family shares: input resolution, number of classes, batch, weights.</summary>
+public abstract record ModelConfig
+{
+    /// <summary>Square input size (the resolution multiplier ρ is applied through it: 224ρ).</summary>
+    public int Resolution { get; init; } = 224;
+
+    /// <summary>Number of classes of the classifier (ImageNet: 1000).</summary>
+    public int Classes { get; init; } = 1000;
+
+    /// <summary>Batch size of the built graph's input.</summary>
+    public int Batch { get; init; } = 1;
+
+    /// <summary>Weight initialization (seeded, deterministic).</summary>
+    public WeightInit Init { get; init; } = WeightInit.Default;
+
+    /// <summary>Checks the shared settings; families add their own rules.</summary>
+    public virtual void Validate()
+    {
+        if (Resolution < 1) throw new ModelConfigurationException($"resolution must be a positive number of pixels, got {Resolution}");
+        if (Classes < 1) throw new ModelConfigurationException($"the number of classes must be at least 1, got {Classes}");
+        if (Batch < 1) throw new ModelConfigurationException($"batch must be at least 1, got {Batch}");
+    }
+
+    protected static void RequirePositiveWidth(double width, string what = "width multiplier α")
+    {
+        if (!(width > 0) || double.IsInfinity(width) || width > 16)
+            throw new ModelConfigurationException($"{what} must be > 0 (and at most 16), got {width}");
+    }
+
+    internal Value Input(GraphBuilder b) => b.Input("input", Shape.Nchw(Batch, 3, Resolution, Resolution));
+
+    /// <summary>
+    /// Builds the graph and turns a shape failure caused by a too-small resolution into a configuration error that says so.
+    /// </summary>
+    internal Graph BuildChecked(string family, Func<Graph> build)
+    {
+        Validate();
+        try
+        {
+            return build();
+        }
+        catch (GraphValidationException e) when (e.Message.Contains("smaller than its window"))
+        {
+            throw new ModelConfigurationException($"{family} cannot run at resolution {Resolution}: the feature map shrinks below a layer's window ({e.Message})");
+        }
+    }
+}

@@ -1,0 +1,63 @@
+namespace LightNets.Models.ShuffleNetV1;
+
+/// <summary>ShuffleNetV1 Table 1's "Output channels (g groups)" columns, g = 1, 2, 3, 4, 8.</summary>
+public readonly record struct OutputChannels(int G1, int G2, int G3, int G4, int G8)
+{
+    public static OutputChannels All(int c) => new(c, c, c, c, c);
+
+    public int this[int groups] => groups switch
+    {
+        1 => G1,
+        2 => G2,
+        3 => G3,
+        4 => G4,
+        8 => G8,
+        _ => throw new ModelConfigurationException($"ShuffleNetV1 Table 1 has columns for g = 1, 2, 3, 4, 8, not g = {groups}"),
+    };
+}
+
+/// <summary>One row of ShuffleNetV1 Table 1: Layer, Output size, KSize, Stride, Repeat, Output channels (g groups).</summary>
+public readonly record struct ShuffleNetV1Row(string Layer, int OutputSize, int? KSize, int? Stride, int Repeat, OutputChannels? OutputChannels);
+
+/// <summary>One of megvii's exact scaled configurations (ShuffleNetV1/network.py): the stem and the three stage widths.</summary>
+public readonly record struct MegviiChannels(int Groups, double Scale, int Stem, int Stage2, int Stage3, int Stage4);
+
+public static class ShuffleNetV1Table
+{
+    public static readonly int[] Groups = [1, 2, 3, 4, 8];
+
+    /// <summary>Zhang et al. 2018, ShuffleNet, Table 1 (the 1× network).</summary>
+    public static readonly ShuffleNetV1Row[] Rows =
+    [
+        new(Layer: "Image", OutputSize: 224, KSize: null, Stride: null, Repeat: 0, OutputChannels: OutputChannels.All(3)),
+        new(Layer: "Conv1", OutputSize: 112, KSize: 3, Stride: 2, Repeat: 1, OutputChannels: OutputChannels.All(24)),
+        new(Layer: "MaxPool", OutputSize: 56, KSize: 3, Stride: 2, Repeat: 1, OutputChannels: null),
+        new(Layer: "Stage2", OutputSize: 28, KSize: null, Stride: 2, Repeat: 1, OutputChannels: new(144, 200, 240, 272, 384)),
+        new(Layer: "Stage2", OutputSize: 28, KSize: null, Stride: 1, Repeat: 3, OutputChannels: new(144, 200, 240, 272, 384)),
+        new(Layer: "Stage3", OutputSize: 14, KSize: null, Stride: 2, Repeat: 1, OutputChannels: new(288, 400, 480, 544, 768)),
+        new(Layer: "Stage3", OutputSize: 14, KSize: null, Stride: 1, Repeat: 7, OutputChannels: new(288, 400, 480, 544, 768)),
+        new(Layer: "Stage4", OutputSize: 7, KSize: null, Stride: 2, Repeat: 1, OutputChannels: new(576, 800, 960, 1088, 1536)),
+        new(Layer: "Stage4", OutputSize: 7, KSize: null, Stride: 1, Repeat: 3, OutputChannels: new(576, 800, 960, 1088, 1536)),
+        new(Layer: "GlobalPool", OutputSize: 1, KSize: 7, Stride: null, Repeat: 1, OutputChannels: null),
+        new(Layer: "FC", OutputSize: 1, KSize: null, Stride: null, Repeat: 1, OutputChannels: OutputChannels.All(1000)),
+    ];
+
+    /// <summary>Table 1's "Complexity" row (MFLOPs = mega multiply-adds, without the FC layer).</summary>
+    public static readonly OutputChannels PublishedComplexityMillions = new(143, 140, 137, 133, 137);
+
+    /// <summary>
+    /// megvii-model/ShuffleNet-Series, ShuffleNetV1/network.py: the only published channel tables for scales other than 1×
+    /// (the paper gives none). The stems are irregular (12 for g = 3 at 0.5×, 16 for g = 8), so they are data, not a rule.
+    /// </summary>
+    public static readonly MegviiChannels[] Megvii =
+    [
+        new(Groups: 3, Scale: 0.5, Stem: 12, Stage2: 120, Stage3: 240, Stage4: 480),
+        new(Groups: 3, Scale: 1.0, Stem: 24, Stage2: 240, Stage3: 480, Stage4: 960),
+        new(Groups: 3, Scale: 1.5, Stem: 24, Stage2: 360, Stage3: 720, Stage4: 1440),
+        new(Groups: 3, Scale: 2.0, Stem: 48, Stage2: 480, Stage3: 960, Stage4: 1920),
+        new(Groups: 8, Scale: 0.5, Stem: 16, Stage2: 192, Stage3: 384, Stage4: 768),
+        new(Groups: 8, Scale: 1.0, Stem: 24, Stage2: 384, Stage3: 768, Stage4: 1536),
+        new(Groups: 8, Scale: 1.5, Stem: 24, Stage2: 576, Stage3: 1152, Stage4: 2304),
+        new(Groups: 8, Scale: 2.0, Stem: 48, Stage2: 768, Stage3: 1536, Stage4: 3072),
+    ];
+}
