@@ -18,10 +18,16 @@ public abstract record ModelConfig
     /// <summary>Weight initialization (seeded, deterministic).</summary>
     public WeightInit Init { get; init; } = WeightInit.Default;
 
+    public const int MinResolution = 32;
+    public const int MaxResolution = 4096;
+
     /// <summary>Checks the shared settings; families add their own rules.</summary>
     public virtual void Validate()
     {
-        if (Resolution < 1) throw new ModelConfigurationException($"resolution must be a positive number of pixels, got {Resolution}");
+        // Every family down-samples by 32; below that the last stages would see nothing but padding (Keras has the same floor).
+        if (Resolution < MinResolution || Resolution > MaxResolution)
+            throw new ModelConfigurationException(
+                $"resolution must be between {MinResolution} and {MaxResolution} pixels (the networks down-sample by 32), got {Resolution}");
         if (Classes < 1) throw new ModelConfigurationException($"the number of classes must be at least 1, got {Classes}");
         if (Batch < 1) throw new ModelConfigurationException($"batch must be at least 1, got {Batch}");
     }
