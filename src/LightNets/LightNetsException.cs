@@ -8,3 +8,12 @@ public sealed class GraphValidationException(string message) : LightNetsExceptio
 
 /// <summary>A model configuration that cannot be built (unknown name, α ≤ 0, groups that do not divide the channels, ...).</summary>
 public sealed class ModelConfigurationException(string message) : LightNetsException(message);
+
+/// <summary>
+/// An input tensor whose shape differs from the one the graph declares: the message names the input, the expected and
+/// the actual shape.
+/// </summary>
+public sealed class InputShapeException(string message) : LightNetsException(message);
+
+/// <summary>An input given under a name the graph does not declare, or a declared input that was not given.</summary>
+public sealed class InputNameException(string message) : LightNetsException(message);

@@ -1,0 +1,94 @@
+using LightNets.Graphs;
+using LightNets.Tensors;
+
+namespace LightNets.Runtime.Kernels.Reference;
+
+/// <summary>Reference 2-D convolution (kernel id <c>f32-conv-any__ref</c>): the semantic spec of <see cref="Conv2dOp"/>.</summary>
+public static class ConvReference
+{
+    /// <summary>
+    /// Grouped, strided, dilated, zero-padded 2-D convolution in NCHW.
+    /// <para>
+    /// X is [N, Cin, H, W], W is [Cout, Cin/G, KH, KW], B is [Cout] or null; G = <c>op.Groups</c>.
+    /// Output channel co belongs to group g = co / (Cout/G) and reads input channels g·(Cin/G) … (g+1)·(Cin/G) − 1.
+    /// For every n, co, oy, ox:
+    /// </para>
+    /// <code>
+    /// Y[n, co, oy, ox] = Σ_{ci &lt; Cin/G} Σ_{ky &lt; KH} Σ_{kx &lt; KW} X[n, g·Cin/G + ci, iy, ix] · W[co, ci, ky, kx]  (+ B[co])
+    ///   iy = oy·StrideH − Top  + ky·DilationH
+    ///   ix = ox·StrideW − Left + kx·DilationW
+    /// </code>
+    /// <para>
+    /// Terms whose (iy, ix) lies outside [0, H) × [0, W) are the zero padding and contribute nothing. Output size:
+    /// H_out = floor((H + Top + Bottom − DilationH·(KH − 1) − 1) / StrideH) + 1, likewise W_out.
+    /// </para>
+    /// <para>
+    /// Arithmetic: float32, one accumulator starting at 0, terms added in the loop order ci, ky, kx (outermost
+    /// first), each product rounded to float before it is added (no fused multiply-add); the bias is added last. Optimized kernels sum in other orders and are compared with a tolerance.
+    /// </para>
+    /// </summary>
+    public static Tensor Conv2d(Tensor x, Tensor w, Tensor? b, Conv2dOp op)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        ReferenceGuard.Rank(x, 4, nameof(x));
+        ReferenceGuard.Rank(w, 4, nameof(w));
+        int n = x.Shape.N, cin = x.Shape.C, h = x.Shape.H, wi = x.Shape.W;
+        int cout = w.Shape[0], kh = op.KernelH, kw = op.KernelW, g = op.Groups;
+        ReferenceGuard.That(g >= 1 && cin % g == 0 && cout % g == 0 && w.Shape[1] * g == cin,
+            $"groups {g} do not match input [{x.Shape}] and weight [{w.Shape}]", nameof(op));
+        ReferenceGuard.That(w.Shape[2] == kh && w.Shape[3] == kw,
+            $"weight [{w.Shape}] does not match the {kh}×{kw} kernel", nameof(w));
+        ReferenceGuard.That(op.StrideH >= 1 && op.StrideW >= 1 && op.DilationH >= 1 && op.DilationW >= 1,
+            $"needs positive strides and dilations ({op})", nameof(op));
+        var pad = op.Padding;
+        ReferenceGuard.That(pad.Top >= 0 && pad.Left >= 0 && pad.Bottom >= 0 && pad.Right >= 0, $"negative padding {pad}", nameof(op));
+        if (b is not null) ReferenceGuard.Vector(b, cout, nameof(b));
+
+        var ho = ShapeInference.WindowOutputSize(h, kh, op.StrideH, op.DilationH, pad.Top, pad.Bottom, ceilMode: false);
+        var wo = ShapeInference.WindowOutputSize(wi, kw, op.StrideW, op.DilationW, pad.Left, pad.Right, ceilMode: false);
+        ReferenceGuard.That(ho >= 1 && wo >= 1, $"input [{x.Shape}] is smaller than the window of {op}", nameof(x));
+
+        var cinPerGroup = cin / g;
+        var coutPerGroup = cout / g;
+        var y = new Tensor(Shape.Nchw(n, cout, ho, wo));
+        var xd = x.Data;
+        var wd = w.Data;
+        var bd = b?.Data;
+        var yd = y.Data;
+
+        for (var ni = 0; ni < n; ni++)
+        {
+            for (var co = 0; co < cout; co++)
+            {
+                var group = co / coutPerGroup;
+                for (var oy = 0; oy < ho; oy++)
+                {
+                    for (var ox = 0; ox < wo; ox++)
+                    {
+                        var acc = 0f;
+                        for (var ci = 0; ci < cinPerGroup; ci++)
+                        {
+                            var c = group * cinPerGroup + ci;
+                            for (var ky = 0; ky < kh; ky++)
+                            {
+                                var iy = oy * op.StrideH - pad.Top + ky * op.DilationH;
+                                if (iy < 0 || iy >= h) continue;
+                                for (var kx = 0; kx < kw; kx++)
+                                {
+                                    var ix = ox * op.StrideW - pad.Left + kx * op.DilationW;
+                                    if (ix < 0 || ix >= wi) continue;
+                                    var xv = xd[((ni * cin + c) * h + iy) * wi + ix];
+                                    var wv = wd[((co * cinPerGroup + ci) * kh + ky) * kw + kx];
+                                    acc += xv * wv;
+                                }
+                            }
+                        }
+                        if (bd is not null) acc += bd[co];
+                        yd[((ni * cout + co) * ho + oy) * wo + ox] = acc;
+                    }
+                }
+            }
+        }
+        return y;
+    }
+}
