@@ -1,1 +1,3 @@
-return 0;
+using LightNets.Cli;
+
+return LightNetsCli.Run(args, Console.Out, Console.Error);

@@ -107,7 +107,9 @@ public static class LayerTable
                 continue;
             }
             var stride = node.Op switch { Conv2dOp c => c.StrideH, PoolOp p => p.StrideH, _ => 1 };
-            rows.Add(new LayerRow(node.Name, node.Block, Describe(graph, node), Classify(graph, node), cost.Input, cost.Output,
+            // ConvBnAct names its conv "<unit>.conv"; the row is the unit.
+            var name = node.Op is Conv2dOp && node.Name.EndsWith(".conv", StringComparison.Ordinal) ? node.Name[..^5] : node.Name;
+            rows.Add(new LayerRow(name, node.Block, Describe(graph, node), Classify(graph, node), cost.Input, cost.Output,
                 stride, cost.Params, cost.Macs, cost.MemoryAccess));
             tail = node.Outputs[0];
         }

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using LightNets.Cli.Commands;
+
+namespace LightNets.Cli;
+
+/// <summary>
+/// The <c>lightnets</c> command. Every failure the user can cause ends as one line on stderr and a non-zero exit:
+/// 1 for a bad model, option or file, 2 for a command line that does not parse. Set LIGHTNETS_DEBUG=1 for stack traces.
+/// </summary>
+public static class LightNetsCli
+{
+    public const int ExitError = 1;
+    public const int ExitUsage = 2;
+
+    private static HelpOption HelpWithConventions()
+    {
+        var help = new HelpOption();
+        help.Action = new ConventionsHelpAction((HelpAction)help.Action!);
+        return help;
+    }
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        // A plain command named "lightnets" (RootCommand would take the assembly's name, LightNets.Cli).
+        var root = new Command("lightnets",
+            "LightNets: MobileNetV1–V3 and ShuffleNetV1–V2 built from their papers' tables, costed (params, MACs, memory access) and run.")
+        {
+            HelpWithConventions(),
+            ModelsCommand.Create(stdout),
+            InfoCommand.Create(stdout),
+        };
+        root.SetAction(p =>
+        {
+            p.InvocationConfiguration.Output.WriteLine("lightnets: a command is required. Run 'lightnets --help' for the list.");
+            return ExitUsage;
+        });
+
+        ParseResult parsed;
+        try
+        {
+            parsed = root.Parse(args);
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"lightnets: error: {e.Message}");
+            return ExitUsage;
+        }
+        if (parsed.Errors.Count > 0 && parsed.Action is not ConventionsHelpAction)
+        {
+            foreach (var error in parsed.Errors)
+                stderr.WriteLine($"lightnets: error: {error.Message}");
+            stderr.WriteLine("Run 'lightnets --help' (or 'lightnets COMMAND --help') for usage.");
+            return ExitUsage;
+        }
+
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is LightNetsException or CliUsageException or IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"lightnets: error: {e.Message}");
+            if (Environment.GetEnvironmentVariable("LIGHTNETS_DEBUG") == "1") stderr.WriteLine(e);
+            return ExitError;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"lightnets: internal error ({e.GetType().Name}): {e.Message} — please report it; LIGHTNETS_DEBUG=1 shows the stack trace");
+            if (Environment.GetEnvironmentVariable("LIGHTNETS_DEBUG") == "1") stderr.WriteLine(e);
+            return ExitError;
+        }
+    }
+}
+
+/// <summary>Help that ends with the counting conventions for the commands that print counts.</summary>
+internal sealed class ConventionsHelpAction(HelpAction inner) : SynchronousCommandLineAction
+{
+    public override int Invoke(ParseResult parseResult)
+    {
+        var result = inner.Invoke(parseResult);
+        if (parseResult.CommandResult.Command.Name is "lightnets" or "models" or "info")
+            parseResult.InvocationConfiguration.Output.WriteLine(Commands.Conventions.Help);
+        return result;
+    }
+}
+
+/// <summary>A bad combination of options that the parser cannot see (e.g. --width and --scale together).</summary>
+public sealed class CliUsageException(string message) : Exception(message);

@@ -1,0 +1,9 @@
+namespace LightNets.Cli.Output;
+
+public enum OutputFormat
+{
+    Table,
+    Csv,
+    Json,
+    Markdown,
+}
