@@ -30,6 +30,8 @@ public static class LightNetsCli
             HelpWithConventions(),
             ModelsCommand.Create(stdout),
             InfoCommand.Create(stdout),
+            ExportCommand.Create(stdout),
+            RunCommand.Create(stdout),
         };
         root.SetAction(p =>
         {

@@ -38,6 +38,9 @@ public sealed class ModelSelection
         Description = "MobileNetV3-Small: put the SE that the paper's Table 2 shows on the last 1×1 conv (no implementation does).",
     };
 
+    /// <summary>Seed of the random weights (zoo models carry no trained weights).</summary>
+    public Option<ulong?> Seed { get; } = Number<ulong>("--seed", "Seed of the model's random weights (default 0).");
+
     public IEnumerable<Symbol> Symbols => [Model, Width, Scale, Resolution, Groups, Layout, Rounding, Activation, HeadSe, Classes, Batch];
 
     public void AddTo(Command command)
@@ -85,6 +88,7 @@ public sealed class ModelSelection
                 _ => Models.Activation.Relu6,
             },
             HeadSqueezeExcite = p.GetValue(HeadSe) ? true : null,
+            Init = p.GetValue(Seed) is { } seed ? new WeightInit(seed, RandomizeStatistics: true) : null,
         };
     }
 
