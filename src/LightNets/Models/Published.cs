@@ -57,6 +57,7 @@ public sealed record PublishedFigure
     /// <summary>Decimals printed after the million (0 for "569"; 6 for an exact count).</summary>
     public int MacsDecimals { get; init; }
 
+    /// <summary>How the source rounded its MACs.</summary>
     public PublishedRounding MacsRounding { get; init; }
 
     /// <summary>The source leaves out the final classifier layer (P-SN1 Table 1, TF-slim's "base" network).</summary>
@@ -68,8 +69,10 @@ public sealed record PublishedFigure
     /// <summary>Decimals printed after the million (1 for "4.2"; 6 for torchvision's exact num_params).</summary>
     public int ParamsDecimals { get; init; } = 1;
 
+    /// <summary>How the source rounded its params.</summary>
     public PublishedRounding ParamsRounding { get; init; }
 
+    /// <summary>What the source's params count (with or without BN, TF-slim's variables).</summary>
     public ParamsConvention ParamsConvention { get; init; }
 
     /// <summary>ImageNet top-1 (%) printed in the same row (100 − the ShuffleNet papers' error), or null.</summary>
