@@ -62,31 +62,57 @@ public static class ModelZoo
     public static Graph Build(ModelFamily family, ModelOptions o)
     {
         Reject(family, o);
+        var e = Effective(family, o);
         return family switch
         {
             ModelFamily.MobileNetV1 => MobileNetV1.MobileNetV1.Build(Common(new MobileNetV1Config
             {
-                Width = o.Width ?? 1.0, Activation = o.Activation ?? Activation.Relu,
-            }, o)),
-            ModelFamily.MobileNetV2 => MobileNetV2.MobileNetV2.Build(Common(new MobileNetV2Config { Width = o.Width ?? 1.0 }, o)),
+                Width = e.Width!.Value, Activation = e.Activation!.Value,
+            }, e)),
+            ModelFamily.MobileNetV2 => MobileNetV2.MobileNetV2.Build(Common(new MobileNetV2Config { Width = e.Width!.Value }, e)),
             ModelFamily.MobileNetV3 => MobileNetV3.MobileNetV3.Build(Common(new MobileNetV3Config
             {
-                Variant = o.Variant ?? MobileNetV3Variant.Large,
-                Width = o.Width ?? 1.0,
-                Rounding = o.Rounding ?? WidthRounding.Tf,
-                PaperSmallHeadSqueezeExcite = o.HeadSqueezeExcite ?? false,
-            }, o)),
+                Variant = e.Variant!.Value,
+                Width = e.Width!.Value,
+                Rounding = e.Rounding!.Value,
+                PaperSmallHeadSqueezeExcite = e.HeadSqueezeExcite!.Value,
+            }, e)),
             ModelFamily.ShuffleNetV1 => ShuffleNetV1.ShuffleNetV1.Build(Common(new ShuffleNetV1Config
             {
-                Groups = o.Groups ?? 3, Scale = o.Width ?? 1.0, ClassifierBias = o.Layout != ModelLayout.Megvii,
-            }, o)),
+                Groups = e.Groups!.Value, Scale = e.Width!.Value, ClassifierBias = e.Layout != ModelLayout.Megvii,
+            }, e)),
             ModelFamily.ShuffleNetV2 => ShuffleNetV2.ShuffleNetV2.Build(Common(new ShuffleNetV2Config
             {
-                Scale = o.Width ?? 1.0, Layout = o.Layout ?? ModelLayout.Torchvision,
-            }, o)),
+                Scale = e.Width!.Value, Layout = e.Layout!.Value,
+            }, e)),
             _ => throw new ArgumentOutOfRangeException(nameof(family)),
         };
     }
+
+    /// <summary>
+    /// <paramref name="o"/> with every unset knob that applies to <paramref name="family"/> replaced by the value
+    /// <see cref="Build(ModelFamily, ModelOptions)"/> uses (width 1, 224 px, 1000 classes, g = 3, ShuffleNetV1's paper and
+    /// ShuffleNetV2's torchvision layout, MobileNetV3-Large with TF rounding, ...). Knobs of other families stay as given.
+    /// </summary>
+    public static ModelOptions Effective(ModelFamily family, ModelOptions o) => o with
+    {
+        Width = o.Width ?? 1.0,
+        Resolution = o.Resolution ?? 224,
+        Classes = o.Classes ?? 1000,
+        Batch = o.Batch ?? 1,
+        Init = o.Init ?? WeightInit.Default,
+        Groups = family == ModelFamily.ShuffleNetV1 ? o.Groups ?? 3 : o.Groups,
+        Layout = family switch
+        {
+            ModelFamily.ShuffleNetV1 => o.Layout ?? ModelLayout.Paper,
+            ModelFamily.ShuffleNetV2 => o.Layout ?? ModelLayout.Torchvision,
+            _ => o.Layout,
+        },
+        Activation = family == ModelFamily.MobileNetV1 ? o.Activation ?? Activation.Relu : o.Activation,
+        Variant = family == ModelFamily.MobileNetV3 ? o.Variant ?? MobileNetV3Variant.Large : o.Variant,
+        Rounding = family == ModelFamily.MobileNetV3 ? o.Rounding ?? WidthRounding.Tf : o.Rounding,
+        HeadSqueezeExcite = family == ModelFamily.MobileNetV3 ? o.HeadSqueezeExcite ?? false : o.HeadSqueezeExcite,
+    };
 
     /// <summary>Names closest to <paramref name="name"/> by edit distance (for "did you mean").</summary>
     public static IReadOnlyList<string> Nearest(string name, int count) => ByName.Keys
@@ -94,12 +120,12 @@ public static class ModelZoo
         .OrderBy(p => p.d).ThenBy(p => p.n, StringComparer.Ordinal)
         .Take(count).Select(p => p.n).ToArray();
 
-    private static T Common<T>(T config, ModelOptions o) where T : ModelConfig => config with
+    private static T Common<T>(T config, ModelOptions effective) where T : ModelConfig => config with
     {
-        Resolution = o.Resolution ?? 224,
-        Classes = o.Classes ?? 1000,
-        Batch = o.Batch ?? 1,
-        Init = o.Init ?? WeightInit.Default,
+        Resolution = effective.Resolution!.Value,
+        Classes = effective.Classes!.Value,
+        Batch = effective.Batch!.Value,
+        Init = effective.Init!,
     };
 
     private static void Reject(ModelFamily family, ModelOptions o)

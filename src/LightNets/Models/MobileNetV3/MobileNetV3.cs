@@ -10,7 +10,7 @@ public sealed record MobileNetV3Config : ModelConfig
 
     public double Width { get; init; } = 1.0;
 
-    /// <summary>How α is applied (ARCH-SPEC §5.5). Both agree at α = 1.</summary>
+    /// <summary>How α is applied (ARCH-SPEC §5.5). All conventions agree at α = 1.</summary>
     public WidthRounding Rounding { get; init; } = WidthRounding.Tf;
 
     /// <summary>Honour Table 2's SE mark on Small's last 1×1 conv (no implementation does; 2,709,464 params).</summary>
@@ -35,6 +35,32 @@ public static class MobileNetV3
         config.BuildChecked("MobileNetV3", () => BuildUnchecked(config,
             name ?? $"mobilenetv3_{config.Variant.ToString().ToLowerInvariant()}_{config.Width * 100:000}"));
 
+    /// <summary>
+    /// Whether two width conventions build the same network for <paramref name="variant"/> at width
+    /// <paramref name="width"/>: always at α = 1; <see cref="WidthRounding.Tf"/> and <see cref="WidthRounding.Paper"/>
+    /// wherever their stems and heads agree; torchvision's rule nowhere else.
+    /// </summary>
+    public static bool SameNetwork(MobileNetV3Variant variant, double width, WidthRounding a, WidthRounding b)
+    {
+        if (a == b || width == 1.0) return true;
+        if (a == WidthRounding.Torchvision || b == WidthRounding.Torchvision) return false;
+        var rows = MobileNetV3Table.For(variant);
+        var head = rows.First(r => r.Operator == Operator.Conv2dNbn);
+        return StemWidth(rows[0], width, a) == StemWidth(rows[0], width, b) && HeadWidth(head, width, a) == HeadWidth(head, width, b);
+    }
+
+    /// <summary>The stem: timm keeps 16 channels below α = 0.75; torchvision and TF-slim (the paper) scale it.</summary>
+    private static int StemWidth(MobileNetV3Row stem, double alpha, WidthRounding rounding) =>
+        rounding == WidthRounding.Tf && alpha < 0.75 ? stem.Out!.Value : Channels.MakeDivisible(stem.Out!.Value * alpha);
+
+    /// <summary>The head FC (1280/1024): scaled by α in torchvision, kept in timm, scaled only above α = 1 in the paper's models.</summary>
+    private static int HeadWidth(MobileNetV3Row head, double alpha, WidthRounding rounding) => rounding switch
+    {
+        WidthRounding.Torchvision => Channels.MakeDivisible(head.Out!.Value * alpha),
+        WidthRounding.Paper => Channels.MakeDivisible(head.Out!.Value * Math.Max(1.0, alpha)),
+        _ => head.Out!.Value,
+    };
+
     private static Graph BuildUnchecked(MobileNetV3Config config, string name)
     {
         var b = new GraphBuilder(name, config.Init);
@@ -55,13 +81,9 @@ public static class MobileNetV3
             switch (row.Operator)
             {
                 case Operator.Conv2d when i == 0:
-                {
-                    // timm keeps the 16-channel stem below α = 0.75; torchvision scales it.
-                    var stem = !tv && alpha < 0.75 ? row.Out!.Value : Scale(row.Out!.Value);
                     using (b.Block($"features.{index++}"))
-                        x = ConvBnAct.Build(b, x, stem, row.Kernel, row.S, 1, row.NL!.Value.ToActivation(), eps);
+                        x = ConvBnAct.Build(b, x, StemWidth(row, alpha, config.Rounding), row.Kernel, row.S, 1, row.NL!.Value.ToActivation(), eps);
                     break;
-                }
                 case Operator.Bneck:
                 {
                     var paperIn = rows[i - 1].Operator == Operator.Bneck ? rows[i - 1].Out!.Value : row.Input.Channels;
@@ -91,10 +113,9 @@ public static class MobileNetV3
                     using (b.Block("classifier"))
                         x = b.Flatten(b.GlobalAveragePool(x));
                     break;
-                case Operator.Conv2dNbn when row.Out is { } headWidth:
-                    // The head FC: scaled by α in torchvision, kept at 1280/1024 in TF-slim/timm.
+                case Operator.Conv2dNbn when row.Out is not null:
                     using (b.Block("classifier"))
-                        x = b.Apply(row.NL!.Value.ToActivation(), b.Gemm(x, tv ? Scale(headWidth) : headWidth, name: "head"));
+                        x = b.Apply(row.NL!.Value.ToActivation(), b.Gemm(x, HeadWidth(row, alpha, config.Rounding), name: "head"));
                     break;
                 case Operator.Conv2dNbn:
                     using (b.Block("classifier"))
