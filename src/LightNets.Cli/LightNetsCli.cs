@@ -31,7 +31,6 @@ public static class LightNetsCli
             ModelsCommand.Create(stdout),
             InfoCommand.Create(stdout),
             ExportCommand.Create(stdout),
-            RunCommand.Create(stdout),
         };
         root.SetAction(p =>
         {

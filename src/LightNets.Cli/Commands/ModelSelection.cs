@@ -27,8 +27,8 @@ public sealed class ModelSelection
         "paper", "torchvision", "megvii");
 
     public Option<string?> Rounding { get; } = Choice("--rounding",
-        "MobileNetV3 width rule: tf (TF-slim/timm; default; reproduces the published 0.75 figures) or torchvision.",
-        "tf", "torchvision");
+        "MobileNetV3 width rule: paper (TF-slim, reproduces the paper's Tables 3 and 9; default), timm (stem kept at 16 below α 0.75, head never scaled) or torchvision.",
+        "paper", "timm", "torchvision");
 
     public Option<string?> Activation { get; } = Choice("--activation", "MobileNetV1 nonlinearity: relu (paper; default) or relu6 (TF-slim, Keras).",
         "relu", "relu6");
@@ -78,7 +78,7 @@ public sealed class ModelSelection
             Rounding = p.GetValue(Rounding) switch
             {
                 null => null,
-                "tf" => WidthRounding.Tf,
+                "tf" => WidthRounding.Timm,
                 _ => WidthRounding.Torchvision,
             },
             Activation = p.GetValue(Activation) switch

@@ -15,17 +15,17 @@ public enum ModelLayout
 public enum WidthRounding
 {
     /// <summary>
-    /// TF-slim / timm, with timm's details: expansion = make_divisible(scaled input × the paper's ratio); the stem stays
-    /// at 16 below α = 0.75; the head is kept at 1280/1024. Reproduces the published 0.75 figures.
+    /// timm (the TF-slim rule with timm's details): expansion = make_divisible(scaled input × the paper's ratio); the
+    /// stem stays at 16 below α = 0.75; the head is kept at 1280/1024. Reproduces the published 0.75 figures.
     /// </summary>
-    Tf,
+    Timm,
     /// <summary>torchvision: every in/exp/out → make_divisible(c·α); final conv 6 × last out; head scaled.</summary>
     Torchvision,
     /// <summary>
-    /// The paper's models (P-MN3 Table 9, built with TF-slim): as <see cref="Tf"/>, but the stem is scaled at every α
+    /// The paper's models (P-MN3 Table 9, built with TF-slim): as <see cref="Timm"/>, but the stem is scaled at every α
     /// (make_divisible(16α), at least 8, as TF-slim's depth multiplier does) and the head 1280/1024 is scaled by
     /// max(1, α): kept below α = 1 (TF-slim's finegrain classification mode) and scaled above, like MobileNetV2's last
-    /// conv. The same network as <see cref="Tf"/> wherever the stem rounds to 16 and α ≤ 1 (e.g. 0.75 and 1).
+    /// conv. The same network as <see cref="Timm"/> wherever the stem rounds to 16 and α ≤ 1 (e.g. 0.75 and 1).
     /// </summary>
     Paper,
 }

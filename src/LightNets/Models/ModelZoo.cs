@@ -110,7 +110,7 @@ public static class ModelZoo
         },
         Activation = family == ModelFamily.MobileNetV1 ? o.Activation ?? Activation.Relu : o.Activation,
         Variant = family == ModelFamily.MobileNetV3 ? o.Variant ?? MobileNetV3Variant.Large : o.Variant,
-        Rounding = family == ModelFamily.MobileNetV3 ? o.Rounding ?? WidthRounding.Tf : o.Rounding,
+        Rounding = family == ModelFamily.MobileNetV3 ? o.Rounding ?? WidthRounding.Paper : o.Rounding,
         HeadSqueezeExcite = family == ModelFamily.MobileNetV3 ? o.HeadSqueezeExcite ?? false : o.HeadSqueezeExcite,
     };
 

@@ -7,7 +7,7 @@ namespace LightNets.Tests.Models;
 /// <summary>ARCH-SPEC §6.1 integers for MobileNetV3, zero tolerance.</summary>
 public class MobileNetV3CountTests
 {
-    private static CostReport Cost(MobileNetV3Variant v, double width = 1.0, WidthRounding rounding = WidthRounding.Tf, int resolution = 224, bool headSe = false) =>
+    private static CostReport Cost(MobileNetV3Variant v, double width = 1.0, WidthRounding rounding = WidthRounding.Timm, int resolution = 224, bool headSe = false) =>
         CostReport.Analyze(MobileNetV3.Build(new MobileNetV3Config
         {
             Variant = v, Width = width, Rounding = rounding, Resolution = resolution, PaperSmallHeadSqueezeExcite = headSe,
@@ -18,7 +18,7 @@ public class MobileNetV3CountTests
     [InlineData(MobileNetV3Variant.Small, 2_542_856, 2_530_744, 2_536_800, 56_510_400, 55_486_400)]
     public void Width_one_matches_torchvision(MobileNetV3Variant v, long c1, long noBn, long folded, long macs, long macsNoFc)
     {
-        foreach (var rounding in new[] { WidthRounding.Tf, WidthRounding.Torchvision })
+        foreach (var rounding in new[] { WidthRounding.Timm, WidthRounding.Torchvision })
         {
             var r = Cost(v, rounding: rounding);
             Assert.Equal(c1, r.Params);
@@ -47,7 +47,7 @@ public class MobileNetV3CountTests
     [InlineData(MobileNetV3Variant.Small, 2_041_872, 43_399_344)]
     public void Tf_rule_at_075(MobileNetV3Variant v, long c1, long macs)
     {
-        var r = Cost(v, 0.75, WidthRounding.Tf);
+        var r = Cost(v, 0.75, WidthRounding.Timm);
         Assert.Equal(c1, r.Params);
         Assert.Equal(macs, r.Macs);
     }

@@ -32,21 +32,21 @@ public class MobileNetV3PaperRuleTests
     [InlineData(0.35, 16)]
     [InlineData(0.5, 16)]
     [InlineData(0.75, 16)]
-    public void Tf_rule_keeps_timms_stem(double width, int stem)
+    public void Timm_rule_keeps_timms_stem(double width, int stem)
     {
-        var graph = MobileNetV3.Build(new MobileNetV3Config { Width = width });
+        var graph = MobileNetV3.Build(new MobileNetV3Config { Width = width, Rounding = WidthRounding.Timm });
         Assert.Equal(stem, graph.ShapeOf(graph.Nodes.First(n => n.Block == "features.0").Outputs[0]).C);
     }
 
     [Theory]
-    [InlineData(1.0, WidthRounding.Tf, WidthRounding.Torchvision, true)]
+    [InlineData(1.0, WidthRounding.Timm, WidthRounding.Torchvision, true)]
     [InlineData(1.0, WidthRounding.Paper, WidthRounding.Torchvision, true)]
-    [InlineData(0.75, WidthRounding.Tf, WidthRounding.Paper, true)]
-    [InlineData(0.75, WidthRounding.Tf, WidthRounding.Torchvision, false)]
-    [InlineData(0.5, WidthRounding.Tf, WidthRounding.Paper, false)]
-    [InlineData(0.35, WidthRounding.Paper, WidthRounding.Tf, false)]
-    [InlineData(1.25, WidthRounding.Tf, WidthRounding.Paper, false)]
-    [InlineData(0.6, WidthRounding.Tf, WidthRounding.Paper, true)] // make_divisible(9.6) = 16: the stems agree
+    [InlineData(0.75, WidthRounding.Timm, WidthRounding.Paper, true)]
+    [InlineData(0.75, WidthRounding.Timm, WidthRounding.Torchvision, false)]
+    [InlineData(0.5, WidthRounding.Timm, WidthRounding.Paper, false)]
+    [InlineData(0.35, WidthRounding.Paper, WidthRounding.Timm, false)]
+    [InlineData(1.25, WidthRounding.Timm, WidthRounding.Paper, false)]
+    [InlineData(0.6, WidthRounding.Timm, WidthRounding.Paper, true)] // make_divisible(9.6) = 16: the stems agree
     public void Same_network(double width, WidthRounding a, WidthRounding b, bool same)
     {
         foreach (var variant in new[] { MobileNetV3Variant.Large, MobileNetV3Variant.Small })

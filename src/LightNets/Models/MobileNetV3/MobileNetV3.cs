@@ -11,7 +11,7 @@ public sealed record MobileNetV3Config : ModelConfig
     public double Width { get; init; } = 1.0;
 
     /// <summary>How α is applied (ARCH-SPEC §5.5). All conventions agree at α = 1.</summary>
-    public WidthRounding Rounding { get; init; } = WidthRounding.Tf;
+    public WidthRounding Rounding { get; init; } = WidthRounding.Paper;
 
     /// <summary>Honour Table 2's SE mark on Small's last 1×1 conv (no implementation does; 2,709,464 params).</summary>
     public bool PaperSmallHeadSqueezeExcite { get; init; }
@@ -37,7 +37,7 @@ public static class MobileNetV3
 
     /// <summary>
     /// Whether two width conventions build the same network for <paramref name="variant"/> at width
-    /// <paramref name="width"/>: always at α = 1; <see cref="WidthRounding.Tf"/> and <see cref="WidthRounding.Paper"/>
+    /// <paramref name="width"/>: always at α = 1; <see cref="WidthRounding.Timm"/> and <see cref="WidthRounding.Paper"/>
     /// wherever their stems and heads agree; torchvision's rule nowhere else.
     /// </summary>
     public static bool SameNetwork(MobileNetV3Variant variant, double width, WidthRounding a, WidthRounding b)
@@ -51,7 +51,7 @@ public static class MobileNetV3
 
     /// <summary>The stem: timm keeps 16 channels below α = 0.75; torchvision and TF-slim (the paper) scale it.</summary>
     private static int StemWidth(MobileNetV3Row stem, double alpha, WidthRounding rounding) =>
-        rounding == WidthRounding.Tf && alpha < 0.75 ? stem.Out!.Value : Channels.MakeDivisible(stem.Out!.Value * alpha);
+        rounding == WidthRounding.Timm && alpha < 0.75 ? stem.Out!.Value : Channels.MakeDivisible(stem.Out!.Value * alpha);
 
     /// <summary>The head FC (1280/1024): scaled by α in torchvision, kept in timm, scaled only above α = 1 in the paper's models.</summary>
     private static int HeadWidth(MobileNetV3Row head, double alpha, WidthRounding rounding) => rounding switch
