@@ -2,6 +2,7 @@ using System.CommandLine;
 using LightNets.Cli.Output;
 using LightNets.Cost;
 using LightNets.Graphs;
+using LightNets.Models;
 
 namespace LightNets.Cli.Commands;
 
@@ -26,16 +27,17 @@ internal static class InfoCommand
         {
             var graph = model.Build(p);
             var report = CostReport.Analyze(graph, p.GetValue(allOps) ? MemoryAccessMode.AllOps : MemoryAccessMode.ConvAndFc);
+            var published = Published.For(p.GetValue(model.Model)!, model.Options(p)).ToArray();
             var view = p.GetValue(by)!;
             var f = FormatOption.Get(p, format);
-            if (f == OutputFormat.Json) WriteJson(stdout, report);
-            else WriteTables(stdout, report, view, f);
+            if (f == OutputFormat.Json) WriteJson(stdout, report, published);
+            else WriteTables(stdout, report, view, f, published);
             return 0;
         });
         return command;
     }
 
-    private static void WriteTables(TextWriter stdout, CostReport r, string view, OutputFormat format)
+    private static void WriteTables(TextWriter stdout, CostReport r, string view, OutputFormat format, PublishedFigure[] published)
     {
         var machine = format == OutputFormat.Csv;
         Func<long, string> n = machine ? Fmt.Plain : Fmt.Int;
@@ -65,6 +67,24 @@ internal static class InfoCommand
         table.Write(stdout, format);
         if (!machine) stdout.WriteLine();
         Totals(r, machine).Write(stdout, format);
+        if (published.Length == 0) return;
+        if (!machine) stdout.WriteLine();
+        var t = new TextTable(machine ? null : "Published figures for this network (each checked at the source's rounding)",
+            [new("source"), new("MACs (M)", true), new("params (M)", true), new("top-1 %", true), new("reproduced")]);
+        foreach (var fig in published)
+        {
+            t.Add(fig.Source, fig.MacsMillions is { } m ? Fmt.Num(m, "0.##") : "", fig.ParamsMillions is { } pm ? Fmt.Num(pm, "0.###") : "",
+                fig.Top1 is { } top ? Fmt.Num(top, "0.0##") : "", Verdict(fig, r));
+        }
+        t.Write(stdout, format);
+    }
+
+    private static string Verdict(PublishedFigure f, CostReport r)
+    {
+        var parts = new List<string>();
+        if (f.MacsMillions is not null) parts.Add(Published.MacsReproduce(f, r) ? "MACs yes" : $"MACs no ({f.MacsErratum ?? "differs"})");
+        if (f.ParamsMillions is not null) parts.Add(Published.ParamsReproduce(f, r) ? "params yes" : $"params no ({f.ParamsErratum ?? "differs"})");
+        return string.Join("; ", parts);
     }
 
     private static TextTable Totals(CostReport r, bool machine)
@@ -85,7 +105,7 @@ internal static class InfoCommand
         return t;
     }
 
-    private static void WriteJson(TextWriter stdout, CostReport r)
+    private static void WriteJson(TextWriter stdout, CostReport r, PublishedFigure[] published)
     {
         var g = r.Graph;
         var allOps = r.Mode == MemoryAccessMode.AllOps ? r : CostReport.Analyze(g, MemoryAccessMode.AllOps);
@@ -138,6 +158,27 @@ internal static class InfoCommand
                 json.WriteNumber("params", b.Params);
                 json.WriteNumber("macs", b.Macs);
                 json.WriteNumber("mac", b.MemoryAccess);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteStartArray("published");
+            foreach (var f in published)
+            {
+                json.WriteStartObject();
+                json.WriteString("source", f.Source);
+                if (f.MacsMillions is { } m)
+                {
+                    json.WriteNumber("macs_millions", m);
+                    json.WriteBoolean("macs_reproduced", Published.MacsReproduce(f, r));
+                }
+                if (f.ParamsMillions is { } pm)
+                {
+                    json.WriteNumber("params_millions", pm);
+                    json.WriteString("params_convention", f.ParamsConvention.ToString());
+                    json.WriteBoolean("params_reproduced", Published.ParamsReproduce(f, r));
+                }
+                if (f.Top1 is { } top) json.WriteNumber("top1", top);
+                if (f.Erratum is { } e) json.WriteString("erratum", e);
                 json.WriteEndObject();
             }
             json.WriteEndArray();

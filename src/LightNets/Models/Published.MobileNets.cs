@@ -15,18 +15,12 @@ public static partial class Published
         var t7 = t6 with { Source = "P-MN1 Table 7" };
         yield return t7.Row("mobilenetv1_100", 569, 4.2, 70.6);
         yield return t7.Row("mobilenetv1_100", 418, 4.2, 69.1, Px(192));
-        yield return t7.Row("mobilenetv1_100", 290, 4.2, 67.2, Px(160)) with
-        {
-            MacsErratum = "290,675,200 rounds to 291 (as TF-slim's README prints); this row alone is truncated, while 568.74 → 569 is not",
-        };
+        yield return t7.Row("mobilenetv1_100", 290, 4.2, 67.2, Px(160)); // 290.68 truncated (TF-slim's README rounds it to 291)
         yield return t7.Row("mobilenetv1_100", 186, 4.2, 64.4, Px(128));
         yield return (t6 with { Source = "P-MN1 Table 4" }).Row("mobilenetv1_100", 569, 4.2, 70.6);
         yield return (t6 with { Source = "P-MN1 Table 5" }).Row("mobilenetv1_075", 325, 2.6, 68.4);
         yield return (t6 with { Source = "P-MN1 Table 8" }).Row("mobilenetv1_100", 569, 4.2, 70.6);
-        yield return (t6 with { Source = "P-MN1 Table 9", ParamsDecimals = 2 }).Row("mobilenetv1_050", 76, 1.32, 60.2, Px(160)) with
-        {
-            MacsErratum = "76,524,800 rounds to 77 (as TF-slim's README prints); the paper truncates this row",
-        };
+        yield return (t6 with { Source = "P-MN1 Table 9", ParamsDecimals = 2 }).Row("mobilenetv1_050", 76, 1.32, 60.2, Px(160)); // 76.52 truncated
 
         // TF-slim's checkpoints: MACs to the nearest million, params in TF-slim's own count (1001 classes, β + BN statistics).
         var tfs = new Table("R-TFS-V1", Params: ParamsConvention.TfSlimV1, ParamsDecimals: 2);
@@ -139,17 +133,14 @@ public static partial class Published
         // network. MACs are rounded to nearest (216.59 → 217, 154.56 → 155), params without BN truncated (5.46 → 5.4).
         var paper = new ModelOptions { Rounding = WidthRounding.Paper };
         var t3 = new Table("P-MN3 Table 3", Params: ParamsConvention.NoBatchNorm, ParamsRounding: PublishedRounding.Truncate, Overrides: paper);
-        const string large075Params = "3,974,440 without BN (3,993,528 with) truncates to 3.9; 4.0 is rounded up, while Large 1.0's 5.46 M is truncated to 5.4";
+        // Google rounds params both ways: Large 1.0's 5.46 M (no BN) is truncated to 5.4, Large 0.75's 3.97 M rounded to 4.0.
         const string small075Macs = "43,399,344 rounds to 43; 44 is rounded up (PUBLISHED §5.1)";
         yield return t3.Row("mobilenetv3_large_100", 219, 5.4, 75.2) with
         {
             MacsErratum = "216,589,760 rounds to 217, as Table 9, TF-slim and torchvision print (PUBLISHED §8.20)",
         };
-        yield return t3.Row("mobilenetv3_large_075", 155, 4.0, 73.3) with { ParamsErratum = large075Params };
-        yield return t3.Row("mobilenetv3_small_100", 56, 2.5, 67.4) with
-        {
-            MacsErratum = "56,510,400 rounds to 57, as Table 9 prints for the same model; Table 3 truncates",
-        };
+        yield return t3.Row("mobilenetv3_large_075", 155, 4.0, 73.3);
+        yield return t3.Row("mobilenetv3_small_100", 56, 2.5, 67.4); // 56.51 truncated here, rounded to 57 in Table 9
         yield return t3.Row("mobilenetv3_small_075", 44, 2.0, 65.4) with { MacsErratum = small075Macs };
 
         var t9 = t3 with { Source = "P-MN3 Table 9" };
@@ -159,7 +150,7 @@ public static partial class Published
                 + "7.5 M is the count with the head kept at 1280 (7,520,968 without BN), whose MACs are 355.2 M",
         };
         yield return t9.Row("mobilenetv3_large_100", 217, 5.4, 75.2);
-        yield return t9.Row("mobilenetv3_large_075", 155, 4.0, 73.3) with { ParamsErratum = large075Params };
+        yield return t9.Row("mobilenetv3_large_075", 155, 4.0, 73.3);
         yield return t9.Row("mobilenetv3_large_050", 69, 2.6, 68.8);
         yield return t9.Row("mobilenetv3_large_035", 40, 2.2, 64.2) with
         {
@@ -171,15 +162,8 @@ public static partial class Published
         yield return t9.Row("mobilenetv3_small_125", 91, 3.6, 70.4);
         yield return t9.Row("mobilenetv3_small_100", 57, 2.5, 67.5);
         yield return t9.Row("mobilenetv3_small_075", 44, 2.0, 65.4) with { MacsErratum = small075Macs };
-        yield return t9.Row("mobilenetv3_small_050", 21, 1.6, 58.0) with
-        {
-            ParamsErratum = "1,586,240 without BN (1,592,704 with) truncates to 1.5; 1.6 is rounded up",
-        };
-        yield return t9.Row("mobilenetv3_small_035", 12, 1.4, 49.8) with
-        {
-            MacsErratum = "12,815,840 rounds to 13 (Large's rows are rounded to nearest); 12 is truncated",
-            ParamsErratum = "1,353,968 without BN (1,358,288 with) truncates to 1.3; 1.4 is rounded",
-        };
+        yield return t9.Row("mobilenetv3_small_050", 21, 1.6, 58.0); // params 1.586 rounded
+        yield return t9.Row("mobilenetv3_small_035", 12, 1.4, 49.8); // MACs 12.82 truncated, params 1.354 rounded
         yield return t9.Row("mobilenetv3_small_100", 74, 2.5, 68.5, Px(256)) with
         {
             MacsErratum = "73,175,040 rounds to 73 (PUBLISHED §6.1); 74 is rounded up",
@@ -194,7 +178,7 @@ public static partial class Published
         {
             var readme = t3 with { Source = source };
             yield return readme.Row("mobilenetv3_large_100", 217, 5.4, large100);
-            yield return readme.Row("mobilenetv3_large_075", 155, 4.0, 73.3) with { ParamsErratum = large075Params };
+            yield return readme.Row("mobilenetv3_large_075", 155, 4.0, 73.3);
             yield return readme.Row("mobilenetv3_small_100", 66, 2.9, source == "R-TFS-MN" ? 67.5 : 68.1) with
             {
                 MacsErratum = smallEarlier, ParamsErratum = smallEarlier,
@@ -206,7 +190,7 @@ public static partial class Published
         var meg = t9 with { Source = "R-MEG README.md", Note = "quoted from P-MN3" };
         yield return meg.Row("mobilenetv3_large_125", 356, 7.5, 76.6) with { ParamsErratum = "8,225,288 without BN: as P-MN3 Table 9" };
         yield return meg.Row("mobilenetv3_large_100", 217, 5.4, 75.2);
-        yield return meg.Row("mobilenetv3_large_075", 155, 4.0, 73.3) with { ParamsErratum = large075Params };
+        yield return meg.Row("mobilenetv3_large_075", 155, 4.0, 73.3);
 
         // torchvision's weights metadata (torchvision's width rule; the same network as the paper's at α = 1).
         var tv = new ModelOptions { Rounding = WidthRounding.Torchvision };

@@ -82,7 +82,6 @@ public class PublishedFigureTests
     [InlineData("P-SN2 Table 5: shufflenetv2_050 (paper layout)")]
     [InlineData("P-MN3 Table 3: mobilenetv3_large_100 (paper rounding)")]
     [InlineData("P-MN3 Table 9: mobilenetv3_small_100 (256px, paper rounding)")]
-    [InlineData("P-MN1 Table 7: mobilenetv1_100 (160px)")]
     public void Known_errata_are_recorded_with_a_reason(string key)
     {
         var erratum = ByKey[key].Erratum;
