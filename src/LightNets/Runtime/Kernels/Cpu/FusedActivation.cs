@@ -1,0 +1,129 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace LightNets.Runtime.Kernels.Cpu;
+
+/// <summary>An activation applied in a kernel's epilogue, before the value is stored.</summary>
+public enum FusedActivation
+{
+    None,
+    Relu,
+    Relu6,
+    /// <summary>x · min(max(x + 3, 0), 6) / 6.</summary>
+    HardSwish,
+    /// <summary>min(max(x + 3, 0), 6) / 6 (MobileNetV3's gate: alpha 1/6, beta 0.5).</summary>
+    HardSigmoid,
+}
+
+/// <summary>
+/// The activations in scalar and vector form, with the same operation order as the reference kernels so that the only
+/// difference between tiers is FMA contraction and summation order.
+/// </summary>
+public static class Activations
+{
+    private const float Sixth = 1f / 6f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Apply(float x, FusedActivation act) => act switch
+    {
+        FusedActivation.None => x,
+        FusedActivation.Relu => MathF.Max(x, 0f),
+        FusedActivation.Relu6 => MathF.Min(MathF.Max(x, 0f), 6f),
+        FusedActivation.HardSwish => x * (MathF.Min(MathF.Max(x + 3f, 0f), 6f) * Sixth),
+        FusedActivation.HardSigmoid => MathF.Min(MathF.Max(x + 3f, 0f), 6f) * Sixth,
+        _ => x,
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Apply(Vector512<float> x, FusedActivation act) => act switch
+    {
+        FusedActivation.None => x,
+        FusedActivation.Relu => Vector512.Max(x, Vector512<float>.Zero),
+        FusedActivation.Relu6 => Vector512.Min(Vector512.Max(x, Vector512<float>.Zero), Vector512.Create(6f)),
+        FusedActivation.HardSwish => x * (Vector512.Min(Vector512.Max(x + Vector512.Create(3f), Vector512<float>.Zero), Vector512.Create(6f)) * Vector512.Create(Sixth)),
+        FusedActivation.HardSigmoid => Vector512.Min(Vector512.Max(x + Vector512.Create(3f), Vector512<float>.Zero), Vector512.Create(6f)) * Vector512.Create(Sixth),
+        _ => x,
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Apply(Vector256<float> x, FusedActivation act) => act switch
+    {
+        FusedActivation.None => x,
+        FusedActivation.Relu => Vector256.Max(x, Vector256<float>.Zero),
+        FusedActivation.Relu6 => Vector256.Min(Vector256.Max(x, Vector256<float>.Zero), Vector256.Create(6f)),
+        FusedActivation.HardSwish => x * (Vector256.Min(Vector256.Max(x + Vector256.Create(3f), Vector256<float>.Zero), Vector256.Create(6f)) * Vector256.Create(Sixth)),
+        FusedActivation.HardSigmoid => Vector256.Min(Vector256.Max(x + Vector256.Create(3f), Vector256<float>.Zero), Vector256.Create(6f)) * Vector256.Create(Sixth),
+        _ => x,
+    };
+
+    /// <summary>Applies <paramref name="act"/> in place to a span (used where an activation is not fused).</summary>
+    public static void ApplyInPlace(Span<float> data, FusedActivation act, Isa isa)
+    {
+        if (act == FusedActivation.None) return;
+        var i = 0;
+        ref var d = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(data);
+        if (isa == Isa.V512)
+        {
+            for (; i + 16 <= data.Length; i += 16)
+                Apply(Vector512.LoadUnsafe(ref d, (nuint)i), act).StoreUnsafe(ref d, (nuint)i);
+        }
+        else if (isa == Isa.V256)
+        {
+            for (; i + 8 <= data.Length; i += 8)
+                Apply(Vector256.LoadUnsafe(ref d, (nuint)i), act).StoreUnsafe(ref d, (nuint)i);
+        }
+        for (; i < data.Length; i++) data[i] = Apply(data[i], act);
+    }
+}
+
+/// <summary>
+/// An activation as a type, so that kernels generic over it are specialized by the JIT with no per-element branch
+/// (TensorPrimitives' operator-struct pattern). <see cref="ActivationKind.Of"/> maps the enum to these types.
+/// </summary>
+public interface IActivation
+{
+    static abstract FusedActivation Kind { get; }
+    static abstract float Apply(float x);
+    static abstract Vector512<float> Apply(Vector512<float> x);
+    static abstract Vector256<float> Apply(Vector256<float> x);
+}
+
+public readonly struct IdentityActivation : IActivation
+{
+    public static FusedActivation Kind => FusedActivation.None;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Apply(float x) => x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Apply(Vector512<float> x) => x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Apply(Vector256<float> x) => x;
+}
+
+public readonly struct ReluActivation : IActivation
+{
+    public static FusedActivation Kind => FusedActivation.Relu;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Apply(float x) => Activations.Apply(x, FusedActivation.Relu);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Apply(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Apply(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
+}
+
+public readonly struct Relu6Activation : IActivation
+{
+    public static FusedActivation Kind => FusedActivation.Relu6;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Apply(float x) => Activations.Apply(x, FusedActivation.Relu6);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Apply(Vector512<float> x) => Activations.Apply(x, FusedActivation.Relu6);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Apply(Vector256<float> x) => Activations.Apply(x, FusedActivation.Relu6);
+}
+
+public readonly struct HardSwishActivation : IActivation
+{
+    public static FusedActivation Kind => FusedActivation.HardSwish;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Apply(float x) => Activations.Apply(x, FusedActivation.HardSwish);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Apply(Vector512<float> x) => Activations.Apply(x, FusedActivation.HardSwish);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Apply(Vector256<float> x) => Activations.Apply(x, FusedActivation.HardSwish);
+}
+
+public readonly struct HardSigmoidActivation : IActivation
+{
+    public static FusedActivation Kind => FusedActivation.HardSigmoid;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Apply(float x) => Activations.Apply(x, FusedActivation.HardSigmoid);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Apply(Vector512<float> x) => Activations.Apply(x, FusedActivation.HardSigmoid);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Apply(Vector256<float> x) => Activations.Apply(x, FusedActivation.HardSigmoid);
+}
