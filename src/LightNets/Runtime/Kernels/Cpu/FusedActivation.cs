@@ -78,7 +78,7 @@ public static class Activations
 
 /// <summary>
 /// An activation as a type, so that kernels generic over it are specialized by the JIT with no per-element branch
-/// (TensorPrimitives' operator-struct pattern). <see cref="ActivationKind.Of"/> maps the enum to these types.
+/// (TensorPrimitives' operator-struct pattern). Callers switch once on <see cref="FusedActivation"/> to pick the type.
 /// </summary>
 public interface IActivation
 {
