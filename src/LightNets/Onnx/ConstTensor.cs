@@ -49,12 +49,11 @@ internal sealed class ConstTensor
     }
 
     /// <summary>Element count of a shape a fold wants to create, rejected before anything is allocated.</summary>
-    public static int FoldedCount(IReadOnlyList<long> dims, string what)
+    public static int FoldedCount(IReadOnlyList<long> dims, OnnxNode node)
     {
         var n = ElementCount(dims);
         if (n is null || n > MaxFoldedElements)
-            throw new OnnxFormatException(
-                $"{what} would create a constant of shape [{string.Join(", ", dims)}], larger than the {MaxFoldedElements} elements import-time folding allows");
+            throw node.Format($"would create a constant of shape [{string.Join(", ", dims)}], larger than the {MaxFoldedElements} elements import-time folding allows");
         return (int)n.Value;
     }
 

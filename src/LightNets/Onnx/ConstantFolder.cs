@@ -141,7 +141,7 @@ internal static class ConstantFolder
                 throw n.Format($"cannot broadcast [{string.Join(", ", a)}] with [{string.Join(", ", b)}]");
             dims[i] = da == 1 ? db : da;
         }
-        var count = ConstTensor.FoldedCount(dims, $"node '{n.Name}' ({n.OpType})");
+        var count = ConstTensor.FoldedCount(dims, n);
         return (dims, Indices(a, dims, count), Indices(b, dims, count));
     }
 
@@ -171,7 +171,7 @@ internal static class ConstantFolder
     private static ConstTensor ConstantOfShape(OnnxNode n, ConstTensor shape, OnnxTensorReader reader)
     {
         var dims = shape.AsLongs();
-        var count = ConstTensor.FoldedCount(dims, $"node '{n.Name}' (ConstantOfShape)");
+        var count = ConstTensor.FoldedCount(dims, n);
         var value = n.Tensor("value") is { } t ? reader.Read(t, $"the value of node '{n.Name}'") : ConstTensor.Float([1], [0f]);
         if (value.Count != 1) throw n.Format($"has a value of {value.Count} elements where 1 is needed");
         return value.IsFloat
@@ -187,14 +187,14 @@ internal static class ConstantFolder
             float s = start.GetFloat(0), l = limit.GetFloat(0), d = delta.GetFloat(0);
             if (d == 0f || !float.IsFinite(s) || !float.IsFinite(l) || !float.IsFinite(d)) throw n.Format("has a zero or non-finite delta or bound");
             var steps = Math.Max(Math.Ceiling(((double)l - s) / d), 0);
-            var count = ConstTensor.FoldedCount([steps > long.MaxValue ? long.MaxValue : (long)steps], $"node '{n.Name}' (Range)");
+            var count = ConstTensor.FoldedCount([steps > long.MaxValue ? long.MaxValue : (long)steps], n);
             return ConstTensor.Float([count], Enumerable.Range(0, count).Select(i => s + i * d).ToArray());
         }
         long si = start.GetLong(0), li = limit.GetLong(0), di = delta.GetLong(0);
         if (di == 0) throw n.Format("has delta 0");
         var span = (Int128)li - si;
         var n128 = span <= 0 == di > 0 ? 0 : (span + di - (di > 0 ? 1 : -1)) / di;
-        var c = ConstTensor.FoldedCount([n128 > long.MaxValue ? long.MaxValue : (long)n128], $"node '{n.Name}' (Range)");
+        var c = ConstTensor.FoldedCount([n128 > long.MaxValue ? long.MaxValue : (long)n128], n);
         return ConstTensor.Int([c], Enumerable.Range(0, c).Select(i => si + i * di).ToArray());
     }
 }

@@ -108,7 +108,7 @@ internal static class ConstantIndexing
         var outer = data.Dims[..axis].Aggregate(1L, (a, b) => a * b);
         var inner = data.Dims[(axis + 1)..].Aggregate(1L, (a, b) => a * b);
         long[] dims = [.. data.Dims[..axis], .. indices.Dims, .. data.Dims[(axis + 1)..]];
-        var count = ConstTensor.FoldedCount(dims, $"node '{n.Name}' (Gather)");
+        var count = ConstTensor.FoldedCount(dims, n);
         var source = new int[count];
         var k = 0;
         for (long o = 0; o < outer; o++)
@@ -161,7 +161,7 @@ internal static class ConstantIndexing
             }
             dims[axis] += p.Dims[axis];
         }
-        var count = ConstTensor.FoldedCount(dims, $"node '{n.Name}' (Concat)");
+        var count = ConstTensor.FoldedCount(dims, n);
         var outer = dims[..axis].Aggregate(1L, (a, b) => a * b);
         var floats = parts.Any(p => p.IsFloat);
         var fs = floats ? new float[count] : null;
@@ -194,7 +194,7 @@ internal static class ConstantIndexing
             var (from, _, count) = SliceRange(x.Dims[axis], s, e, st);
             (start[axis], step[axis], dims[axis]) = (from, st, count);
         }
-        var total = ConstTensor.FoldedCount(dims, $"node '{n.Name}' (Slice)");
+        var total = ConstTensor.FoldedCount(dims, n);
         var strides = ConstTensor.Strides(x.Dims);
         var source = new int[total];
         var index = new long[rank];
