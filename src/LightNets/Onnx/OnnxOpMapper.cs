@@ -138,8 +138,7 @@ internal static class OnnxOpMapper
         var a = n.Required(0);
         var b = n.Required(1);
         if (n.OpType == "Add" && a is ConstValue && b is PendingMatMul) (a, b) = (b, a);
-        if (n.OpType == "Add" && a is PendingMatMul m && b is ConstValue bias && bias.Tensor.Count == m.Weight.Dims[0]
-            && bias.Tensor.Dims.Count(d => d != 1) <= 1 && bias.Tensor.Rank <= 2)
+        if (n.OpType == "Add" && a is PendingMatMul m && b is ConstValue bias && IsRowVector(bias.Tensor, m.Weight.Dims[0]))
         {
             var biasName = bias.Tensor.Rank == 1
                 ? e.AsIr(bias, n, 1).Name
@@ -151,32 +150,32 @@ internal static class OnnxOpMapper
         switch (n.OpType)
         {
             case "Sub" when b is ConstValue c:
-                b = new ConstValue(c.Tensor.Map(static v => -v), c.Name + "_neg");
-                return Binary(n, e, new AddOp(), a, b, derivedB: true);
+                return Binary(n, e, new AddOp(), a, e.Initializer(c.Tensor.Map(static v => -v), c.Name + "_neg", derived: true));
             case "Div" when b is ConstValue c:
-                b = new ConstValue(c.Tensor.Map(static v => 1f / v), c.Name + "_reciprocal");
-                return Binary(n, e, new MulOp(), a, b, derivedB: true);
+                return Binary(n, e, new MulOp(), a, e.Initializer(c.Tensor.Map(static v => 1f / v), c.Name + "_reciprocal", derived: true));
             case "Sub" or "Div":
                 throw n.Unsupported($"{n.OpType} by a computed value; LightNets handles {n.OpType} by a constant only");
             case "Mul" when HardSwishSource(e, a, b) is { } x:
                 return e.Emit(n.Name, new HardSwishOp(), [x.Name], n.OutputName(0));
             case "Mul":
-                return Binary(n, e, new MulOp(), a, b, derivedB: false);
+                return Binary(n, e, new MulOp(), a, b);
             default:
-                return Binary(n, e, new AddOp(), a, b, derivedB: false);
+                return Binary(n, e, new AddOp(), a, b);
         }
     }
 
-    private static IrValue Binary(OnnxNode n, IrEmitter e, Op op, OnnxValue a, OnnxValue b, bool derivedB)
+    private static IrValue Binary(OnnxNode n, IrEmitter e, Op op, OnnxValue a, OnnxValue b)
     {
         // The feature map goes first: cost reports read a node's first input as "its" input.
+        var ia = e.AsIr(a, n, 0).Name;
+        var ib = e.AsIr(b, n, 1).Name;
         var swap = a is ConstValue && b is not ConstValue;
-        var ia = e.AsIr(a, n, 0);
-        var ib = derivedB && b is ConstValue c
-            ? new IrValue(e.Initializer(c.Tensor, c.Name, derived: true), default)
-            : e.AsIr(b, n, 1);
-        return e.Emit(n.Name, op, swap ? [ib.Name, ia.Name] : [ia.Name, ib.Name], n.OutputName(0));
+        return e.Emit(n.Name, op, swap ? [ib, ia] : [ia, ib], n.OutputName(0));
     }
+
+    /// <summary>x op c where c is a constant already transformed into an initializer (−c for Sub, 1/c for Div).</summary>
+    private static IrValue Binary(OnnxNode n, IrEmitter e, Op op, OnnxValue a, string constant) =>
+        e.Emit(n.Name, op, [e.AsIr(a, n, 0).Name, constant], n.OutputName(0));
 
     /// <summary>x when one operand is HardSigmoid(x) with MobileNetV3's 1/6 and 0.5 and the other is x itself.</summary>
     private static IrValue? HardSwishSource(IrEmitter e, OnnxValue a, OnnxValue b)
@@ -246,7 +245,7 @@ internal static class OnnxOpMapper
             if (n.Input(2) is not ConstValue c) throw n.Unsupported("a Gemm whose C is computed");
             var outFeatures = b.Tensor.Dims[transB ? 0 : 1];
             if (c.Tensor.Rank == 1 && c.Tensor.Dims[0] == outFeatures && beta == 1f) inputs.Add(e.AsIr(c, n, 2).Name);
-            else if (c.Tensor.Count == outFeatures && c.Tensor.Dims.Count(d => d != 1) <= 1 || c.Tensor.Count == 1)
+            else if (IsRowVector(c.Tensor, outFeatures) || c.Tensor.Count == 1)
             {
                 var values = c.Tensor.Count == 1 ? Enumerable.Repeat(c.Tensor.GetFloat(0), (int)outFeatures).ToArray() : c.Tensor.AsFloats();
                 inputs.Add(e.Initializer(ConstTensor.Float([outFeatures], values.Select(v => beta * v).ToArray()), c.Name + "_bias", derived: true));
@@ -255,6 +254,10 @@ internal static class OnnxOpMapper
         }
         return e.Emit(n.Name, new GemmOp(), inputs, n.OutputName(0));
     }
+
+    /// <summary>[M] or [1, M]: a bias that broadcasts over the rows of an [N, M] result.</summary>
+    private static bool IsRowVector(ConstTensor c, long m) =>
+        c.Count == m && (c.Rank == 1 || c.Rank == 2 && c.Dims[0] == 1);
 
     /// <summary>X [N, K] · W [K, M] with W constant: held as a <see cref="PendingMatMul"/> until its consumer is known.</summary>
     private static OnnxValue MatMul(OnnxNode n, IrEmitter e)

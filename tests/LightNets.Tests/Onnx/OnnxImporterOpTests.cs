@@ -97,6 +97,17 @@ public class OnnxImporterOpTests
     }
 
     [Fact]
+    public void MatMul_plus_a_column_is_not_a_bias()
+    {
+        var b = new OnnxProtoBuilder().Input("x", 3, 5).Output("y");
+        b.Random("W", 5, 3);
+        b.Random("col", 3, 1);
+        b.Node("MatMul", ["x", "W"], ["xw"]);
+        b.Node("Add", ["xw", "col"], ["y"]);
+        Assert.Equal([OpKind.Gemm, OpKind.Add], Kinds(ImportMatchesOnnxRuntime(b, 3, 5)));
+    }
+
+    [Fact]
     public void MatMul_alone_is_a_biasless_Gemm()
     {
         var b = new OnnxProtoBuilder().Input("x", 2, 5).Output("y");
