@@ -190,6 +190,24 @@ public sealed class OnnxImporterErrorTests : IDisposable
     }
 
     [Fact]
+    public void External_data_through_a_link_leading_outside()
+    {
+        if (OperatingSystem.IsWindows()) return; // creating links needs privileges there
+        var outside = Directory.CreateTempSubdirectory("lightnets-onnx-outside-").FullName;
+        try
+        {
+            File.WriteAllBytes(Path.Combine(outside, "secret.bin"), new byte[16]);
+            File.CreateSymbolicLink(Path.Combine(_dir, "w.bin"), Path.Combine(outside, "secret.bin"));
+            var ex = LoadFails<OnnxFormatException>("link.onnx", WithExternal("w.bin", 0, null, [4]));
+            Assert.Contains("initializer 'w' refers to external file 'w.bin', a link to", ex.Message);
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
     public void External_data_past_the_end_of_its_file()
     {
         Write("w.bin", new byte[16]);
