@@ -31,6 +31,7 @@ public static class LightNetsCli
             ModelsCommand.Create(stdout),
             InfoCommand.Create(stdout),
             ExportCommand.Create(stdout),
+            RunCommand.Create(stdout),
         };
         root.SetAction(p =>
         {

@@ -17,7 +17,7 @@ internal static class InfoCommand
             "layer", "block", "node");
         var allOps = new Option<bool>("--all-ops") { Description = "Count element-wise and data-movement traffic in the MAC column too." };
         var command = new Command("info",
-            "Show a model's layer table like the paper's: operator, input, output, stride, params, MACs, memory access cost (MAC) and share of MACs, then the totals."
+            "Show a model's (or an ONNX file's) layer table like the paper's: operator, input, output, stride, params, MACs, memory access cost (MAC) and share of MACs, then the totals."
             )
         {
             format, by, allOps,
@@ -25,9 +25,10 @@ internal static class InfoCommand
         model.AddTo(command);
         command.SetAction(p =>
         {
-            var graph = model.Build(p);
+            var name = p.GetValue(model.Model)!;
+            var graph = ModelSource.Load(model, p, model.Options(p).Batch ?? 1);
             var report = CostReport.Analyze(graph, p.GetValue(allOps) ? MemoryAccessMode.AllOps : MemoryAccessMode.ConvAndFc);
-            var published = Published.For(p.GetValue(model.Model)!, model.Options(p)).ToArray();
+            var published = ModelSource.IsOnnxFile(name) ? [] : Published.For(name, model.Options(p)).ToArray();
             var view = p.GetValue(by)!;
             var f = FormatOption.Get(p, format);
             if (f == OutputFormat.Json) WriteJson(stdout, report, published);

@@ -11,8 +11,8 @@ public sealed class ModelSelection
 {
     public Argument<string> Model { get; } = new("MODEL")
     {
-        Description = "A zoo name (mobilenetv2_100, shufflenetv1_g3_050, mobilenetv3_small_075, ...; `lightnets models` lists them) " +
-                      "or a torchvision name (mobilenet_v2, mobilenet_v3_large, shufflenet_v2_x1_0, ...).",
+        Description = "A zoo name (mobilenetv2_100, shufflenetv1_g3_050, mobilenetv3_small_075, ...; `lightnets models` lists them), " +
+                      "a torchvision name (mobilenet_v2, mobilenet_v3_large, shufflenet_v2_x1_0, ...) or, where the command takes one, an ONNX file.",
     };
 
     public Option<double?> Width { get; } = Number<double>("--width", "Width multiplier α of a MobileNet (or scale s of a ShuffleNet).");
