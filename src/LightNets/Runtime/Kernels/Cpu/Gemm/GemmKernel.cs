@@ -1,46 +1,87 @@
-using LightNets.Runtime.Kernels.Cpu;
-
 namespace LightNets.Runtime.Kernels.Cpu.Gemm;
 
 /// <summary>
-/// C = act(A·B + bias (+ R)) for row-major A (M×K, row stride lda), a <see cref="PackedMatrix"/> B and row-major C
-/// (row stride ldc): the 1×1 convolution of an NHWC tensor, the FC layer, and the stem convolution after im2col.
-/// Rows [rowStart, rowEnd) only, so that callers can split M across threads.
+/// C = act(A·B + bias (+ R)) for row-major A (M×K, optionally read through a K index table), a <see cref="PackedMatrix"/>
+/// B and row-major C: the 1×1 convolution of an NHWC tensor, the grouped 1×1 convolution (one call per group), the FC
+/// layer and the k×k convolution after im2col. Only rows [rowStart, rowEnd), so that callers split M across threads.
 /// </summary>
 public static unsafe class GemmKernel
 {
-    public const int TileRows = 8;
-
-    public static void Run(int k, float* a, nint lda, PackedMatrix b, float* c, nint ldc, float* residual, nint ldr,
-        int rowStart, int rowEnd, FusedActivation act, Isa isa)
+    /// <summary>The panel width to pack B with for <paramref name="isa"/> and <paramref name="n"/> output columns.</summary>
+    public static int PanelWidth(Isa isa, int n) => isa switch
     {
-        switch (act)
+        Isa.V512 => n <= 16 ? 16 : 32,
+        Isa.V256 => n <= 8 ? 8 : 16,
+        _ => 8,
+    };
+
+    /// <summary>Rows per micro-kernel call: the granularity in which callers should split M.</summary>
+    public static int TileRows(Isa isa) => isa switch
+    {
+        Isa.V512 => GemmTileV512.Rows,
+        Isa.V256 => GemmTileV256.Rows,
+        _ => GemmTileScalar.Rows,
+    };
+
+    public static void Run(PackedMatrix b, in GemmArgs args, int rowStart, int rowEnd, Isa isa)
+    {
+        if (rowEnd <= rowStart) return;
+        if (!CpuCaps.Supports(isa)) throw new PlatformNotSupportedException($"{isa} is not supported on this machine ({CpuCaps.Describe()})");
+        if (args.KIndex == null) Dispatch<DenseK>(b, args, rowStart, rowEnd, isa);
+        else Dispatch<GatheredK>(b, args, rowStart, rowEnd, isa);
+    }
+
+    private static void Dispatch<TK>(PackedMatrix b, in GemmArgs args, int rowStart, int rowEnd, Isa isa) where TK : struct, IKIndex
+    {
+        switch (args.Activation)
         {
-            case FusedActivation.None: Run<IdentityActivation>(k, a, lda, b, c, ldc, residual, ldr, rowStart, rowEnd, isa); break;
-            case FusedActivation.Relu: Run<ReluActivation>(k, a, lda, b, c, ldc, residual, ldr, rowStart, rowEnd, isa); break;
-            case FusedActivation.Relu6: Run<Relu6Activation>(k, a, lda, b, c, ldc, residual, ldr, rowStart, rowEnd, isa); break;
-            case FusedActivation.HardSwish: Run<HardSwishActivation>(k, a, lda, b, c, ldc, residual, ldr, rowStart, rowEnd, isa); break;
-            case FusedActivation.HardSigmoid: Run<HardSigmoidActivation>(k, a, lda, b, c, ldc, residual, ldr, rowStart, rowEnd, isa); break;
+            case FusedActivation.None: Run<IdentityActivation, TK>(b, args, rowStart, rowEnd, isa); break;
+            case FusedActivation.Relu: Run<ReluActivation, TK>(b, args, rowStart, rowEnd, isa); break;
+            case FusedActivation.Relu6: Run<Relu6Activation, TK>(b, args, rowStart, rowEnd, isa); break;
+            case FusedActivation.HardSwish: Run<HardSwishActivation, TK>(b, args, rowStart, rowEnd, isa); break;
+            case FusedActivation.HardSigmoid: Run<HardSigmoidActivation, TK>(b, args, rowStart, rowEnd, isa); break;
+            default: throw new ArgumentOutOfRangeException(nameof(args), args.Activation, "unknown activation");
         }
     }
 
-    private static void Run<TAct>(int k, float* a, nint lda, PackedMatrix b, float* c, nint ldc, float* residual, nint ldr,
-        int rowStart, int rowEnd, Isa isa) where TAct : struct, IActivation
+    private static void Run<TAct, TK>(PackedMatrix b, GemmArgs g, int rowStart, int rowEnd, Isa isa)
+        where TAct : struct, IActivation where TK : struct, IKIndex
     {
+        var nr = b.PanelWidth;
+        var k = b.K;
+        var tile = TileRows(isa);
         fixed (float* packed = b.Data)
         fixed (float* bias = b.Bias)
         {
-            var nr = b.PanelWidth;
             for (var panel = 0; panel < b.Panels; panel++)
             {
                 var col = panel * nr;
                 var nValid = Math.Min(nr, b.N - col);
                 var bp = packed + (nint)panel * b.PanelStride;
-                for (var row = rowStart; row < rowEnd; row += TileRows)
+                for (var row = rowStart; row < rowEnd; row += tile)
                 {
-                    var rows = Math.Min(TileRows, rowEnd - row);
-                    var res = residual == null ? null : residual + row * ldr + col;
-                    GemmTileV512.Tile8x32<TAct>(k, a + row * lda, lda, bp, bias + col, c + row * ldc + col, ldc, res, ldr, rows, nValid);
+                    var rows = Math.Min(tile, rowEnd - row);
+                    var a = g.A + row * g.Lda;
+                    var c = g.C + row * g.Ldc + col;
+                    var res = g.Residual == null ? null : g.Residual + row * g.Ldr + col;
+                    switch (isa, nr)
+                    {
+                        case (Isa.V512, 32):
+                            GemmTileV512.Tile8x32<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
+                            break;
+                        case (Isa.V512, 16):
+                            GemmTileV512.Tile8x16<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
+                            break;
+                        case (Isa.V256, 16):
+                            GemmTileV256.Tile6x16<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
+                            break;
+                        case (Isa.V256, 8):
+                            GemmTileV256.Tile6x8<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
+                            break;
+                        default:
+                            GemmTileScalar.Tile<TAct, TK>(k, a, g.Lda, g.KIndex, bp, nr, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
+                            break;
+                    }
                 }
             }
         }

@@ -4,16 +4,18 @@ using System.Runtime.Intrinsics.X86;
 
 namespace LightNets.Runtime.Kernels.Cpu.Gemm;
 
-/// <summary>AVX-512 GEMM micro-kernels (kernel ids f32-gemm-MRx32__v512).</summary>
+/// <summary>
+/// AVX-512 GEMM micro-kernels, kernel ids f32-gemm-8x32__v512 and f32-gemm-8x16__v512: 8 rows of A times one packed
+/// panel of B, accumulators initialized with the bias, residual and activation applied on the way out.
+/// Rows beyond <c>rows</c> re-read row 0 so that no load leaves A; their results are not stored.
+/// </summary>
 internal static unsafe class GemmTileV512
 {
-    /// <summary>
-    /// C[r, 0..nValid) = act(Σ_k A[r, k]·B[k, ·] + bias (+ R[r, ·])) for r &lt; rows ≤ 8, one 32-column panel.
-    /// Rows beyond <paramref name="rows"/> re-read row 0 so that no load leaves A; their results are not stored.
-    /// </summary>
+    public const int Rows = 8;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile8x32<TAct>(int k, float* a, nint lda, float* b, float* bias, float* c, nint ldc,
-        float* res, nint ldr, int rows, int nValid) where TAct : struct, IActivation
+    public static void Tile8x32<TAct, TK>(int k, float* a, nint lda, int* kIndex, float* b, float* bias, float* c, nint ldc,
+        float* res, nint ldr, int rows, int nValid) where TAct : struct, IActivation where TK : struct, IKIndex
     {
         var a0 = a;
         var a1 = rows > 1 ? a + lda : a;
@@ -31,47 +33,87 @@ internal static unsafe class GemmTileV512
 
         for (nint p = 0; p < k; p++)
         {
+            var col = TK.Column(kIndex, p);
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
             b += 32;
-            var x = Vector512.Create(a0[p]);
+            var x = Vector512.Create(a0[col]);
             c00 = Avx512F.FusedMultiplyAdd(x, b0, c00);
             c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a1[p]);
+            x = Vector512.Create(a1[col]);
             c10 = Avx512F.FusedMultiplyAdd(x, b0, c10);
             c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a2[p]);
+            x = Vector512.Create(a2[col]);
             c20 = Avx512F.FusedMultiplyAdd(x, b0, c20);
             c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a3[p]);
+            x = Vector512.Create(a3[col]);
             c30 = Avx512F.FusedMultiplyAdd(x, b0, c30);
             c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a4[p]);
+            x = Vector512.Create(a4[col]);
             c40 = Avx512F.FusedMultiplyAdd(x, b0, c40);
             c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a5[p]);
+            x = Vector512.Create(a5[col]);
             c50 = Avx512F.FusedMultiplyAdd(x, b0, c50);
             c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(a6[p]);
+            x = Vector512.Create(a6[col]);
             c60 = Avx512F.FusedMultiplyAdd(x, b0, c60);
             c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(a7[p]);
+            x = Vector512.Create(a7[col]);
             c70 = Avx512F.FusedMultiplyAdd(x, b0, c70);
             c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
         }
 
-        Store<TAct>(c, ldc, res, ldr, 0, rows, nValid, c00, c01);
-        Store<TAct>(c, ldc, res, ldr, 1, rows, nValid, c10, c11);
-        Store<TAct>(c, ldc, res, ldr, 2, rows, nValid, c20, c21);
-        Store<TAct>(c, ldc, res, ldr, 3, rows, nValid, c30, c31);
-        Store<TAct>(c, ldc, res, ldr, 4, rows, nValid, c40, c41);
-        Store<TAct>(c, ldc, res, ldr, 5, rows, nValid, c50, c51);
-        Store<TAct>(c, ldc, res, ldr, 6, rows, nValid, c60, c61);
-        Store<TAct>(c, ldc, res, ldr, 7, rows, nValid, c70, c71);
+        Store2<TAct>(c, ldc, res, ldr, 0, rows, nValid, c00, c01);
+        Store2<TAct>(c, ldc, res, ldr, 1, rows, nValid, c10, c11);
+        Store2<TAct>(c, ldc, res, ldr, 2, rows, nValid, c20, c21);
+        Store2<TAct>(c, ldc, res, ldr, 3, rows, nValid, c30, c31);
+        Store2<TAct>(c, ldc, res, ldr, 4, rows, nValid, c40, c41);
+        Store2<TAct>(c, ldc, res, ldr, 5, rows, nValid, c50, c51);
+        Store2<TAct>(c, ldc, res, ldr, 6, rows, nValid, c60, c61);
+        Store2<TAct>(c, ldc, res, ldr, 7, rows, nValid, c70, c71);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile8x16<TAct, TK>(int k, float* a, nint lda, int* kIndex, float* b, float* bias, float* c, nint ldc,
+        float* res, nint ldr, int rows, int nValid) where TAct : struct, IActivation where TK : struct, IKIndex
+    {
+        var a0 = a;
+        var a1 = rows > 1 ? a + lda : a;
+        var a2 = rows > 2 ? a + 2 * lda : a;
+        var a3 = rows > 3 ? a + 3 * lda : a;
+        var a4 = rows > 4 ? a + 4 * lda : a;
+        var a5 = rows > 5 ? a + 5 * lda : a;
+        var a6 = rows > 6 ? a + 6 * lda : a;
+        var a7 = rows > 7 ? a + 7 * lda : a;
+
+        var bias0 = Vector512.Load(bias);
+        Vector512<float> c0 = bias0, c1 = bias0, c2 = bias0, c3 = bias0, c4 = bias0, c5 = bias0, c6 = bias0, c7 = bias0;
+        for (nint p = 0; p < k; p++)
+        {
+            var col = TK.Column(kIndex, p);
+            var b0 = Vector512.Load(b);
+            b += 16;
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[col]), b0, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[col]), b0, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[col]), b0, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a3[col]), b0, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a4[col]), b0, c4);
+            c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a5[col]), b0, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a6[col]), b0, c6);
+            c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a7[col]), b0, c7);
+        }
+        Store1<TAct>(c, ldc, res, ldr, 0, rows, nValid, c0);
+        Store1<TAct>(c, ldc, res, ldr, 1, rows, nValid, c1);
+        Store1<TAct>(c, ldc, res, ldr, 2, rows, nValid, c2);
+        Store1<TAct>(c, ldc, res, ldr, 3, rows, nValid, c3);
+        Store1<TAct>(c, ldc, res, ldr, 4, rows, nValid, c4);
+        Store1<TAct>(c, ldc, res, ldr, 5, rows, nValid, c5);
+        Store1<TAct>(c, ldc, res, ldr, 6, rows, nValid, c6);
+        Store1<TAct>(c, ldc, res, ldr, 7, rows, nValid, c7);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<TAct>(float* c, nint ldc, float* res, nint ldr, int r, int rows, int nValid,
+    private static void Store2<TAct>(float* c, nint ldc, float* res, nint ldr, int r, int rows, int nValid,
         Vector512<float> v0, Vector512<float> v1) where TAct : struct, IActivation
     {
         if (r >= rows) return;
@@ -87,22 +129,35 @@ internal static unsafe class GemmTileV512
             TAct.Apply(v1).Store(dst + 16);
             return;
         }
-        var m0 = Mask(nValid);
-        var m1 = Mask(nValid - 16);
-        if (res != null)
+        StoreMasked<TAct>(dst, res == null ? null : res + r * ldr, nValid, v0);
+        StoreMasked<TAct>(dst + 16, res == null ? null : res + r * ldr + 16, nValid - 16, v1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store1<TAct>(float* c, nint ldc, float* res, nint ldr, int r, int rows, int nValid, Vector512<float> v)
+        where TAct : struct, IActivation
+    {
+        if (r >= rows) return;
+        if (nValid == 16)
         {
-            v0 += Avx512F.MaskLoad(res + r * ldr, m0, Vector512<float>.Zero);
-            v1 += Avx512F.MaskLoad(res + r * ldr + 16, m1, Vector512<float>.Zero);
+            if (res != null) v += Vector512.Load(res + r * ldr);
+            TAct.Apply(v).Store(c + r * ldc);
+            return;
         }
-        Avx512F.MaskStore(dst, m0, TAct.Apply(v0));
-        Avx512F.MaskStore(dst + 16, m1, TAct.Apply(v1));
+        StoreMasked<TAct>(c + r * ldc, res == null ? null : res + r * ldr, nValid, v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreMasked<TAct>(float* dst, float* res, int count, Vector512<float> v) where TAct : struct, IActivation
+    {
+        if (count <= 0) return;
+        var m = Mask(count);
+        if (res != null) v += Avx512F.MaskLoad(res, m, Vector512<float>.Zero);
+        Avx512F.MaskStore(dst, m, TAct.Apply(v));
     }
 
     /// <summary>All-ones lanes for the first <paramref name="count"/> of 16 (clamped to 0..16), as a float mask vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Mask(int count)
-    {
-        var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        return Vector512.LessThan(lanes, Vector512.Create(count)).AsSingle();
-    }
+    public static Vector512<float> Mask(int count) =>
+        Vector512.LessThan(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(count)).AsSingle();
 }

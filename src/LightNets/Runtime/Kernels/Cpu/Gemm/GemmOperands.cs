@@ -1,0 +1,44 @@
+using System.Runtime.CompilerServices;
+
+namespace LightNets.Runtime.Kernels.Cpu.Gemm;
+
+/// <summary>
+/// How a micro-kernel reads A[r, p]: straight (<see cref="DenseK"/>) or through an index table of K entries
+/// (<see cref="GatheredK"/>), which is how a 1×1 convolution reads channels that a channel shuffle left permuted or
+/// split across two ranges, without moving them. The index load is shared by all rows of a tile.
+/// </summary>
+public unsafe interface IKIndex
+{
+    static abstract nint Column(int* index, nint p);
+}
+
+public readonly unsafe struct DenseK : IKIndex
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static nint Column(int* index, nint p) => p;
+}
+
+public readonly unsafe struct GatheredK : IKIndex
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static nint Column(int* index, nint p) => index[p];
+}
+
+/// <summary>Everything a GEMM call needs besides the packed B: the A, C and residual matrices and the epilogue.</summary>
+public unsafe struct GemmArgs
+{
+    /// <summary>A: row r, column p at A + r·Lda + (KIndex == null ? p : KIndex[p]).</summary>
+    public float* A;
+    public nint Lda;
+    public int* KIndex;
+
+    /// <summary>C: row r, column n at C + r·Ldc + n.</summary>
+    public float* C;
+    public nint Ldc;
+
+    /// <summary>Optional residual added before the activation: R + r·Ldr + n.</summary>
+    public float* Residual;
+    public nint Ldr;
+
+    public FusedActivation Activation;
+}

@@ -1,0 +1,28 @@
+using System.Runtime.CompilerServices;
+
+namespace LightNets.Runtime.Kernels.Cpu.Gemm;
+
+/// <summary>The portable GEMM tile (kernel id f32-gemm-4xNR__scalar): any panel width, 4 rows at a time.</summary>
+internal static unsafe class GemmTileScalar
+{
+    public const int Rows = 4;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile<TAct, TK>(int k, float* a, nint lda, int* kIndex, float* b, int panelWidth, float* bias, float* c, nint ldc,
+        float* res, nint ldr, int rows, int nValid) where TAct : struct, IActivation where TK : struct, IKIndex
+    {
+        for (var r = 0; r < rows; r++)
+        {
+            var ar = a + r * lda;
+            for (var n = 0; n < nValid; n++)
+            {
+                var acc = bias[n];
+                var bp = b + n;
+                for (nint p = 0; p < k; p++, bp += panelWidth)
+                    acc = MathF.FusedMultiplyAdd(ar[TK.Column(kIndex, p)], *bp, acc);
+                if (res != null) acc += res[r * ldr + n];
+                c[r * ldc + n] = TAct.Apply(acc);
+            }
+        }
+    }
+}
