@@ -1,5 +1,16 @@
 namespace LightNets.Runtime.Kernels.Cpu.Gemm;
 
+/// <summary>Raw packed panels of a B operand (see <see cref="PackedMatrix"/>), e.g. a per-run scaled copy in the arena.</summary>
+public readonly unsafe struct PanelSet(float* data, float* bias, int k, int n, int panelWidth)
+{
+    public readonly float* Data = data;
+    public readonly float* Bias = bias;
+    public readonly int K = k;
+    public readonly int N = n;
+    public readonly int PanelWidth = panelWidth;
+    public int Panels => (N + PanelWidth - 1) / PanelWidth;
+}
+
 /// <summary>
 /// C = act(A·B + bias (+ R)) for row-major A (M×K, optionally read through a K index table), a <see cref="PackedMatrix"/>
 /// B and row-major C: the 1×1 convolution of an NHWC tensor, the grouped 1×1 convolution (one call per group), the FC
@@ -25,39 +36,48 @@ public static unsafe class GemmKernel
 
     public static void Run(PackedMatrix b, in GemmArgs args, int rowStart, int rowEnd, Isa isa)
     {
-        if (rowEnd <= rowStart) return;
-        if (!CpuCaps.Supports(isa)) throw new PlatformNotSupportedException($"{isa} is not supported on this machine ({CpuCaps.Describe()})");
-        if (args.KIndex == null) Dispatch<DenseK>(b, args, rowStart, rowEnd, isa);
-        else Dispatch<GatheredK>(b, args, rowStart, rowEnd, isa);
+        fixed (float* packed = b.Data)
+        fixed (float* bias = b.Bias)
+            Run(new PanelSet(packed, bias, b.K, b.N, b.PanelWidth), args, rowStart, rowEnd, 0, b.Panels, isa);
     }
 
-    private static void Dispatch<TK>(PackedMatrix b, in GemmArgs args, int rowStart, int rowEnd, Isa isa) where TK : struct, IKIndex
+    /// <summary>Rows [rowStart, rowEnd) × panels [panelStart, panelEnd) of B given as raw packed panels.</summary>
+    public static void Run(in PanelSet b, in GemmArgs args, int rowStart, int rowEnd, int panelStart, int panelEnd, Isa isa)
+    {
+        if (rowEnd <= rowStart || panelEnd <= panelStart) return;
+        if (!CpuCaps.Supports(isa)) throw new PlatformNotSupportedException($"{isa} is not supported on this machine ({CpuCaps.Describe()})");
+        if (args.KIndex == null) Dispatch<DenseK>(b, args, rowStart, rowEnd, panelStart, panelEnd, isa);
+        else Dispatch<GatheredK>(b, args, rowStart, rowEnd, panelStart, panelEnd, isa);
+    }
+
+    private static void Dispatch<TK>(in PanelSet b, in GemmArgs args, int rowStart, int rowEnd, int panelStart, int panelEnd, Isa isa)
+        where TK : struct, IKIndex
     {
         switch (args.Activation)
         {
-            case FusedActivation.None: Run<IdentityActivation, TK>(b, args, rowStart, rowEnd, isa); break;
-            case FusedActivation.Relu: Run<ReluActivation, TK>(b, args, rowStart, rowEnd, isa); break;
-            case FusedActivation.Relu6: Run<Relu6Activation, TK>(b, args, rowStart, rowEnd, isa); break;
-            case FusedActivation.HardSwish: Run<HardSwishActivation, TK>(b, args, rowStart, rowEnd, isa); break;
-            case FusedActivation.HardSigmoid: Run<HardSigmoidActivation, TK>(b, args, rowStart, rowEnd, isa); break;
+            case FusedActivation.None: Run<IdentityActivation, TK>(b, args, rowStart, rowEnd, panelStart, panelEnd, isa); break;
+            case FusedActivation.Relu: Run<ReluActivation, TK>(b, args, rowStart, rowEnd, panelStart, panelEnd, isa); break;
+            case FusedActivation.Relu6: Run<Relu6Activation, TK>(b, args, rowStart, rowEnd, panelStart, panelEnd, isa); break;
+            case FusedActivation.HardSwish: Run<HardSwishActivation, TK>(b, args, rowStart, rowEnd, panelStart, panelEnd, isa); break;
+            case FusedActivation.HardSigmoid: Run<HardSigmoidActivation, TK>(b, args, rowStart, rowEnd, panelStart, panelEnd, isa); break;
             default: throw new ArgumentOutOfRangeException(nameof(args), args.Activation, "unknown activation");
         }
     }
 
-    private static void Run<TAct, TK>(PackedMatrix b, GemmArgs g, int rowStart, int rowEnd, Isa isa)
+    private static void Run<TAct, TK>(PanelSet b, GemmArgs g, int rowStart, int rowEnd, int panelStart, int panelEnd, Isa isa)
         where TAct : struct, IActivation where TK : struct, IKIndex
     {
         var nr = b.PanelWidth;
         var k = b.K;
         var tile = TileRows(isa);
-        fixed (float* packed = b.Data)
-        fixed (float* bias = b.Bias)
+        var packed = b.Data;
+        var bias = b.Bias;
         {
-            for (var panel = 0; panel < b.Panels; panel++)
+            for (var panel = panelStart; panel < panelEnd; panel++)
             {
                 var col = panel * nr;
                 var nValid = Math.Min(nr, b.N - col);
-                var bp = packed + (nint)panel * b.PanelStride;
+                var bp = packed + (nint)panel * k * nr;
                 for (var row = rowStart; row < rowEnd; row += tile)
                 {
                     var rows = Math.Min(tile, rowEnd - row);

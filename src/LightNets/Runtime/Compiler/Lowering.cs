@@ -1,0 +1,294 @@
+using LightNets.Graphs;
+using LightNets.Runtime.Kernels.Cpu;
+using LightNets.Runtime.Kernels.Cpu.Gemm;
+using LightNets.Runtime.Plan.Steps;
+
+namespace LightNets.Runtime.Compiler;
+
+/// <summary>Node-by-node lowering (see <see cref="PlanCompiler"/>).</summary>
+internal sealed partial class PlanCompiler
+{
+    private void Lower(Node node)
+    {
+        switch (node.Op)
+        {
+            case Conv2dOp conv:
+                LowerConv(node, conv);
+                break;
+            case GemmOp:
+                LowerFullyConnected(node);
+                break;
+            case ChannelShuffleOp shuffle:
+                _views[node.Output] = Shuffled(_views[node.Inputs[0]], shuffle.Groups);
+                break;
+            case SliceOp slice:
+                _views[node.Output] = Channels(_views[node.Inputs[0]], slice.Start, slice.End - slice.Start);
+                break;
+            case SplitOp split:
+            {
+                var start = 0;
+                for (var i = 0; i < split.Sizes.Count; i++)
+                {
+                    _views[node.Outputs[i]] = Channels(_views[node.Inputs[0]], start, split.Sizes[i]);
+                    start += split.Sizes[i];
+                }
+                break;
+            }
+            case ConcatOp:
+                LowerConcat(node);
+                break;
+            case FlattenOp:
+                LowerFlatten(node);
+                break;
+            case GlobalAveragePoolOp:
+            {
+                var input = Dense(node.Inputs[0]);
+                var output = NewDense(node.Output);
+                _steps.Add(new GlobalPoolStep(node.Name, [node], input, output));
+                _views[node.Output] = output;
+                break;
+            }
+            case PoolOp pool:
+            {
+                var input = Dense(node.Inputs[0]);
+                var (value, act, _, nodes) = Epilogue(node, allowResidual: false);
+                var output = OutputView(value);
+                _steps.Add(new PoolStep(node.Name, nodes, pool, input, output, act));
+                _views[value] = output;
+                break;
+            }
+            case MulOp when IsFoldableSqueezeExcite(node):
+                break; // lowered with the 1×1 convolution that reads it (see LowerPointwise)
+            case SoftmaxOp:
+            {
+                var input = Dense(node.Inputs[0]);
+                var output = NewDense(node.Output);
+                _steps.Add(new SoftmaxStep(node.Name, [node], input, output));
+                _views[node.Output] = output;
+                break;
+            }
+            default:
+                LowerElementwise(node);
+                break;
+        }
+    }
+
+    // ----- views without data movement ------------------------------------------------------------------------------
+
+    private static TensorView Channels(TensorView v, int start, int count)
+    {
+        if (v.Map is null) return v with { Channels = count, ChannelOffset = v.ChannelOffset + start * v.ChannelStride };
+        return v with { Channels = count, Map = v.Map[start..(start + count)] };
+    }
+
+    /// <summary>out[j·g + i] = in[i·n + j]: only the channel map changes.</summary>
+    private static TensorView Shuffled(TensorView v, int groups)
+    {
+        var c = v.Channels;
+        var n = c / groups;
+        var map = new int[c];
+        for (var i = 0; i < groups; i++)
+            for (var j = 0; j < n; j++)
+                map[j * groups + i] = v.Physical(i * n + j);
+        return v with { Map = map };
+    }
+
+    private void LowerConcat(Node node)
+    {
+        var full = ConcatView(node);
+        var offset = 0;
+        foreach (var input in node.Inputs)
+        {
+            var view = _views[input];
+            var c = view.Channels;
+            var target = TensorView.NhwcSlice(full.Slot, full.Batch, full.Height, full.Width, c, full.PixelStride, offset);
+            // Inputs whose producer wrote into this slice already are in place; others (a split half, a view) are copied once.
+            if (!(view.Slot == full.Slot && view.ChannelOffset == offset && view.Map is null))
+                _steps.Add(new CopyChannelsStep($"{node.Name}.{input}", [node], view, target));
+            offset += c;
+        }
+        _views[node.Output] = full;
+    }
+
+    private void LowerFlatten(Node node)
+    {
+        var input = _views[node.Inputs[0]];
+        if (input.Height == 1 && input.Width == 1)
+        {
+            _views[node.Output] = input; // N×C×1×1 and N×C are the same memory in NHWC
+            return;
+        }
+        // Flatten of a feature map orders (C, H, W): write it in NCHW order.
+        var s = _g.ShapeOf(node.Output);
+        var slot = NewSlot(s.ElementCount, node.Output);
+        var nchw = TensorView.Nchw(slot, input.Batch, input.Channels, input.Height, input.Width);
+        _steps.Add(new CopyChannelsStep(node.Name, [node], input, nchw));
+        _views[node.Output] = TensorView.Nhwc(slot, s[0], 1, 1, s[1]);
+    }
+
+    // ----- convolutions --------------------------------------------------------------------------------------------
+
+    private void LowerConv(Node node, Conv2dOp op)
+    {
+        // A deferred SE multiply has no view of its own: the pointwise path reads its operand x and gate s.
+        var input = _views.TryGetValue(node.Inputs[0], out var v) ? v : _views[SqueezeExciteOperands(_g.Producer(node.Inputs[0])!).X];
+        var w = Init(node.Inputs[1]);
+        var bias = node.Inputs.Count > 2 ? Init(node.Inputs[2]).Data : null;
+        var cin = input.Channels;
+        var cout = w.Shape[0];
+        var pointwise = op is { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1, Padding: { Top: 0, Left: 0, Bottom: 0, Right: 0 } };
+        var depthwise = op.Groups == cin && cin == cout && op.Groups > 1;
+
+        if (depthwise)
+        {
+            LowerDepthwise(node, op, input, w.Data, bias);
+            return;
+        }
+        if (pointwise && input.IsNhwc && input.IsPixelMatrix)
+        {
+            LowerPointwise(node, op.Groups, input, w.Data, bias, cin, cout);
+            return;
+        }
+        var (value, act, _, nodes) = Epilogue(node, allowResidual: false);
+        var output = OutputView(value);
+        if (input.Map is not null && !input.IsNhwc) input = Dense(node.Inputs[0]);
+        var kPerGroup = cin / op.Groups * op.KernelH * op.KernelW;
+        var coutPerGroup = cout / op.Groups;
+        var groups = new PackedMatrix[op.Groups];
+        for (var g = 0; g < op.Groups; g++)
+        {
+            groups[g] = PackedMatrix.FromOutputMajor(w.Data.AsSpan(g * coutPerGroup * kPerGroup, coutPerGroup * kPerGroup), coutPerGroup, kPerGroup,
+                bias is null ? default : bias.AsSpan(g * coutPerGroup, coutPerGroup), GemmKernel.PanelWidth(_isa, coutPerGroup));
+        }
+        var description = $"{LayerName(op, cin, cout)}{Suffix(act, null)} (im2col + GEMM)";
+        _steps.Add(new Im2ColConvStep(node.Name, nodes, description, input, output, op, groups, act, _threads));
+        _views[value] = output;
+    }
+
+    private static string LayerName(Conv2dOp op, int cin, int cout) =>
+        $"conv {op.KernelH}×{op.KernelW}{(op.StrideH > 1 ? $"/{op.StrideH}" : "")}{(op.Groups > 1 ? $" g{op.Groups}" : "")} {cin}→{cout}";
+
+    private void LowerPointwise(Node node, int groups, TensorView input, float[] w, float[]? bias, int cin, int cout)
+    {
+        // SE: the conv reads Mul(x, s) with s an N×C×1×1 gate and nothing else reads the product: fold s into the weights per image.
+        TensorView? scale = null;
+        var seNodes = new List<Node>();
+        if (groups == 1 && _g.Producer(node.Inputs[0]) is { Op: MulOp } mul && IsFoldableSqueezeExcite(mul))
+        {
+            var (x, s) = SqueezeExciteOperands(mul);
+            var xv = _views[x];
+            if (!xv.IsPixelMatrix || xv.Map is not null) xv = Dense(x);
+            scale = Dense(s);
+            input = xv;
+            seNodes.Add(mul);
+        }
+        if (scale is null && _g.Producer(node.Inputs[0]) is { Op: MulOp } skipped && IsFoldableSqueezeExcite(skipped))
+            throw new InvalidOperationException($"{node.Name}: the SE multiply '{skipped.Name}' was deferred but could not be folded");
+
+        var (value, act, residual, nodes) = Epilogue(node, allowResidual: true);
+        nodes.InsertRange(0, seNodes);
+        var output = OutputView(value);
+        var kPer = cin / groups;
+        var nPer = cout / groups;
+        var list = new GemmGroup[groups];
+        for (var g = 0; g < groups; g++)
+        {
+            var wg = w.AsSpan(g * nPer * kPer, nPer * kPer);
+            var bg = bias is null ? default : bias.AsSpan(g * nPer, nPer);
+            list[g] = GemmGroupFor(input, g * kPer, kPer, wg, bg, nPer, g * nPer);
+        }
+        var description = $"{(groups > 1 ? $"gconv 1×1 g{groups}" : "conv 1×1")} {cin}→{cout}{(scale is null ? "" : " × SE")}{Suffix(act, residual)}";
+        if (list.Any(g => g.KIndex is not null)) description += " (gathered K)";
+        _steps.Add(new GemmStep(node.Name, nodes, description, input with { Map = null, Channels = input.Channels }, output, residual, scale, list, act, _isa));
+        _views[value] = output;
+    }
+
+    /// <summary>
+    /// An SE multiply Mul(x, s) whose gate s is N×C×1×1 and whose product only an ungrouped 1×1 convolution reads:
+    /// the convolution folds s into its weights, so the product is never written.
+    /// </summary>
+    private bool IsFoldableSqueezeExcite(Node mul)
+    {
+        if (SoleConsumer(mul.Output) is not { Op: Conv2dOp { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1, Groups: 1 } conv } consumer
+            || conv.Padding != Padding2d.None || consumer.Inputs[0] != mul.Output)
+            return false;
+        var (x, s) = SqueezeExciteOperands(mul);
+        var xs = _g.ShapeOf(x);
+        var ss = _g.ShapeOf(s);
+        return xs.Rank == 4 && ss is { Rank: 4, H: 1, W: 1 } && ss.C == xs.C && ss.N == xs.N && !_g.IsInitializer(x) && !_g.IsInitializer(s);
+    }
+
+    /// <summary>The feature map x and the N×C×1×1 gate s of an SE multiply, in either operand order.</summary>
+    private (string X, string S) SqueezeExciteOperands(Node mul) =>
+        _g.ShapeOf(mul.Inputs[1]) is { Rank: 4, H: 1, W: 1 } ? (mul.Inputs[0], mul.Inputs[1]) : (mul.Inputs[1], mul.Inputs[0]);
+
+    /// <summary>
+    /// Packs one group's weights for the channels it reads: dense when its physical channels are a run in order, a
+    /// permuted run (weights reordered, still dense), or anything else through a K index table.
+    /// </summary>
+    private GemmGroup GemmGroupFor(TensorView input, int kStart, int k, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, int n, int nOffset)
+    {
+        var physical = new int[k];
+        for (var i = 0; i < k; i++) physical[i] = input.Physical(kStart + i);
+        var min = physical.Min();
+        var isRun = physical.Max() - min + 1 == k && physical.Distinct().Count() == k;
+        var panel = GemmKernel.PanelWidth(_isa, n);
+        if (!isRun)
+            return new GemmGroup(PackedMatrix.FromOutputMajor(w, n, k, bias, panel), physical, 0, nOffset);
+        var reordered = new float[n * k];
+        for (var col = 0; col < n; col++)
+            for (var i = 0; i < k; i++)
+                reordered[col * k + (physical[i] - min)] = w[col * k + i];
+        return new GemmGroup(PackedMatrix.FromOutputMajor(reordered, n, k, bias, panel), null, min, nOffset);
+    }
+
+    private void LowerFullyConnected(Node node)
+    {
+        var input = Dense(node.Inputs[0]);
+        var w = Init(node.Inputs[1]);
+        var bias = node.Inputs.Count > 2 ? Init(node.Inputs[2]).Data : null;
+        var (n, k) = (w.Shape[0], w.Shape[1]);
+        var (value, act, residual, nodes) = Epilogue(node, allowResidual: true);
+        var output = OutputView(value);
+        var group = new GemmGroup(PackedMatrix.FromOutputMajor(w.Data, n, k, bias, GemmKernel.PanelWidth(_isa, n)), null, 0, 0);
+        _steps.Add(new GemmStep(node.Name, nodes, $"fc {k}→{n}{Suffix(act, residual)}", input, output, residual, null, [group], act, _isa));
+        _views[value] = output;
+    }
+
+    private void LowerDepthwise(Node node, Conv2dOp op, TensorView input, float[] w, float[]? bias)
+    {
+        var c = input.Channels;
+        // A permuted but contiguous input is convolved in physical order: permute the per-channel weights, keep the map.
+        if (input.Map is not null && !input.TryContiguous(out _)) input = Dense(node.Inputs[0]);
+        if (!input.IsNhwc) input = Dense(node.Inputs[0]);
+        input.TryContiguous(out var start);
+        var taps = op.KernelH * op.KernelW;
+        var physicalW = new float[c * taps];
+        var physicalB = new float[c];
+        for (var i = 0; i < c; i++)
+        {
+            var p = input.Physical(i) - start;
+            Array.Copy(w, i * taps, physicalW, p * taps, taps);
+            physicalB[p] = bias?[i] ?? 0f;
+        }
+        var (value, act, _, nodes) = Epilogue(node, allowResidual: false);
+        var target = input.Map is null ? OutputView(value) : NewDense(value);
+        var dense = input with { Map = null, ChannelOffset = input.ChannelOffset + start };
+        _steps.Add(new DepthwiseStep(node.Name, nodes, $"dwconv {op.KernelH}×{op.KernelW}{(op.StrideH > 1 ? $"/{op.StrideH}" : "")}{Suffix(act, null)}",
+            dense, target, op, physicalW, physicalB, act));
+        // The output keeps the input's channel map (relative to the output's own channels).
+        _views[value] = input.Map is null ? target : target with { Map = input.Map.Select(m => m - start).ToArray() };
+    }
+
+    // ----- everything else ------------------------------------------------------------------------------------------
+
+    private void LowerElementwise(Node node)
+    {
+        var inputs = node.Inputs.Where(i => !_g.IsInitializer(i)).Select(Dense).ToArray();
+        var constants = node.Inputs.Where(_g.IsInitializer).Select(i => _g.Initializers[i].Data).ToArray();
+        var (value, act, _, nodes) = node.Op is AddOp or MulOp or BatchNormOp ? Epilogue(node, allowResidual: false) : (node.Output, FusedActivation.None, null, [node]);
+        var output = OutputView(value);
+        _steps.Add(ElementwiseStep.For(node, nodes, inputs, constants, _g, output, act));
+        _views[value] = output;
+    }
+}

@@ -1,0 +1,198 @@
+using LightNets.Graphs;
+using LightNets.Graphs.Passes;
+using LightNets.Runtime.Kernels.Cpu;
+using LightNets.Runtime.Plan;
+using LightNets.Runtime.Plan.Steps;
+using LightNets.Tensors;
+
+namespace LightNets.Runtime.Compiler;
+
+/// <summary>
+/// Graph IR → <see cref="ExecutionPlan"/>. Passes first (Dropout removed, BatchNorm folded into the convolutions),
+/// then one walk in topological order that lowers each node to a step, fusing what follows it (activation, residual
+/// add, SE scale) into its epilogue, turning channel split/slice/shuffle into views of the same memory (a shuffle is a
+/// channel map that the next 1×1 convolution absorbs into its weights or its K gather), and writing concat inputs
+/// straight into their slice of the concat buffer. Last, the memory planner packs the buffers by liveness.
+/// </summary>
+internal sealed partial class PlanCompiler
+{
+    private readonly Graph _g;
+    private readonly Isa _isa;
+    private readonly int _threads;
+    private readonly Dictionary<string, TensorView> _views = new(StringComparer.Ordinal);
+    private readonly Dictionary<Node, TensorView> _concatViews = [];
+    private readonly HashSet<Node> _fused = [];
+    private readonly List<Step> _steps = [];
+    private readonly List<BufferSlot> _slots = [];
+
+    private PlanCompiler(Graph graph, Isa isa, int threads)
+    {
+        _g = graph;
+        _isa = isa;
+        _threads = threads;
+    }
+
+    public static ExecutionPlan Compile(Graph graph, Isa isa, int threads)
+    {
+        if (graph.Inputs.Count != 1 || graph.Outputs.Count != 1)
+            throw new NotSupportedException($"the fast runtime runs graphs with one input and one output; '{graph.Name}' has {graph.Inputs.Count} and {graph.Outputs.Count}");
+        var prepared = FoldBatchNorm.Apply(EliminateIdentity.Apply(graph));
+        return new PlanCompiler(prepared, isa, threads).Build();
+    }
+
+    private ExecutionPlan Build()
+    {
+        var input = _g.Input;
+        if (input.Shape.Rank != 4)
+            throw new NotSupportedException($"the fast runtime needs an N×C×H×W input; '{input.Name}' is {input.Shape}");
+        var inputSlot = new BufferSlot(_slots.Count, input.Shape.ElementCount, input.Name) { IsGraphInput = true };
+        _slots.Add(inputSlot);
+        _views[input.Name] = TensorView.Nchw(inputSlot, input.Shape.N, input.Shape.C, input.Shape.H, input.Shape.W);
+
+        foreach (var node in _g.Nodes)
+        {
+            if (_fused.Contains(node)) continue;
+            Lower(node);
+        }
+
+        var output = Dense(_g.Output);
+        for (var i = 0; i < _steps.Count; i++)
+        {
+            foreach (var v in _steps[i].Operands()) v.Slot.Touch(i);
+            if (_steps[i].ScratchFloats > 0)
+            {
+                var scratch = new BufferSlot(_slots.Count, _steps[i].ScratchFloats, _steps[i].Name + ".scratch");
+                scratch.Touch(i);
+                _slots.Add(scratch);
+                _scratchOf[_steps[i]] = scratch;
+            }
+        }
+        output.Slot.Touch(_steps.Count); // the output is read after the last step
+        var arena = MemoryPlanner.Plan(_slots);
+        foreach (var (step, slot) in _scratchOf) step.ScratchOffset = slot.Offset;
+        return new ExecutionPlan(_steps, arena, input.Shape, _g.ShapeOf(_g.Output), output, _isa,
+            "NHWC (channels last): 1×1 convolutions are GEMMs over pixel rows with weights packed once, depthwise convolutions run on channel vectors of each pixel, and channel split/shuffle/concat become index maps");
+    }
+
+    private readonly Dictionary<Step, BufferSlot> _scratchOf = [];
+
+    // ----- views and slots ----------------------------------------------------------------------------------------
+
+    private BufferSlot NewSlot(long floats, string name)
+    {
+        var slot = new BufferSlot(_slots.Count, floats, name);
+        _slots.Add(slot);
+        return slot;
+    }
+
+    /// <summary>A fresh dense NHWC view for <paramref name="value"/> (vectors [N, F] as N×1×1×F).</summary>
+    private TensorView NewDense(string value)
+    {
+        var s = _g.ShapeOf(value);
+        var (n, c, h, w) = Dims(s);
+        return TensorView.Nhwc(NewSlot(s.ElementCount, value), n, h, w, c);
+    }
+
+    private static (int N, int C, int H, int W) Dims(Shape s) => s.Rank switch
+    {
+        4 => (s.N, s.C, s.H, s.W),
+        2 => (s[0], s[1], 1, 1),
+        _ => throw new NotSupportedException($"the fast runtime handles 2-D and 4-D tensors, not {s}"),
+    };
+
+    /// <summary>Where the step producing <paramref name="value"/> should write: its concat slice if a Concat is its only reader.</summary>
+    private TensorView OutputView(string value)
+    {
+        if (SoleConsumer(value) is { Op: ConcatOp } concat && concat.Inputs.Count(i => i == value) == 1)
+        {
+            var full = ConcatView(concat);
+            var offset = 0;
+            foreach (var i in concat.Inputs)
+            {
+                if (i == value) break;
+                offset += _g.ShapeOf(i).C;
+            }
+            var c = _g.ShapeOf(value).C;
+            return TensorView.NhwcSlice(full.Slot, full.Batch, full.Height, full.Width, c, full.PixelStride, offset);
+        }
+        return NewDense(value);
+    }
+
+    private TensorView ConcatView(Node concat)
+    {
+        if (!_concatViews.TryGetValue(concat, out var view))
+            _concatViews[concat] = view = NewDense(concat.Output);
+        return view;
+    }
+
+    /// <summary>The value's view as an NHWC pixel matrix without a channel map, copying it into one if needed.</summary>
+    private TensorView Dense(string value)
+    {
+        var view = _views[value];
+        if (view.Map is null && view.IsPixelMatrix) return view;
+        var dense = NewDense(value + ".dense");
+        _steps.Add(new CopyChannelsStep($"{value}.materialize", [], view, dense));
+        _views[value] = dense;
+        return dense;
+    }
+
+    private Node? SoleConsumer(string value) =>
+        !_g.Outputs.Contains(value) && _g.Consumers(value) is { Count: 1 } c ? c[0] : null;
+
+    private Tensor Init(string name) => _g.Initializers.TryGetValue(name, out var t)
+        ? t
+        : throw new NotSupportedException($"the fast runtime needs '{name}' to be a constant (an initializer)");
+
+    private static FusedActivation? AsActivation(Op op) => op switch
+    {
+        ReluOp => FusedActivation.Relu,
+        ClipOp { Min: 0f } c when c.Max == 6f => FusedActivation.Relu6,
+        ClipOp { Min: 0f } c when float.IsPositiveInfinity(c.Max) => FusedActivation.Relu,
+        HardSwishOp => FusedActivation.HardSwish,
+        HardSigmoidOp h when MathF.Abs(h.Alpha - 1f / 6f) < 1e-6f && MathF.Abs(h.Beta - 0.5f) < 1e-6f => FusedActivation.HardSigmoid,
+        _ => null,
+    };
+
+    /// <summary>
+    /// What a producer's epilogue can absorb: an Add of an already computed tensor of the same shape (if allowed),
+    /// then an activation. Returns the value the fused step finally produces.
+    /// </summary>
+    private (string Value, FusedActivation Act, TensorView? Residual, List<Node> Nodes) Epilogue(Node producer, bool allowResidual)
+    {
+        var nodes = new List<Node> { producer };
+        var value = producer.Outputs[0];
+        TensorView? residual = null;
+        if (allowResidual && SoleConsumer(value) is { Op: AddOp } add)
+        {
+            var other = add.Inputs[0] == value ? add.Inputs[1] : add.Inputs[0];
+            if (other != value && _views.TryGetValue(other, out var r) && r.Map is null && r.IsPixelMatrix
+                && _g.ShapeOf(other) == _g.ShapeOf(value))
+            {
+                residual = r;
+                nodes.Add(add);
+                _fused.Add(add);
+                value = add.Output;
+            }
+        }
+        var act = FusedActivation.None;
+        if (SoleConsumer(value) is { } next && AsActivation(next.Op) is { } a)
+        {
+            act = a;
+            nodes.Add(next);
+            _fused.Add(next);
+            value = next.Output;
+        }
+        return (value, act, residual, nodes);
+    }
+
+    private static string Suffix(FusedActivation act, TensorView? residual) =>
+        (residual is null ? "" : " + add") + act switch
+        {
+            FusedActivation.None => "",
+            FusedActivation.Relu => " + ReLU",
+            FusedActivation.Relu6 => " + ReLU6",
+            FusedActivation.HardSwish => " + h-swish",
+            FusedActivation.HardSigmoid => " + h-sigmoid",
+            _ => "",
+        };
+}

@@ -1,0 +1,55 @@
+using LightNets.Graphs;
+using LightNets.Runtime.Compiler;
+
+namespace LightNets.Runtime.Plan.Steps;
+
+/// <summary>
+/// Copies a view into another of the same logical shape, through channel maps and any strides: ShuffleNet's concat of
+/// the untouched half (the one copy its concat + shuffle + split needs), materializing a permuted view for an op that
+/// cannot absorb the permutation, and NHWC → NCHW where a feature map leaves the runtime.
+/// </summary>
+internal sealed class CopyChannelsStep(string name, IReadOnlyList<Node> nodes, TensorView source, TensorView target) : Step(name, nodes)
+{
+    public override string Describe() => source.Map is null ? $"copy {source.Channels} channels" : $"gather {source.Channels} channels";
+
+    public override IEnumerable<TensorView> Operands() => [source, target];
+
+    private int Rows => source.Batch * source.Height;
+
+    public override int Parts(int threads) => (long)Rows * source.Width * source.Channels < 200_000 ? 1 : Math.Min(threads, Rows);
+
+    public override unsafe void Run(in RunContext ctx, int part, int parts)
+    {
+        var (start, end) = Share(Rows, part, parts);
+        var src = ctx.Base(source);
+        var dst = ctx.Base(target);
+        var contiguous = source.Map is null && source.ChannelStride == 1 && target.ChannelStride == 1 && target.Map is null;
+        fixed (int* map = source.Map)
+        {
+            for (var row = start; row < end; row++)
+            {
+                var n = row / source.Height;
+                var y = row % source.Height;
+                var s = src + n * source.BatchStride + y * source.RowStride;
+                var d = dst + n * target.BatchStride + y * target.RowStride;
+                for (var x = 0; x < source.Width; x++)
+                {
+                    var sp = s + (long)x * source.PixelStride;
+                    var dp = d + (long)x * target.PixelStride;
+                    if (contiguous)
+                    {
+                        Buffer.MemoryCopy(sp, dp, source.Channels * sizeof(float), source.Channels * sizeof(float));
+                    }
+                    else if (map != null)
+                    {
+                        for (var c = 0; c < source.Channels; c++) dp[c * (long)target.ChannelStride] = sp[map[c] * (long)source.ChannelStride];
+                    }
+                    else
+                    {
+                        for (var c = 0; c < source.Channels; c++) dp[c * (long)target.ChannelStride] = sp[c * (long)source.ChannelStride];
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using LightNets.Graphs;
+using LightNets.Runtime.Compiler;
+using LightNets.Runtime.Kernels.Cpu;
+using LightNets.Tensors;
+
+namespace LightNets.Runtime.Plan.Steps;
+
+/// <summary>
+/// The element-wise ops that nothing could absorb: Add/Mul with NumPy broadcasting (a residual whose producer could
+/// not take it, a constant from an imported graph), a standalone activation, Sigmoid, an unfolded BatchNorm. Rare in
+/// the zoo after fusion; written for clarity (one pass, per-pixel channel loops).
+/// </summary>
+internal sealed class ElementwiseStep : Step
+{
+    private enum Kind { Add, Mul, Unary, Affine }
+
+    private readonly Kind _kind;
+    private readonly Op _op;
+    private readonly Operand _a;
+    private readonly Operand? _b;
+    private readonly TensorView _output;
+    private readonly FusedActivation _act;
+    private readonly float[]? _scale;
+    private readonly float[]? _shift;
+
+    private ElementwiseStep(string name, IReadOnlyList<Node> nodes, Kind kind, Op op, Operand a, Operand? b, TensorView output,
+        FusedActivation act, float[]? scale = null, float[]? shift = null) : base(name, nodes)
+    {
+        _kind = kind;
+        _op = op;
+        _a = a;
+        _b = b;
+        _output = output;
+        _act = act;
+        _scale = scale;
+        _shift = shift;
+    }
+
+    /// <summary>One input: a view, or a constant laid out N, H, W, C with size-1 dimensions broadcast.</summary>
+    private sealed record Operand(TensorView? View, float[]? Constant, int N, int H, int W, int C)
+    {
+        public unsafe float Read(in RunContext ctx, int n, int y, int x, int c)
+        {
+            n = N == 1 ? 0 : n;
+            y = H == 1 ? 0 : y;
+            x = W == 1 ? 0 : x;
+            c = C == 1 ? 0 : c;
+            if (Constant is not null) return Constant[((n * H + y) * W + x) * C + c];
+            var v = View!;
+            return ctx.Base(v)[n * v.BatchStride + y * v.RowStride + (long)x * v.PixelStride + (long)c * v.ChannelStride];
+        }
+    }
+
+    public static ElementwiseStep For(Node node, List<Node> nodes, TensorView[] inputs, float[][] constants, Graph g, TensorView output, FusedActivation act)
+    {
+        var operands = new List<Operand>();
+        int vi = 0, ci = 0;
+        foreach (var name in node.Inputs)
+        {
+            if (g.IsInitializer(name))
+                operands.Add(FromConstant(constants[ci++], g.ShapeOf(name)));
+            else
+            {
+                var v = inputs[vi++];
+                operands.Add(new Operand(v, null, v.Batch, v.Height, v.Width, v.Channels));
+            }
+        }
+        switch (node.Op)
+        {
+            case AddOp: return new(node.Name, nodes, Kind.Add, node.Op, operands[0], operands[1], output, act);
+            case MulOp: return new(node.Name, nodes, Kind.Mul, node.Op, operands[0], operands[1], output, act);
+            case BatchNormOp bn:
+            {
+                var (gamma, beta, mean, variance) = (constants[0], constants[1], constants[2], constants[3]);
+                var scale = new float[gamma.Length];
+                var shift = new float[gamma.Length];
+                for (var i = 0; i < gamma.Length; i++)
+                {
+                    var s = gamma[i] / Math.Sqrt(variance[i] + (double)bn.Epsilon);
+                    scale[i] = (float)s;
+                    shift[i] = (float)(beta[i] - mean[i] * s);
+                }
+                return new(node.Name, nodes, Kind.Affine, node.Op, operands[0], null, output, act, scale, shift);
+            }
+            case ReluOp or ClipOp or HardSigmoidOp or HardSwishOp or SigmoidOp:
+                return new(node.Name, nodes, Kind.Unary, node.Op, operands[0], null, output, act);
+            default:
+                throw new NotSupportedException($"node '{node.Name}': the fast runtime has no kernel for {node.Kind}");
+        }
+    }
+
+    /// <summary>A constant of NCHW-broadcastable shape, reordered N, H, W, C.</summary>
+    private static Operand FromConstant(float[] data, Shape shape)
+    {
+        var d = new int[4];
+        for (var i = 0; i < 4; i++) d[i] = i - (4 - shape.Rank) >= 0 ? shape[i - (4 - shape.Rank)] : 1;
+        if (shape.Rank == 2) d = [shape[0], shape[1], 1, 1];
+        var (n, c, h, w) = (d[0], d[1], d[2], d[3]);
+        var nhwc = new float[data.Length];
+        for (var a = 0; a < n; a++)
+            for (var ch = 0; ch < c; ch++)
+                for (var y = 0; y < h; y++)
+                    for (var x = 0; x < w; x++)
+                        nhwc[((a * h + y) * w + x) * c + ch] = data[((a * c + ch) * h + y) * w + x];
+        return new Operand(null, nhwc, n, h, w, c);
+    }
+
+    public override string Describe() => _kind switch
+    {
+        Kind.Add => "add",
+        Kind.Mul => "mul",
+        Kind.Affine => "batchnorm (unfolded)",
+        _ => _op.Kind.ToString().ToLowerInvariant(),
+    } + (_act == FusedActivation.None ? "" : $" + {_act}");
+
+    public override IEnumerable<TensorView> Operands()
+    {
+        if (_a.View is not null) yield return _a.View;
+        if (_b?.View is not null) yield return _b.View;
+        yield return _output;
+    }
+
+    private int Rows => _output.Batch * _output.Height;
+
+    public override int Parts(int threads) => (long)Rows * _output.Width * _output.Channels < 200_000 ? 1 : Math.Min(threads, Rows);
+
+    public override unsafe void Run(in RunContext ctx, int part, int parts)
+    {
+        var (start, end) = Share(Rows, part, parts);
+        var o = _output;
+        var dst = ctx.Base(o);
+        for (var row = start; row < end; row++)
+        {
+            var n = row / o.Height;
+            var y = row % o.Height;
+            for (var x = 0; x < o.Width; x++)
+            {
+                var d = dst + n * o.BatchStride + y * o.RowStride + (long)x * o.PixelStride;
+                for (var c = 0; c < o.Channels; c++)
+                {
+                    var a = _a.Read(ctx, n, y, x, c);
+                    var v = _kind switch
+                    {
+                        Kind.Add => a + _b!.Read(ctx, n, y, x, c),
+                        Kind.Mul => a * _b!.Read(ctx, n, y, x, c),
+                        Kind.Affine => a * _scale![c] + _shift![c],
+                        _ => Unary(a),
+                    };
+                    d[(long)c * o.ChannelStride] = Activations.Apply(v, _act);
+                }
+            }
+        }
+    }
+
+    private float Unary(float x) => _op switch
+    {
+        ReluOp => MathF.Max(x, 0f),
+        ClipOp c => MathF.Min(MathF.Max(x, c.Min), c.Max),
+        HardSigmoidOp h => MathF.Max(0f, MathF.Min(1f, h.Alpha * x + h.Beta)),
+        HardSwishOp => x * MathF.Min(MathF.Max(x + 3f, 0f), 6f) / 6f,
+        SigmoidOp => 1f / (1f + MathF.Exp(-x)),
+        _ => x,
+    };
+}

@@ -1,0 +1,162 @@
+using System.Runtime.Intrinsics;
+using LightNets.Graphs;
+using LightNets.Runtime.Compiler;
+using LightNets.Runtime.Kernels.Cpu;
+using LightNets.Runtime.Kernels.Cpu.Gemm;
+
+namespace LightNets.Runtime.Plan.Steps;
+
+/// <summary>One group of a (grouped) 1×1 convolution or FC: its packed weights and where it reads and writes.</summary>
+internal sealed class GemmGroup(PackedMatrix weights, int[]? kIndex, int kOffset, int nOffset)
+{
+    public PackedMatrix Weights { get; } = weights;
+
+    /// <summary>Physical input channels to gather, or null to read [KOffset, KOffset + K) densely.</summary>
+    public int[]? KIndex { get; } = kIndex;
+
+    public int KOffset { get; } = kOffset;
+
+    /// <summary>First output channel of the group.</summary>
+    public int NOffset { get; } = nOffset;
+}
+
+/// <summary>
+/// A 1×1 convolution (grouped or not) or an FC layer over NHWC pixels as M = N·H·W GEMM rows, with the fused epilogue
+/// (bias = folded BN, residual add, activation). With an SE scale the weights are scaled per image by s[n, k] into
+/// the arena before the GEMM (A·diag(s)·B = A·(diag(s)·B), cheaper than scaling the H·W·K activations).
+/// </summary>
+internal sealed class GemmStep : Step
+{
+    private readonly TensorView _input;
+    private readonly TensorView _output;
+    private readonly TensorView? _residual;
+    private readonly TensorView? _scale;
+    private readonly GemmGroup[] _groups;
+    private readonly FusedActivation _activation;
+    private readonly int _rows;
+    private readonly string _description;
+    private readonly bool _splitPanels;
+    private readonly int _tile;
+
+    public GemmStep(string name, IReadOnlyList<Node> nodes, string description, TensorView input, TensorView output,
+        TensorView? residual, TensorView? scale, GemmGroup[] groups, FusedActivation activation, Isa isa)
+        : base(name, nodes)
+    {
+        _input = input;
+        _output = output;
+        _residual = residual;
+        _scale = scale;
+        _groups = groups;
+        _activation = activation;
+        _description = description;
+        _rows = input.Batch * input.Height * input.Width;
+        _tile = GemmKernel.TileRows(isa);
+        if (scale is not null && groups.Length != 1) throw new InvalidOperationException($"{name}: an SE scale needs an ungrouped conv");
+        // Few rows (FC at batch 1, 7×7 maps, SE's per-image weights): split the output panels across threads instead.
+        _splitPanels = scale is not null || _rows < 4 * 8 * _tile;
+    }
+
+    public override string Describe() => _description;
+
+    public override IEnumerable<TensorView> Operands()
+    {
+        yield return _input;
+        yield return _output;
+        if (_residual is not null) yield return _residual;
+        if (_scale is not null) yield return _scale;
+    }
+
+    public override long ScratchFloats => _scale is null ? 0 : (long)_groups[0].Weights.Data.Length;
+
+    public override int Parts(int threads)
+    {
+        var panels = _groups.Sum(g => g.Weights.Panels);
+        var macs = (long)_rows * _groups.Sum(g => (long)g.Weights.K * g.Weights.N);
+        if (macs < 2_000_000) return 1; // under ~20 µs of work a second thread does not pay for its wake-up
+        return _splitPanels ? Math.Min(threads, panels) : Math.Min(threads, (_rows + _tile - 1) / _tile);
+    }
+
+    public override unsafe void Run(in RunContext ctx, int part, int parts)
+    {
+        var a = ctx.Base(_input);
+        var c = ctx.Base(_output);
+        var r = _residual is null ? null : ctx.Base(_residual);
+        if (_scale is not null)
+        {
+            RunScaled(ctx, a, c, r, part, parts);
+            return;
+        }
+        foreach (var g in _groups)
+        {
+            var w = g.Weights;
+            var (rowStart, rowEnd) = _splitPanels ? (0, _rows) : Share(_rows, part, parts, _tile);
+            var (panelStart, panelEnd) = _splitPanels ? Share(w.Panels, part, parts) : (0, w.Panels);
+            fixed (float* packed = w.Data)
+            fixed (float* bias = w.Bias)
+            fixed (int* index = g.KIndex)
+            {
+                var args = Args(a, c, r, g, index);
+                GemmKernel.Run(new PanelSet(packed, bias, w.K, w.N, w.PanelWidth), args, rowStart, rowEnd, panelStart, panelEnd, ctx.Isa);
+            }
+        }
+    }
+
+    private unsafe void RunScaled(in RunContext ctx, float* a, float* c, float* r, int part, int parts)
+    {
+        var g = _groups[0];
+        var w = g.Weights;
+        var pixels = _input.Height * _input.Width;
+        var (panelStart, panelEnd) = Share(w.Panels, part, parts);
+        var scaled = ctx.Arena + ScratchOffset;
+        fixed (float* packed = w.Data)
+        fixed (float* bias = w.Bias)
+        fixed (int* index = g.KIndex)
+        {
+            for (var n = 0; n < _input.Batch; n++)
+            {
+                // Scale this thread's panels of B by this image's SE gate: row k of every panel × s[n, k].
+                var s = ctx.Base(_scale!, n);
+                for (var panel = panelStart; panel < panelEnd; panel++)
+                {
+                    var src = packed + (nint)panel * w.K * w.PanelWidth;
+                    var dst = scaled + (nint)panel * w.K * w.PanelWidth;
+                    for (var k = 0; k < w.K; k++)
+                        ScaleRow(src + k * w.PanelWidth, dst + k * w.PanelWidth, w.PanelWidth, s[k], ctx.Isa);
+                }
+                var args = Args(a + n * _input.BatchStride, c + n * _output.BatchStride,
+                    r == null ? null : r + n * _residual!.BatchStride, g, index);
+                GemmKernel.Run(new PanelSet(scaled, bias, w.K, w.N, w.PanelWidth), args, 0, pixels, panelStart, panelEnd, ctx.Isa);
+            }
+        }
+    }
+
+    private unsafe GemmArgs Args(float* a, float* c, float* r, GemmGroup g, int* index) => new()
+    {
+        A = a + (index == null ? g.KOffset : 0),
+        Lda = _input.PixelStride,
+        KIndex = index,
+        C = c + g.NOffset,
+        Ldc = _output.PixelStride,
+        Residual = r == null ? null : r + g.NOffset,
+        Ldr = _residual?.PixelStride ?? 0,
+        Activation = _activation,
+    };
+
+    private static unsafe void ScaleRow(float* src, float* dst, int count, float factor, Isa isa)
+    {
+        var i = 0;
+        if (isa == Isa.V512)
+        {
+            var f = Vector512.Create(factor);
+            for (; i + 16 <= count; i += 16)
+                (Vector512.Load(src + i) * f).Store(dst + i);
+        }
+        else if (isa == Isa.V256)
+        {
+            var f = Vector256.Create(factor);
+            for (; i + 8 <= count; i += 8)
+                (Vector256.Load(src + i) * f).Store(dst + i);
+        }
+        for (; i < count; i++) dst[i] = src[i] * factor;
+    }
+}

@@ -1,0 +1,26 @@
+using LightNets.Runtime.Kernels.Cpu;
+
+namespace LightNets.Runtime;
+
+/// <summary>How an <see cref="InferenceSession"/> compiles and runs a graph.</summary>
+public sealed record SessionOptions
+{
+    /// <summary>Threads per run (the caller's thread included); 0 means every core. 1 runs everything on the caller's thread.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>The instruction-set tier to use; null picks the best this process supports (<see cref="CpuCaps.Best"/>).</summary>
+    public Isa? Isa { get; init; }
+
+    internal int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
+
+    internal Isa EffectiveIsa
+    {
+        get
+        {
+            var isa = Isa ?? CpuCaps.Best;
+            if (!CpuCaps.Supports(isa))
+                throw new PlatformNotSupportedException($"{isa} is not supported by this process ({CpuCaps.Describe()})");
+            return isa;
+        }
+    }
+}
