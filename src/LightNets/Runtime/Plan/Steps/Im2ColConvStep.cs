@@ -6,10 +6,11 @@ using LightNets.Runtime.Kernels.Cpu.Gemm;
 namespace LightNets.Runtime.Plan.Steps;
 
 /// <summary>
-/// Any other convolution (the 3×3 stem with C_in = 3, dense k×k layers): a tile of output pixels is unfolded into
-/// im2col rows [pixels × (C_in/g)·kh·kw] in the thread's scratch, then multiplied by the packed weights with the
-/// same micro-kernels and epilogue as a 1×1 convolution. The input may be the caller's NCHW tensor: im2col reads it
-/// through the view's strides, so the model input needs no layout conversion.
+/// Any other convolution, above all the 3×3/2 stem with C_in = 3, as GEMM rows of output pixels. For pixels whose
+/// window lies inside the input, the micro-kernel reads the input directly through a K offset table (tap (ci, ky, kx)
+/// at ci·channel stride + ky·row stride + kx·pixel stride from the window's corner; consecutive pixels of a row are a
+/// fixed stride apart), so no im2col buffer is built; only the padded border is unfolded into scratch. The input may
+/// be the caller's NCHW tensor, read through its strides: the model input needs no layout conversion.
 /// </summary>
 internal sealed class Im2ColConvStep : Step
 {
@@ -19,10 +20,12 @@ internal sealed class Im2ColConvStep : Step
     private readonly TensorView _output;
     private readonly Conv2dOp _op;
     private readonly PackedMatrix[] _groups;
+    private readonly int[][] _offsets;
     private readonly FusedActivation _activation;
     private readonly int _threads;
     private readonly int _kPerGroup;
     private readonly string _description;
+    private readonly int _xa, _xb; // output columns whose windows are inside the input horizontally
 
     public Im2ColConvStep(string name, IReadOnlyList<Node> nodes, string description, TensorView input, TensorView output,
         Conv2dOp op, PackedMatrix[] groups, FusedActivation activation, int threads) : base(name, nodes)
@@ -34,7 +37,33 @@ internal sealed class Im2ColConvStep : Step
         _activation = activation;
         _threads = threads;
         _description = description;
-        _kPerGroup = input.Channels / op.Groups * op.KernelH * op.KernelW;
+        var cinPerGroup = input.Channels / op.Groups;
+        _kPerGroup = cinPerGroup * op.KernelH * op.KernelW;
+        _offsets = new int[op.Groups][];
+        for (var g = 0; g < op.Groups; g++)
+        {
+            var table = new int[_kPerGroup];
+            var i = 0;
+            for (var ci = 0; ci < cinPerGroup; ci++)
+                for (var ky = 0; ky < op.KernelH; ky++)
+                    for (var kx = 0; kx < op.KernelW; kx++)
+                        table[i++] = checked((int)((long)input.ChannelStride * input.Physical(g * cinPerGroup + ci)
+                            + ky * op.DilationH * input.RowStride + (long)kx * op.DilationW * input.PixelStride));
+            _offsets[g] = table;
+        }
+        (_xa, _xb) = Inside(output.Width, input.Width, op.StrideW, op.Padding.Left, op.KernelW, op.DilationW);
+    }
+
+    /// <summary>The output positions [a, b) whose windows need no padding along one axis.</summary>
+    private static (int, int) Inside(int outSize, int inSize, int stride, int pad, int kernel, int dilation)
+    {
+        var a = (pad + stride - 1) / stride;
+        var b = 0;
+        for (var o = outSize - 1; o >= 0; o--)
+        {
+            if (o * stride - pad + (kernel - 1) * dilation < inSize) { b = o + 1; break; }
+        }
+        return (Math.Min(a, outSize), Math.Max(Math.Min(b, outSize), Math.Min(a, outSize)));
     }
 
     public override string Describe() => _description;
@@ -43,73 +72,92 @@ internal sealed class Im2ColConvStep : Step
 
     public override long ScratchFloats => (long)_threads * RowsPerTile * _kPerGroup;
 
-    private int Pixels => _output.Batch * _output.Height * _output.Width;
+    private int Rows => _output.Batch * _output.Height;
 
     public override int Parts(int threads) =>
-        (long)Pixels * _kPerGroup * _output.Channels < 2_000_000 ? 1 : Math.Min(threads, (Pixels + RowsPerTile - 1) / RowsPerTile);
+        (long)Rows * _output.Width * _kPerGroup * _output.Channels < 2_000_000 ? 1 : Math.Min(threads, Rows);
 
     public override unsafe void Run(in RunContext ctx, int part, int parts)
     {
-        var (start, end) = Share(Pixels, part, parts, RowsPerTile);
+        var (start, end) = Share(Rows, part, parts);
         var scratch = ctx.Arena + ScratchOffset + (long)part * RowsPerTile * _kPerGroup;
-        var inBase = ctx.Base(_input);
-        var outBase = ctx.Base(_output);
-        var cinPerGroup = _input.Channels / _op.Groups;
-        var coutPerGroup = _output.Channels / _op.Groups;
-        var ohw = _output.Height * _output.Width;
-        for (var row = start; row < end; row += RowsPerTile)
+        var (ya, yb) = Inside(_output.Height, _input.Height, _op.StrideH, _op.Padding.Top, _op.KernelH, _op.DilationH);
+        for (var row = start; row < end; row++)
         {
-            var rows = Math.Min(RowsPerTile, end - row);
+            var n = row / _output.Height;
+            var oy = row % _output.Height;
+            if (oy >= ya && oy < yb && _xb > _xa)
+            {
+                Unfolded(ctx, scratch, n, oy, 0, _xa);
+                Direct(ctx, n, oy, _xa, _xb);
+                Unfolded(ctx, scratch, n, oy, _xb, _output.Width);
+            }
+            else
+            {
+                Unfolded(ctx, scratch, n, oy, 0, _output.Width);
+            }
+        }
+    }
+
+    /// <summary>Output pixels [x0, x1) of row oy whose windows are inside the input: A read in place through the offset table.</summary>
+    private unsafe void Direct(in RunContext ctx, int n, int oy, int x0, int x1)
+    {
+        var iy = oy * _op.StrideH - _op.Padding.Top;
+        var ix = x0 * _op.StrideW - _op.Padding.Left;
+        var a = ctx.Base(_input, n) + iy * _input.RowStride + (long)ix * _input.PixelStride;
+        for (var g = 0; g < _groups.Length; g++)
+        {
+            var w = _groups[g];
+            fixed (float* packed = w.Data)
+            fixed (float* bias = w.Bias)
+            fixed (int* offsets = _offsets[g])
+            {
+                var args = new GemmArgs
+                {
+                    A = a, Lda = (nint)_op.StrideW * _input.PixelStride, KIndex = offsets,
+                    C = OutputPixel(ctx, n, oy, x0) + g * w.N, Ldc = _output.PixelStride, Activation = _activation,
+                };
+                GemmKernel.Run(new PanelSet(packed, bias, w.K, w.N, w.PanelWidth), args, 0, x1 - x0, 0, w.Panels, ctx.Isa);
+            }
+        }
+    }
+
+    /// <summary>Output pixels [x0, x1) of row oy through an im2col tile in scratch (the padded border).</summary>
+    private unsafe void Unfolded(in RunContext ctx, float* scratch, int n, int oy, int x0, int x1)
+    {
+        for (var x = x0; x < x1; x += RowsPerTile)
+        {
+            var count = Math.Min(RowsPerTile, x1 - x);
             for (var g = 0; g < _groups.Length; g++)
             {
-                Unfold(inBase, scratch, row, rows, g * cinPerGroup, cinPerGroup, ohw);
+                Unfold(ctx.Base(_input, n), scratch, oy, x, count, g * (_input.Channels / _op.Groups));
                 var w = _groups[g];
                 fixed (float* packed = w.Data)
                 fixed (float* bias = w.Bias)
                 {
-                    var n = row / ohw; // rows of one tile may span images: C is addressed per row below
                     var args = new GemmArgs
                     {
-                        A = scratch, Lda = _kPerGroup, C = OutputRow(outBase, row, ohw) + g * coutPerGroup,
-                        Ldc = _output.PixelStride, Activation = _activation,
+                        A = scratch, Lda = _kPerGroup, C = OutputPixel(ctx, n, oy, x) + g * w.N, Ldc = _output.PixelStride,
+                        Activation = _activation,
                     };
-                    if (_output.IsPixelMatrix || (row % ohw) + rows <= ohw)
-                    {
-                        GemmKernel.Run(new PanelSet(packed, bias, w.K, w.N, w.PanelWidth), args, 0, rows, 0, w.Panels, ctx.Isa);
-                    }
-                    else
-                    {
-                        // The tile crosses an image boundary of a non-contiguous output: one call per image part.
-                        var first = ohw - row % ohw;
-                        GemmKernel.Run(new PanelSet(packed, bias, w.K, w.N, w.PanelWidth), args, 0, first, 0, w.Panels, ctx.Isa);
-                        var rest = args with { A = scratch + (long)first * _kPerGroup, C = OutputRow(outBase, row + first, ohw) + g * coutPerGroup };
-                        GemmKernel.Run(new PanelSet(packed, bias, w.K, w.N, w.PanelWidth), rest, 0, rows - first, 0, w.Panels, ctx.Isa);
-                    }
-                    _ = n;
+                    GemmKernel.Run(new PanelSet(packed, bias, w.K, w.N, w.PanelWidth), args, 0, count, 0, w.Panels, ctx.Isa);
                 }
             }
         }
     }
 
-    private unsafe float* OutputRow(float* outBase, int row, int ohw)
-    {
-        var n = row / ohw;
-        var p = row % ohw;
-        return outBase + n * _output.BatchStride + (p / _output.Width) * _output.RowStride + (p % _output.Width) * (long)_output.PixelStride;
-    }
+    private unsafe float* OutputPixel(in RunContext ctx, int n, int oy, int ox) =>
+        ctx.Base(_output, n) + oy * _output.RowStride + (long)ox * _output.PixelStride;
 
-    /// <summary>im2col for output pixels [row, row + rows): column (ci, ky, kx) = input(ci, oy·s − pad + ky·d, …) or 0.</summary>
-    private unsafe void Unfold(float* input, float* dst, int row, int rows, int channelStart, int channels, int ohw)
+    /// <summary>im2col row for each output pixel: column (ci, ky, kx) = input(ci, oy·s − pad + ky·d, ox·s − pad + kx·d) or 0.</summary>
+    private unsafe void Unfold(float* image, float* dst, int oy, int ox0, int count, int channelStart)
     {
         var v = _input;
         var op = _op;
-        for (var r = 0; r < rows; r++)
+        var channels = v.Channels / op.Groups;
+        for (var r = 0; r < count; r++)
         {
-            var pixel = row + r;
-            var n = pixel / ohw;
-            var oy = pixel % ohw / _output.Width;
-            var ox = pixel % ohw % _output.Width;
-            var image = input + n * v.BatchStride;
+            var ox = ox0 + r;
             var d = dst + (long)r * _kPerGroup;
             for (var ci = 0; ci < channels; ci++)
             {

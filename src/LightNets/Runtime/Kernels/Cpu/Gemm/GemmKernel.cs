@@ -86,6 +86,9 @@ public static unsafe class GemmKernel
                     var res = g.Residual == null ? null : g.Residual + row * g.Ldr + col;
                     switch (isa, nr)
                     {
+                        case (Isa.V512, 32) when rows == 1:
+                            GemmTileV512.Tile1x32<TAct, TK>(k, a, g.KIndex, bp, bias + col, c, res, nValid);
+                            break;
                         case (Isa.V512, 32):
                             GemmTileV512.Tile8x32<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
                             break;

@@ -112,6 +112,44 @@ internal static unsafe class GemmTileV512
         Store1<TAct>(c, ldc, res, ldr, 7, rows, nValid, c7);
     }
 
+    /// <summary>
+    /// One row against one 32-column panel (kernel id f32-gemv-1x32__v512): the FC layer at batch 1 and the last row of
+    /// a tile. K is unrolled by four into independent accumulators, so that the loop is bound by loading B, not by the
+    /// FMA latency chain of a single row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile1x32<TAct, TK>(int k, float* a, int* kIndex, float* b, float* bias, float* c, float* res, int nValid)
+        where TAct : struct, IActivation where TK : struct, IKIndex
+    {
+        Vector512<float> c00 = Vector512.Load(bias), c01 = Vector512.Load(bias + 16);
+        Vector512<float> c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        nint p = 0;
+        for (; p + 4 <= k; p += 4)
+        {
+            var x0 = Vector512.Create(a[TK.Column(kIndex, p)]);
+            var x1 = Vector512.Create(a[TK.Column(kIndex, p + 1)]);
+            var x2 = Vector512.Create(a[TK.Column(kIndex, p + 2)]);
+            var x3 = Vector512.Create(a[TK.Column(kIndex, p + 3)]);
+            c00 = Avx512F.FusedMultiplyAdd(x0, Vector512.Load(b), c00);
+            c01 = Avx512F.FusedMultiplyAdd(x0, Vector512.Load(b + 16), c01);
+            c10 = Avx512F.FusedMultiplyAdd(x1, Vector512.Load(b + 32), c10);
+            c11 = Avx512F.FusedMultiplyAdd(x1, Vector512.Load(b + 48), c11);
+            c20 = Avx512F.FusedMultiplyAdd(x2, Vector512.Load(b + 64), c20);
+            c21 = Avx512F.FusedMultiplyAdd(x2, Vector512.Load(b + 80), c21);
+            c30 = Avx512F.FusedMultiplyAdd(x3, Vector512.Load(b + 96), c30);
+            c31 = Avx512F.FusedMultiplyAdd(x3, Vector512.Load(b + 112), c31);
+            b += 128;
+        }
+        for (; p < k; p++)
+        {
+            var x = Vector512.Create(a[TK.Column(kIndex, p)]);
+            c00 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(b), c00);
+            c01 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(b + 16), c01);
+            b += 32;
+        }
+        Store2<TAct>(c, 0, res, 0, 0, 1, nValid, (c00 + c10) + (c20 + c30), (c01 + c11) + (c21 + c31));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store2<TAct>(float* c, nint ldc, float* res, nint ldr, int r, int rows, int nValid,
         Vector512<float> v0, Vector512<float> v1) where TAct : struct, IActivation
