@@ -32,6 +32,7 @@ public static class LightNetsCli
             InfoCommand.Create(stdout),
             ExportCommand.Create(stdout),
             RunCommand.Create(stdout),
+            BenchCommand.Create(stdout, stderr),
         };
         root.SetAction(p =>
         {

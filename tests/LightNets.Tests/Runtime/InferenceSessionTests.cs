@@ -36,3 +36,53 @@ public class InferenceSessionTests
         OnnxExportTests.AssertClose(ReferenceInterpreter.Run(graph, x), session.Run(x), RelativeTolerance, $"{key} ({threads} threads, {session.Isa})");
     }
 }
+
+/// <summary>A compiled session allocates nothing per run and is safe to run from many threads at once.</summary>
+public class InferenceSessionConcurrencyTests
+{
+    [Theory]
+    [InlineData("mobilenetv3_small_100", 1)]
+    [InlineData("shufflenetv2_050", 2)]
+    [InlineData("mobilenetv2_035", 2)]
+    public void Run_allocates_nothing_after_the_first(string model, int threads)
+    {
+        var graph = ModelZoo.Build(model, new ModelOptions { Resolution = 96 });
+        using var session = new InferenceSession(graph, new SessionOptions { Threads = threads });
+        var x = new float[session.InputShape.ElementCount];
+        var y = new float[session.OutputShape.ElementCount];
+        for (var i = 0; i < 3; i++) session.Run(x, y);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 20; i++) session.Run(x, y);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Eight_threads_running_one_session_get_the_serial_results_bit_for_bit()
+    {
+        var graph = ModelZoo.Build("shufflenetv2_100", new ModelOptions { Resolution = 64, Init = new WeightInit(4, true) });
+        using var session = new InferenceSession(graph, new SessionOptions { Threads = 2 });
+        var inputs = Enumerable.Range(0, 8).Select(i => new Rng((ulong)i + 1).NormalTensor(1, 3, 64, 64)).ToArray();
+        var serial = inputs.Select(session.Run).ToArray();
+        var failures = 0;
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, t =>
+        {
+            var y = new float[session.OutputShape.ElementCount];
+            for (var r = 0; r < 50; r++)
+            {
+                var which = (t + r) % inputs.Length;
+                session.Run(inputs[which].Data, y);
+                if (!y.AsSpan().SequenceEqual(serial[which].Data)) Interlocked.Increment(ref failures);
+            }
+        });
+        Assert.Equal(0, failures);
+    }
+
+    [Fact]
+    public void Wrong_input_sizes_are_rejected()
+    {
+        using var session = new InferenceSession(ModelZoo.Build("mobilenetv3_small_050", new ModelOptions { Resolution = 64 }));
+        var e = Assert.Throws<InputShapeException>(() => session.Run(new float[10], new float[1000]));
+        Assert.Contains("needs 12288 floats", e.Message);
+        Assert.Throws<InputShapeException>(() => session.Run(new Tensor(new Shape(1, 3, 32, 32))));
+    }
+}
