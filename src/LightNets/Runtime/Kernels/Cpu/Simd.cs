@@ -1,0 +1,223 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LightNets.Runtime.Kernels.Cpu;
+
+/// <summary>
+/// A register of float32 lanes as a type, so that one kernel body serves every <see cref="Isa"/> tier: the kernel is
+/// generic over <typeparamref name="TV"/> (<see cref="Vector512{T}"/>, <see cref="Vector256{T}"/> or a single
+/// <see cref="float"/>) and a struct <c>TS : ISimd&lt;TV&gt;</c>, and the JIT compiles one specialization per tier
+/// with every call below inlined (the operator-struct pattern of TensorPrimitives).
+/// <para>
+/// The vector implementations call the x86 intrinsics directly rather than the cross-platform
+/// <c>Vector512.Max</c>/<c>Min</c>, which since .NET 9 follow IEEE 754 maximum (NaN propagation, −0 &lt; +0) at the cost of
+/// extra instructions; for the finite values these networks produce the results are identical.
+/// </para>
+/// </summary>
+internal unsafe interface ISimd<TV> where TV : unmanaged
+{
+    /// <summary>Lanes per register: 16, 8 or 1.</summary>
+    static abstract int Count { get; }
+
+    static abstract TV Zero { get; }
+
+    static abstract TV Broadcast(float x);
+
+    static abstract TV Load(float* p);
+
+    static abstract void Store(float* p, TV v);
+
+    /// <summary>The lanes whose index is below <paramref name="n"/> switched on (0 &lt; n &lt; Count).</summary>
+    static abstract TV MaskFor(int n);
+
+    /// <summary>Loads the lanes on in <paramref name="mask"/>; the others read as 0 and their memory is not accessed.</summary>
+    static abstract TV LoadMasked(float* p, TV mask);
+
+    /// <summary>Stores the lanes on in <paramref name="mask"/>; the memory of the others is not accessed.</summary>
+    static abstract void StoreMasked(float* p, TV mask, TV v);
+
+    static abstract TV Add(TV a, TV b);
+
+    static abstract TV Subtract(TV a, TV b);
+
+    static abstract TV Multiply(TV a, TV b);
+
+    static abstract TV Divide(TV a, TV b);
+
+    /// <summary>a·b + c: one fused multiply-add on the vector tiers, a rounded product then a sum on the scalar one.</summary>
+    static abstract TV MultiplyAdd(TV a, TV b, TV c);
+
+    static abstract TV Max(TV a, TV b);
+
+    /// <summary>e^x per lane (.NET's vectorized approximation on the vector tiers, <see cref="MathF.Exp"/> on the scalar one).</summary>
+    static abstract TV Exp(TV x);
+
+    static abstract float ReduceSum(TV x);
+
+    static abstract float ReduceMax(TV x);
+
+    static abstract TV Activate<TAct>(TV x) where TAct : IActivation;
+}
+
+/// <summary>AVX-512F: 16 lanes, masks as vectors whose set sign bits select lanes.</summary>
+internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
+{
+    public static int Count => 16;
+    public static Vector512<float> Zero => Vector512<float>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Broadcast(float x) => Vector512.Create(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* p) => Avx512F.LoadVector512(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector512<float> v) => Avx512F.Store(p, v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MaskFor(int n) =>
+        Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadMasked(float* p, Vector512<float> mask) => Avx512F.MaskLoad(p, mask, Vector512<float>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreMasked(float* p, Vector512<float> mask, Vector512<float> v) => Avx512F.MaskStore(p, mask, v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => Avx512F.Add(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => Avx512F.Multiply(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => Avx512F.Divide(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => Avx512F.Subtract(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Avx512F.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Exp(Vector512<float> x) => Vector512.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceSum(Vector512<float> x) => Vector512.Sum(x);
+    public static float ReduceMax(Vector512<float> x) => Simd256.ReduceMax(Avx.Max(x.GetLower(), x.GetUpper()));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Activate<TAct>(Vector512<float> x) where TAct : IActivation => TAct.Apply(x);
+}
+
+/// <summary>AVX2 + FMA: 8 lanes; masked accesses are <c>vmaskmovps</c>, which suppresses faults on masked-off lanes.</summary>
+internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
+{
+    public static int Count => 8;
+    public static Vector256<float> Zero => Vector256<float>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float x) => Vector256.Create(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* p) => Avx.LoadVector256(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector256<float> v) => Avx.Store(p, v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MaskFor(int n) =>
+        Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(n)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> LoadMasked(float* p, Vector256<float> mask) => Avx.MaskLoad(p, mask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreMasked(float* p, Vector256<float> mask, Vector256<float> v) => Avx.MaskStore(p, mask, v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => Avx.Add(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => Avx.Multiply(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => Avx.Divide(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => Avx.Subtract(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Avx.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Exp(Vector256<float> x) => Vector256.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceSum(Vector256<float> x) => Vector256.Sum(x);
+
+    public static float ReduceMax(Vector256<float> x)
+    {
+        var max = float.NegativeInfinity;
+        for (var k = 0; k < Vector256<float>.Count; k++) max = MathF.Max(max, x.GetElement(k));
+        return max;
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Activate<TAct>(Vector256<float> x) where TAct : IActivation => TAct.Apply(x);
+}
+
+/// <summary>
+/// One lane: the portable tier. Products are rounded before they are added (no FMA: without hardware intrinsics
+/// <see cref="MathF.FusedMultiplyAdd"/> is a slow software routine), which also matches the reference kernels' arithmetic.
+/// A one-lane block never has a channel tail, so the masked members only exist to complete the interface.
+/// </summary>
+internal readonly unsafe struct SimdScalar : ISimd<float>
+{
+    public static int Count => 1;
+    public static float Zero => 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Broadcast(float x) => x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Load(float* p) => *p;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, float v) => *p = v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaskFor(int n) => n > 0 ? 1f : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float LoadMasked(float* p, float mask) => mask != 0f ? *p : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreMasked(float* p, float mask, float v)
+    {
+        if (mask != 0f) *p = v;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Add(float a, float b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Multiply(float a, float b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Divide(float a, float b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MultiplyAdd(float a, float b, float c) => a * b + c;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Subtract(float a, float b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Max(float a, float b) => a > b ? a : b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Exp(float x) => MathF.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceSum(float x) => x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceMax(float x) => x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Activate<TAct>(float x) where TAct : IActivation => TAct.Apply(x);
+}
+
+/// <summary>
+/// How a kernel reaches the channels of one register-wide channel block: all lanes (<see cref="FullBlock{TV, TS}"/>)
+/// or only the first C mod Count (<see cref="TailBlock{TV, TS}"/>). Kernels are generic over it, so the same body
+/// serves the main blocks and the tail and the JIT emits plain loads for the former.
+/// </summary>
+internal unsafe interface IChannelBlock<TV> where TV : unmanaged
+{
+    TV Load(float* p);
+    void Store(float* p, TV v);
+}
+
+internal readonly unsafe struct FullBlock<TV, TS> : IChannelBlock<TV> where TV : unmanaged where TS : ISimd<TV>
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public TV Load(float* p) => TS.Load(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(float* p, TV v) => TS.Store(p, v);
+}
+
+internal readonly unsafe struct TailBlock<TV, TS>(int lanes) : IChannelBlock<TV> where TV : unmanaged where TS : ISimd<TV>
+{
+    private readonly TV _mask = TS.MaskFor(lanes);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public TV Load(float* p) => TS.LoadMasked(p, _mask);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(float* p, TV v) => TS.StoreMasked(p, _mask, v);
+}
+
+/// <summary>Argument checks and tier selection shared by the CPU kernels (run once per call, never per element).</summary>
+internal static class KernelGuard
+{
+    /// <summary>
+    /// The tier a kernel runs: the requested one if this process supports it, else the best supported one below it,
+    /// so that a V512 path is only ever taken when it is both requested and available.
+    /// </summary>
+    public static Isa Effective(Isa requested) => requested <= CpuCaps.Best ? requested : CpuCaps.Best;
+
+    public static unsafe void NotNull(void* p, string name)
+    {
+        if (p == null) throw new ArgumentNullException(name);
+    }
+
+    public static void That(bool condition, string message, string name)
+    {
+        if (!condition) throw new ArgumentException(message, name);
+    }
+
+    /// <summary>The id word of a fused activation: "" for none, else "relu", "relu6", "hswish", "hsigmoid".</summary>
+    public static string Word(FusedActivation act) => act switch
+    {
+        FusedActivation.None => "",
+        FusedActivation.Relu => "relu",
+        FusedActivation.Relu6 => "relu6",
+        FusedActivation.HardSwish => "hswish",
+        FusedActivation.HardSigmoid => "hsigmoid",
+        _ => throw new ArgumentOutOfRangeException(nameof(act), act, null),
+    };
+}
