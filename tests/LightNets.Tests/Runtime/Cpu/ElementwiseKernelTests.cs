@@ -138,7 +138,9 @@ public class ElementwiseKernelTests
     }
 
     [Theory]
-    [InlineData(1, 3, 7, 7, 0)]    // an input image, shrunk: 3 channels stay below the 8×8 tiles
+    [InlineData(1, 3, 7, 7, 0)]    // an input image, shrunk: RGB planes interleaved by permutes
+    [InlineData(3, 3, 9, 9, 0)]
+    [InlineData(2, 3, 4, 5, 1)]    // RGB into a padded pixel: the transpose path
     [InlineData(3, 8, 4, 4, 0)]
     [InlineData(3, 17, 3, 5, 2)]
     [InlineData(1, 33, 2, 9, 7)]

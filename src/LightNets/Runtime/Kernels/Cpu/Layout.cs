@@ -25,6 +25,12 @@ public static unsafe class Layout
     {
         Check(src, dst, batch, channels, height, width, dstPixelStride);
         long plane = (long)height * width;
+        var effective = KernelGuard.Effective(isa);
+        if (channels == 3 && dstPixelStride == 3 && effective != Isa.Scalar)
+        {
+            for (var n = 0; n < batch; n++) InterleaveRgb(src + n * 3 * plane, (int)plane, dst + n * 3 * plane, effective);
+            return;
+        }
         for (var n = 0; n < batch; n++)
             Transpose(src + n * channels * plane, channels, (int)plane, (int)plane, dst + n * plane * dstPixelStride, dstPixelStride, isa);
     }
@@ -79,6 +85,81 @@ public static unsafe class Layout
                 for (var i = r; i < rows; i++) dst[(nint)c * dstRow + i] = src[(nint)i * srcRow + c];
             }
         }
+    }
+
+    /// <summary>
+    /// The model input's case, three planes (R, G, B) into dense RGB pixels: <c>dst[3p + k] = plane_k[p]</c>. A
+    /// transpose tile would be mostly empty with 3 rows, so the planes are interleaved directly: per 16 pixels (V512)
+    /// two two-source permutes build each output register (R and G lanes first, then B); per 8 pixels (V256) each
+    /// output register blends three single-source permutes of R, G and B with constant lane masks.
+    /// </summary>
+    private static void InterleaveRgb(float* src, int pixels, float* dst, Isa isa)
+    {
+        float* r = src, g = src + pixels, b = src + 2 * pixels;
+        var p = 0;
+        if (isa == Isa.V512)
+        {
+            for (; p + 16 <= pixels; p += 16)
+            {
+                var vr = Avx512F.LoadVector512(r + p);
+                var vg = Avx512F.LoadVector512(g + p);
+                var vb = Avx512F.LoadVector512(b + p);
+                for (var k = 0; k < 3; k++)
+                {
+                    var rg = Avx512F.PermuteVar16x32x2(vr, RgbFirst[k], vg);
+                    Avx512F.Store(dst + 3 * p + 16 * k, Avx512F.PermuteVar16x32x2(rg, RgbSecond[k], vb));
+                }
+            }
+        }
+        else
+        {
+            for (; p + 8 <= pixels; p += 8)
+            {
+                var vr = Avx.LoadVector256(r + p);
+                var vg = Avx.LoadVector256(g + p);
+                var vb = Avx.LoadVector256(b + p);
+                // Output register k holds elements 8k … 8k + 7; element e is channel e mod 3 of pixel e / 3.
+                var i0 = Vector256.Create(0, 0, 0, 1, 1, 1, 2, 2);
+                var i1 = Vector256.Create(2, 3, 3, 3, 4, 4, 4, 5);
+                var i2 = Vector256.Create(5, 5, 6, 6, 6, 7, 7, 7);
+                var o = dst + 3 * p;
+                Avx.Store(o, Avx.Blend(Avx.Blend(Avx2.PermuteVar8x32(vr, i0), Avx2.PermuteVar8x32(vg, i0), 0x92), Avx2.PermuteVar8x32(vb, i0), 0x24));
+                Avx.Store(o + 8, Avx.Blend(Avx.Blend(Avx2.PermuteVar8x32(vr, i1), Avx2.PermuteVar8x32(vg, i1), 0x24), Avx2.PermuteVar8x32(vb, i1), 0x49));
+                Avx.Store(o + 16, Avx.Blend(Avx.Blend(Avx2.PermuteVar8x32(vr, i2), Avx2.PermuteVar8x32(vg, i2), 0x49), Avx2.PermuteVar8x32(vb, i2), 0x92));
+            }
+        }
+        for (; p < pixels; p++)
+        {
+            dst[3 * p] = r[p];
+            dst[3 * p + 1] = g[p];
+            dst[3 * p + 2] = b[p];
+        }
+    }
+
+    /// <summary>
+    /// For output register k of <see cref="InterleaveRgb"/> (elements 16k … 16k + 15, element e being channel e mod 3 of
+    /// pixel e / 3): lanes of R (index p) and G (16 + p) in the first permute, B (16 + p) in the second, which keeps
+    /// the first permute's lanes (index e) for R and G.
+    /// </summary>
+    private static readonly Vector512<int>[] RgbFirst = RgbIndices(first: true);
+    private static readonly Vector512<int>[] RgbSecond = RgbIndices(first: false);
+
+    private static Vector512<int>[] RgbIndices(bool first)
+    {
+        var result = new Vector512<int>[3];
+        var lanes = new int[16];
+        for (var k = 0; k < 3; k++)
+        {
+            for (var e = 0; e < 16; e++)
+            {
+                int element = 16 * k + e, pixel = element / 3, channel = element % 3;
+                lanes[e] = first
+                    ? channel switch { 0 => pixel, 1 => 16 + pixel, _ => 0 }
+                    : channel == 2 ? 16 + pixel : e;
+            }
+            result[k] = Vector512.Create(lanes);
+        }
+        return result;
     }
 
     /// <summary>

@@ -102,11 +102,11 @@ public static unsafe class Pool
         }
     }
 
-    /// <summary>The id of the kernel <see cref="Max"/> or <see cref="Average"/> runs (<paramref name="kind"/> "maxpool" or "avgpool").</summary>
-    public static string KernelId(string kind, in PoolShape s, Isa isa)
+    /// <summary>The id of the kernel <see cref="Max"/> (or with <paramref name="average"/>, <see cref="Average"/>) runs.</summary>
+    public static string KernelId(in PoolShape s, bool average, Isa isa)
     {
         var stride = s.StrideH == s.StrideW ? $"s{s.StrideH}" : $"s{s.StrideH}x{s.StrideW}";
-        return $"f32-{kind}-{s.KH}x{s.KW}{stride}__{KernelGuard.Effective(isa).Word()}";
+        return $"f32-{(average ? "avgpool" : "maxpool")}-{s.KH}x{s.KW}{stride}__{KernelGuard.Effective(isa).Word()}";
     }
 
     private static void Validate(in PoolShape s, float* input, int inPixelStride, float* output, int outPixelStride,
@@ -170,46 +170,48 @@ public static unsafe class Pool
                 var divisor = a.CountIncludePad
                     ? paddedRows * (Math.Min(ix + s.KW, s.W + s.PadRight) - Math.Max(ix, -s.PadLeft))
                     : cells;
-                var window = new Window<TV>(a.Input + ((iy + kyLo) * (nint)s.W + ix + kxLo) * a.InPixel,
-                    kyHi - kyLo, kxHi - kxLo, TR.Averages ? TS.Broadcast(divisor) : TS.Zero);
+                var first = a.Input + ((iy + kyLo) * (nint)s.W + ix + kxLo) * a.InPixel;
+                int rows = kyHi - kyLo, cols = kxHi - kxLo;
+                var quotient = TR.Averages ? TS.Broadcast(divisor) : TS.Zero;
                 var output = a.Output + ((nint)oy * s.OW + ox) * a.OutPixel;
                 if (unrolled && cells == 9)
                 {
                     for (var c = 0; c < main; c += TS.Count)
-                        Window3x3<TV, TS, TR, FullBlock<TV, TS>>(a, default, window, c, output);
-                    if (main < s.C) Window3x3<TV, TS, TR, TailBlock<TV, TS>>(a, tail, window, main, output);
+                        Window3x3<TV, TS, TR, FullBlock<TV, TS>>(a, default, first + c, quotient, output + c);
+                    if (main < s.C) Window3x3<TV, TS, TR, TailBlock<TV, TS>>(a, tail, first + main, quotient, output + main);
                 }
                 else
                 {
                     for (var c = 0; c < main; c += TS.Count)
-                        AnyWindow<TV, TS, TR, FullBlock<TV, TS>>(a, default, window, c, output);
-                    if (main < s.C) AnyWindow<TV, TS, TR, TailBlock<TV, TS>>(a, tail, window, main, output);
+                        AnyWindow<TV, TS, TR, FullBlock<TV, TS>>(a, default, first + c, rows, cols, quotient, output + c);
+                    if (main < s.C) AnyWindow<TV, TS, TR, TailBlock<TV, TS>>(a, tail, first + main, rows, cols, quotient, output + main);
                 }
             }
         }
     }
 
-    /// <summary>One channel block of a clipped window, cells in row-major order starting from the first.</summary>
+    /// <summary>
+    /// One channel block of a window clipped to <paramref name="rows"/> × <paramref name="cols"/> cells from
+    /// <paramref name="first"/>, combined in row-major order starting from the first cell.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AnyWindow<TV, TS, TR, TB>(in Args a, TB block, in Window<TV> window, int c, float* output)
+    private static void AnyWindow<TV, TS, TR, TB>(in Args a, TB block, float* first, int rows, int cols, TV divisor, float* output)
         where TV : unmanaged where TS : ISimd<TV> where TR : IReduction where TB : struct, IChannelBlock<TV>
     {
-        var row = window.First + c;
-        var acc = block.Load(row);
-        for (var r = 0; r < window.Rows; r++, row += a.InRow)
+        var acc = block.Load(first);
+        for (var r = 0; r < rows; r++, first += a.InRow)
         {
-            for (var k = r == 0 ? 1 : 0; k < window.Cols; k++) acc = TR.Combine<TV, TS>(acc, block.Load(row + k * a.InPixel));
+            for (var k = r == 0 ? 1 : 0; k < cols; k++) acc = TR.Combine<TV, TS>(acc, block.Load(first + k * a.InPixel));
         }
-        block.Store(output + c, TR.Averages ? TS.Divide(acc, window.Divisor) : acc);
+        block.Store(output, TR.Averages ? TS.Divide(acc, divisor) : acc);
     }
 
     /// <summary>A 3×3 window inside the image, unrolled (same row-major order as <see cref="AnyWindow"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Window3x3<TV, TS, TR, TB>(in Args a, TB block, in Window<TV> window, int c, float* output)
+    private static void Window3x3<TV, TS, TR, TB>(in Args a, TB block, float* p, TV divisor, float* output)
         where TV : unmanaged where TS : ISimd<TV> where TR : IReduction where TB : struct, IChannelBlock<TV>
     {
         nint px = a.InPixel, row = a.InRow;
-        var p = window.First + c;
         var acc = block.Load(p);
         acc = TR.Combine<TV, TS>(acc, block.Load(p + px));
         acc = TR.Combine<TV, TS>(acc, block.Load(p + 2 * px));
@@ -221,7 +223,7 @@ public static unsafe class Pool
         acc = TR.Combine<TV, TS>(acc, block.Load(p));
         acc = TR.Combine<TV, TS>(acc, block.Load(p + px));
         acc = TR.Combine<TV, TS>(acc, block.Load(p + 2 * px));
-        block.Store(output + c, TR.Averages ? TS.Divide(acc, window.Divisor) : acc);
+        block.Store(output, TR.Averages ? TS.Divide(acc, divisor) : acc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -229,13 +231,32 @@ public static unsafe class Pool
         where TV : unmanaged where TS : ISimd<TV>
     {
         var scale = TS.Broadcast(1f / pixels);
-        var c = 0;
-        // Four channel blocks per pass: four independent add chains hide the add latency, and each pixel's four
-        // blocks are one contiguous run of memory.
-        for (; c + 4 * TS.Count <= channels; c += 4 * TS.Count)
+        if (pixelStride * sizeof(float) >= 4096)
+        {
+            // Pixels of 4 KB or more: sweep the pixels in memory order, accumulating in the output row. Sweeping channel
+            // blocks down the pixels (below) would put every load on a new page, where the prefetchers stop, and for
+            // exactly 4 KB in the same L1 set: MobileNetV1's and ShuffleNetV2's 7×7×1024 heads ran at 2/3 speed.
+            var main = channels - channels % TS.Count;
+            var tail = new TailBlock<TV, TS>(channels - main);
+            for (var c = 0; c < main; c += TS.Count) TS.Store(output + c, TS.Load(input + c));
+            if (main < channels) tail.Store(output + main, tail.Load(input + main));
+            for (var i = 1; i < pixels; i++)
+            {
+                var p = input + i * pixelStride;
+                for (var c = 0; c < main; c += TS.Count) TS.Store(output + c, TS.Add(TS.Load(output + c), TS.Load(p + c)));
+                if (main < channels) tail.Store(output + main, TS.Add(tail.Load(output + main), tail.Load(p + main)));
+            }
+            for (var c = 0; c < main; c += TS.Count) TS.Store(output + c, TS.Multiply(TS.Load(output + c), scale));
+            if (main < channels) tail.Store(output + main, TS.Multiply(tail.Load(output + main), scale));
+            return;
+        }
+        // Otherwise the sums stay in registers: four channel blocks per sweep down the pixels, four independent add
+        // chains that hide the add latency, each pixel's four blocks one contiguous run of memory.
+        var k = 0;
+        for (; k + 4 * TS.Count <= channels; k += 4 * TS.Count)
         {
             TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero;
-            var p = input + c;
+            var p = input + k;
             for (var i = 0; i < pixels; i++, p += pixelStride)
             {
                 s0 = TS.Add(s0, TS.Load(p));
@@ -243,13 +264,13 @@ public static unsafe class Pool
                 s2 = TS.Add(s2, TS.Load(p + 2 * TS.Count));
                 s3 = TS.Add(s3, TS.Load(p + 3 * TS.Count));
             }
-            TS.Store(output + c, TS.Multiply(s0, scale));
-            TS.Store(output + c + TS.Count, TS.Multiply(s1, scale));
-            TS.Store(output + c + 2 * TS.Count, TS.Multiply(s2, scale));
-            TS.Store(output + c + 3 * TS.Count, TS.Multiply(s3, scale));
+            TS.Store(output + k, TS.Multiply(s0, scale));
+            TS.Store(output + k + TS.Count, TS.Multiply(s1, scale));
+            TS.Store(output + k + 2 * TS.Count, TS.Multiply(s2, scale));
+            TS.Store(output + k + 3 * TS.Count, TS.Multiply(s3, scale));
         }
-        for (; c + TS.Count <= channels; c += TS.Count) GlobalAverageBlock<TV, TS, FullBlock<TV, TS>>(default, input + c, pixels, pixelStride, scale, output + c);
-        if (c < channels) GlobalAverageBlock<TV, TS, TailBlock<TV, TS>>(new(channels - c), input + c, pixels, pixelStride, scale, output + c);
+        for (; k + TS.Count <= channels; k += TS.Count) GlobalAverageBlock<TV, TS, FullBlock<TV, TS>>(default, input + k, pixels, pixelStride, scale, output + k);
+        if (k < channels) GlobalAverageBlock<TV, TS, TailBlock<TV, TS>>(new(channels - k), input + k, pixels, pixelStride, scale, output + k);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -259,15 +280,6 @@ public static unsafe class Pool
         var sum = TS.Zero;
         for (var i = 0; i < pixels; i++, input += pixelStride) sum = TS.Add(sum, block.Load(input));
         block.Store(output, TS.Multiply(sum, scale));
-    }
-
-    /// <summary>One output pixel's window clipped to the image: its first cell, its extent, and the average's divisor.</summary>
-    private readonly struct Window<TV>(float* first, int rows, int cols, TV divisor) where TV : unmanaged
-    {
-        public readonly float* First = first;
-        public readonly int Rows = rows;
-        public readonly int Cols = cols;
-        public readonly TV Divisor = divisor;
     }
 
     private readonly struct Args(in PoolShape s, float* input, int inPixelStride, float* output, int outPixelStride,
