@@ -126,8 +126,9 @@ public static unsafe class Elementwise
     /// <summary>
     /// <c>f32-softmax__&lt;isa&gt;</c>: <c>y[i] = e_i / Σ_k e_k</c> with <c>e_i = exp(x[i] − max_k x[k])</c>, for i &lt; n
     /// (n ≥ 1); subtracting the maximum keeps every exponent ≤ 0, so nothing overflows and the sum is ≥ 1. The vector
-    /// tiers use .NET's vectorized <c>Vector512.Exp</c>/<c>Vector256.Exp</c> (within 1 ulp of <see cref="MathF.Exp"/>
-    /// on [−87, 0]) and multiply by 1/Σ; the scalar tier uses <see cref="MathF.Exp"/>. y may be x.
+    /// tiers use .NET's vectorized <c>Vector512.Exp</c>/<c>Vector256.Exp</c> (measured within 1.5·10⁻⁷ relative of e^x
+    /// on [−87, 0], against 6·10⁻⁸ for <see cref="MathF.Exp"/>; far below, both underflow to 0) and multiply by 1/Σ;
+    /// the scalar tier uses <see cref="MathF.Exp"/>. y may be x.
     /// </summary>
     public static void Softmax(float* x, float* y, int n, Isa isa)
     {
