@@ -45,8 +45,8 @@ public static unsafe partial class DwConv
     /// <para>
     /// Loop order: output row, channel group (<see cref="GroupChannels"/>), tile, channel block. A tile reads its input
     /// pixels and writes its output pixels whole, so memory is walked in address order, which is what the hardware
-    /// prefetchers need on the large layers (a narrow channel group swept over the whole image keeps more input rows
-    /// in L1, but strides through memory, and measured slower on every network shape here).
+    /// prefetchers need on the large layers. (A narrow channel group swept down the whole image keeps the shared input
+    /// rows in L1, but strides through memory; it measured 10–25 % slower on the 56×56 and 112×112 layers here.)
     /// </para>
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

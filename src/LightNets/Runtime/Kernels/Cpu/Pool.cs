@@ -59,8 +59,9 @@ public static unsafe class Pool
     /// out[oy, ox, c] = S / D: S is the float32 sum of the window cells inside the image, in row-major window order
     /// (the reference's order, so S is bit-identical to it), and D is the number of those cells, or with
     /// <paramref name="countIncludePad"/> the number of window cells inside the padded input
-    /// [−PadTop, H + PadBottom) × [−PadLeft, W + PadRight). The quotient is a true division, not a reciprocal
-    /// multiply: one division per 9 or more loads costs nothing measurable and keeps the result exact.
+    /// [−PadTop, H + PadBottom) × [−PadLeft, W + PadRight). The quotient is a true division per window and channel
+    /// block, not a reciprocal multiply, so the result is identical to the reference's (pooling is bound by its
+    /// loads; the division is hidden behind them).
     /// </summary>
     public static void Average(in PoolShape s, bool countIncludePad, float* input, int inPixelStride, float* output,
         int outPixelStride, int outRowStart, int outRowEnd, Isa isa)
