@@ -28,7 +28,7 @@ internal unsafe interface ISimd<TV> where TV : unmanaged
 
     static abstract void Store(float* p, TV v);
 
-    /// <summary>The lanes whose index is below <paramref name="n"/> switched on (0 &lt; n &lt; Count).</summary>
+    /// <summary>The lanes whose index is below <paramref name="n"/> switched on (0 ≤ n ≤ Count).</summary>
     static abstract TV MaskFor(int n);
 
     /// <summary>Loads the lanes on in <paramref name="mask"/>; the others read as 0 and their memory is not accessed.</summary>
@@ -39,12 +39,23 @@ internal unsafe interface ISimd<TV> where TV : unmanaged
 
     static abstract TV Add(TV a, TV b);
 
+    static abstract TV Subtract(TV a, TV b);
+
     static abstract TV Multiply(TV a, TV b);
+
+    static abstract TV Divide(TV a, TV b);
 
     /// <summary>a·b + c: one fused multiply-add on the vector tiers, a rounded product then a sum on the scalar one.</summary>
     static abstract TV MultiplyAdd(TV a, TV b, TV c);
 
     static abstract TV Max(TV a, TV b);
+
+    /// <summary>e^x per lane (.NET's vectorized approximation on the vector tiers, <see cref="MathF.Exp"/> on the scalar one).</summary>
+    static abstract TV Exp(TV x);
+
+    static abstract float ReduceSum(TV x);
+
+    static abstract float ReduceMax(TV x);
 
     static abstract TV Activate<TAct>(TV x) where TAct : IActivation;
 }
@@ -70,11 +81,16 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => Avx512F.Add(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => Avx512F.Multiply(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => Avx512F.Divide(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => Avx512F.Subtract(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Avx512F.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Exp(Vector512<float> x) => Vector512.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceSum(Vector512<float> x) => Vector512.Sum(x);
+    public static float ReduceMax(Vector512<float> x) => Simd256.ReduceMax(Avx.Max(x.GetLower(), x.GetUpper()));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Activate<TAct>(Vector512<float> x) where TAct : IActivation => TAct.Apply(x);
 }
 
@@ -99,11 +115,22 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => Avx.Add(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => Avx.Multiply(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => Avx.Divide(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => Avx.Subtract(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Avx.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Exp(Vector256<float> x) => Vector256.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceSum(Vector256<float> x) => Vector256.Sum(x);
+
+    public static float ReduceMax(Vector256<float> x)
+    {
+        var max = float.NegativeInfinity;
+        for (var k = 0; k < Vector256<float>.Count; k++) max = MathF.Max(max, x.GetElement(k));
+        return max;
+    }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Activate<TAct>(Vector256<float> x) where TAct : IActivation => TAct.Apply(x);
 }
 
@@ -130,8 +157,13 @@ internal readonly unsafe struct SimdScalar : ISimd<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Add(float a, float b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Multiply(float a, float b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Divide(float a, float b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MultiplyAdd(float a, float b, float c) => a * b + c;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Subtract(float a, float b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Max(float a, float b) => a > b ? a : b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Exp(float x) => MathF.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceSum(float x) => x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceMax(float x) => x;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Activate<TAct>(float x) where TAct : IActivation => TAct.Apply(x);
 }
 
@@ -157,35 +189,4 @@ internal readonly unsafe struct TailBlock<TV, TS>(int lanes) : IChannelBlock<TV>
     private readonly TV _mask = TS.MaskFor(lanes);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public TV Load(float* p) => TS.LoadMasked(p, _mask);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(float* p, TV v) => TS.StoreMasked(p, _mask, v);
-}
-
-/// <summary>Argument checks and tier selection shared by the CPU kernels (run once per call, never per element).</summary>
-internal static class KernelGuard
-{
-    /// <summary>
-    /// The tier a kernel runs: the requested one if this process supports it, else the best supported one below it,
-    /// so that a V512 path is only ever taken when it is both requested and available.
-    /// </summary>
-    public static Isa Effective(Isa requested) => requested <= CpuCaps.Best ? requested : CpuCaps.Best;
-
-    public static unsafe void NotNull(void* p, string name)
-    {
-        if (p == null) throw new ArgumentNullException(name);
-    }
-
-    public static void That(bool condition, string message, string name)
-    {
-        if (!condition) throw new ArgumentException(message, name);
-    }
-
-    /// <summary>The id word of a fused activation: "" for none, else "relu", "relu6", "hswish", "hsigmoid".</summary>
-    public static string Word(FusedActivation act) => act switch
-    {
-        FusedActivation.None => "",
-        FusedActivation.Relu => "relu",
-        FusedActivation.Relu6 => "relu6",
-        FusedActivation.HardSwish => "hswish",
-        FusedActivation.HardSigmoid => "hsigmoid",
-        _ => throw new ArgumentOutOfRangeException(nameof(act), act, null),
-    };
 }

@@ -1,0 +1,185 @@
+using LightNets.Runtime.Kernels.Cpu;
+using LightNets.Runtime.Kernels.Reference;
+using LightNets.Tensors;
+
+namespace LightNets.Tests.Runtime.Cpu;
+
+/// <summary>
+/// <see cref="Elementwise"/> and <see cref="Layout"/> on every tier: the element-wise maps and data movements must match
+/// their formulas bit for bit (one rounding each, no reordering), softmax within <see cref="CpuTolerance.SoftmaxPerTerm"/>.
+/// </summary>
+public class ElementwiseKernelTests
+{
+    /// <summary>Lengths around every register width and a long one with a ragged end.</summary>
+    public static TheoryData<int> Lengths => new(0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 1000, 1007);
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public unsafe void Add_applies_each_activation_to_the_exact_sum(int n)
+    {
+        var a = Random(1, n);
+        var b = Random(2, n);
+        foreach (var isa in CpuTestData.Tiers)
+        {
+            foreach (var act in CpuTestData.Activations)
+            {
+                var output = Strided.Dense(n, 1);
+                Elementwise.Add(a.Ptr, b.Ptr, output.Ptr, n, act, isa);
+                output.AssertPoisonIntact($"add n={n} {act} on {isa}");
+                for (var i = 0; i < n; i++)
+                    Assert.Equal(Activations.Apply(a[i, 0] + b[i, 0], act), output[i, 0]);
+            }
+            // In place: the residual add writes over its input.
+            var inPlace = Random(1, n);
+            Elementwise.Add(inPlace.Ptr, b.Ptr, inPlace.Ptr, n, FusedActivation.Relu, isa);
+            for (var i = 0; i < n; i++) Assert.Equal(Activations.Apply(a[i, 0] + b[i, 0], FusedActivation.Relu), inPlace[i, 0]);
+        }
+    }
+
+    public static TheoryData<int, int, int, int> ChannelCases()
+    {
+        var data = new TheoryData<int, int, int, int>();
+        var pixels = new[] { 1, 7, 15 };
+        var extras = new[] { 0, 5 };
+        for (var i = 0; i < CpuTestData.Channels.Length; i++)
+            data.Add(CpuTestData.Channels[i], pixels[i % pixels.Length], extras[i % 2], extras[(i / 2) % 2] + i % 3);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ChannelCases))]
+    public unsafe void Channel_scale_multiplies_each_pixel_by_the_channel_vector(int channels, int pixels, int inExtra, int outExtra)
+    {
+        var x = Random(3, pixels, channels, channels + inExtra);
+        var scale = Random(4, 1, channels);
+        foreach (var isa in CpuTestData.Tiers)
+        {
+            var output = new Strided(pixels, channels, channels + outExtra + 1, 1);
+            Elementwise.ScaleChannels(x.Ptr, x.Stride, scale.Ptr, output.Ptr, output.Stride, pixels, channels, isa);
+            output.AssertPoisonIntact($"scale {pixels}x{channels} on {isa}");
+            for (var p = 0; p < pixels; p++)
+            {
+                for (var c = 0; c < channels; c++) Assert.Equal(x[p, c] * scale[0, c], output[p, c]);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ChannelCases))]
+    public unsafe void Copy_moves_a_channel_slice_bit_for_bit(int channels, int pixels, int srcExtra, int dstExtra)
+    {
+        var src = Random(5, pixels, channels, channels + srcExtra);
+        foreach (var isa in CpuTestData.Tiers)
+        {
+            // A concat's second part: channels [dstExtra, dstExtra + channels) of a wider buffer.
+            var dst = new Strided(pixels, channels, channels + 2 * dstExtra, dstExtra);
+            Elementwise.CopyChannels(src.Ptr, src.Stride, dst.Ptr, dst.Stride, pixels, channels, isa);
+            dst.AssertPoisonIntact($"copy {pixels}x{channels} on {isa}");
+            for (var p = 0; p < pixels; p++)
+            {
+                for (var c = 0; c < channels; c++) Assert.Equal(src[p, c], dst[p, c]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(2, 2, 1)]
+    [InlineData(2, 58, 49)]   // ShuffleNetV2 1.0×: two halves of 58 (3 registers + a tail)
+    [InlineData(2, 33, 3)]
+    [InlineData(2, 16, 4)]
+    [InlineData(3, 80, 5)]    // ShuffleNetV1 g = 3 (240 channels)
+    [InlineData(4, 17, 2)]
+    [InlineData(8, 4, 3)]
+    [InlineData(1, 9, 2)]
+    public unsafe void Channel_shuffle_matches_the_reference(int groups, int perGroup, int pixels)
+    {
+        var channels = groups * perGroup;
+        var x = CpuTestData.Normal((ulong)channels, 1f, 1, channels, 1, pixels);
+        var expected = ChannelReference.ChannelShuffle(x, groups);
+        var src = Strided.FromNchw(x, 0, channels + 3, 1);
+        foreach (var isa in CpuTestData.Tiers)
+        {
+            var dst = new Strided(pixels, channels, channels + 2, 2);
+            Elementwise.ChannelShuffle(src.Ptr, src.Stride, dst.Ptr, dst.Stride, pixels, channels, groups, isa);
+            dst.AssertPoisonIntact($"shuffle g{groups} {pixels}x{channels} on {isa}");
+            for (var p = 0; p < pixels; p++)
+            {
+                for (var c = 0; c < channels; c++) Assert.Equal(expected.Data[c * pixels + p], dst[p, c]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 0f)]
+    [InlineData(7, 0f)]
+    [InlineData(16, 0f)]
+    [InlineData(17, 90f)]     // exp(90) overflows float: the maximum must be subtracted first
+    [InlineData(1000, 5f)]    // ImageNet's classes
+    [InlineData(1003, -80f)]
+    public unsafe void Softmax_matches_the_reference(int n, float shift)
+    {
+        var x = Random(6, n);
+        for (var i = 0; i < n; i++) x[i, 0] = x[i, 0] * 4f + shift;
+        if (n > 2) x[1, 0] = -1e30f; // exp underflows to 0 without producing NaN
+        var logits = new Tensor(new Shape(1, n), Enumerable.Range(0, n).Select(i => x[i, 0]).ToArray());
+        var expected = ActivationReference.Softmax(logits);
+        foreach (var isa in CpuTestData.Tiers)
+        {
+            var y = Strided.Dense(n, 1);
+            Elementwise.Softmax(x.Ptr, y.Ptr, n, isa);
+            y.AssertPoisonIntact($"softmax {n} on {isa}");
+            for (var i = 0; i < n; i++)
+            {
+                var want = expected.Data[i];
+                var bound = (CpuTolerance.SoftmaxPerTerm * n + CpuTolerance.SoftmaxFixed) * want + 1e-37f; // + slack for subnormal results, which carry few significant bits
+                Assert.True(Math.Abs(y[i, 0] - want) <= bound,
+                    $"softmax n={n} on {isa}: element {i} is {y[i, 0]:R}, reference {want:R}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 3, 7, 7, 0)]    // an input image, shrunk: RGB planes interleaved by permutes
+    [InlineData(3, 3, 9, 9, 0)]
+    [InlineData(2, 3, 4, 5, 1)]    // RGB into a padded pixel: the transpose path
+    [InlineData(3, 8, 4, 4, 0)]
+    [InlineData(3, 17, 3, 5, 2)]
+    [InlineData(1, 33, 2, 9, 7)]
+    [InlineData(2, 1, 1, 1, 0)]
+    public unsafe void Layout_conversions_are_exact_inverses(int batch, int channels, int height, int width, int extra)
+    {
+        var x = CpuTestData.Normal((ulong)(channels * height), 1f, batch, channels, height, width);
+        var plane = height * width;
+        var stride = channels + extra;
+        var nchw = Strided.Dense(batch * channels * plane, 1);
+        for (var i = 0; i < x.Data.Length; i++) nchw[i, 0] = x.Data[i];
+        foreach (var isa in CpuTestData.Tiers)
+        {
+            var nhwc = new Strided(batch * plane, channels, stride, 0);
+            Layout.NchwToNhwc(nchw.Ptr, batch, channels, height, width, nhwc.Ptr, stride, isa);
+            nhwc.AssertPoisonIntact($"to NHWC on {isa}");
+            for (var n = 0; n < batch; n++)
+            {
+                for (var c = 0; c < channels; c++)
+                {
+                    for (var p = 0; p < plane; p++) Assert.Equal(x.Data[(n * channels + c) * plane + p], nhwc[n * plane + p, c]);
+                }
+            }
+            var back = Strided.Dense(batch * channels * plane, 1);
+            Layout.NhwcToNchw(nhwc.Ptr, stride, batch, channels, height, width, back.Ptr, isa);
+            back.AssertPoisonIntact($"to NCHW on {isa}");
+            for (var i = 0; i < x.Data.Length; i++) Assert.Equal(x.Data[i], back[i, 0]);
+        }
+    }
+
+    private static Strided Random(ulong seed, int pixels, int channels = 1, int? stride = null)
+    {
+        var b = new Strided(pixels, channels, stride ?? channels, 0);
+        var rng = new Rng(seed);
+        for (var p = 0; p < pixels; p++)
+        {
+            for (var c = 0; c < channels; c++) b[p, c] = (float)rng.NextNormal() * 3f;
+        }
+        return b;
+    }
+}
