@@ -51,10 +51,9 @@ internal sealed partial class PlanCompiler
             case PoolOp pool:
             {
                 var input = Dense(node.Inputs[0]);
-                var (value, act, _, nodes) = Epilogue(node, allowResidual: false);
-                var output = OutputView(value);
-                _steps.Add(new PoolStep(node.Name, nodes, pool, input, output, act));
-                _views[value] = output;
+                var output = OutputView(node.Output);
+                _steps.Add(new PoolStep(node.Name, [node], pool, input, output));
+                _views[node.Output] = output;
                 break;
             }
             case MulOp when IsFoldableSqueezeExcite(node):

@@ -1,5 +1,6 @@
 using LightNets.Graphs;
 using LightNets.Runtime.Compiler;
+using LightNets.Runtime.Kernels.Cpu;
 
 namespace LightNets.Runtime.Plan.Steps;
 
@@ -24,6 +25,17 @@ internal sealed class CopyChannelsStep(string name, IReadOnlyList<Node> nodes, T
         var src = ctx.Base(source);
         var dst = ctx.Base(target);
         var contiguous = source.Map is null && source.ChannelStride == 1 && target.ChannelStride == 1 && target.Map is null;
+        if (contiguous)
+        {
+            for (var row = start; row < end; row++)
+            {
+                var n = row / source.Height;
+                var y = row % source.Height;
+                Elementwise.CopyChannels(src + n * source.BatchStride + y * source.RowStride, source.PixelStride,
+                    dst + n * target.BatchStride + y * target.RowStride, target.PixelStride, source.Width, source.Channels, ctx.Isa);
+            }
+            return;
+        }
         fixed (int* map = source.Map)
         {
             for (var row = start; row < end; row++)

@@ -37,6 +37,8 @@ internal sealed class GemmStep : Step
     private readonly string _description;
     private readonly bool _splitPanels;
     private readonly int _tile;
+    private readonly long _macs;
+    private readonly int _minPanels;
 
     public GemmStep(string name, IReadOnlyList<Node> nodes, string description, TensorView input, TensorView output,
         TensorView? residual, TensorView? scale, GemmGroup[] groups, FusedActivation activation, Isa isa)
@@ -54,6 +56,8 @@ internal sealed class GemmStep : Step
         if (scale is not null && groups.Length != 1) throw new InvalidOperationException($"{name}: an SE scale needs an ungrouped conv");
         // Few rows (FC at batch 1, 7×7 maps, SE's per-image weights): split the output panels across threads instead.
         _splitPanels = scale is not null || _rows < 4 * 8 * _tile;
+        _macs = (long)_rows * groups.Sum(g => (long)g.Weights.K * g.Weights.N);
+        _minPanels = groups.Min(g => g.Weights.Panels);
     }
 
     public override string Describe() => _description;
@@ -70,10 +74,8 @@ internal sealed class GemmStep : Step
 
     public override int Parts(int threads)
     {
-        var panels = _groups.Sum(g => g.Weights.Panels);
-        var macs = (long)_rows * _groups.Sum(g => (long)g.Weights.K * g.Weights.N);
-        if (macs < 2_000_000) return 1; // under ~20 µs of work a second thread does not pay for its wake-up
-        return _splitPanels ? Math.Min(threads, panels) : Math.Min(threads, (_rows + _tile - 1) / _tile);
+        if (_macs < 2_000_000) return 1; // under ~20 µs of work a second thread does not pay for its wake-up
+        return _splitPanels ? Math.Min(threads, _minPanels) : Math.Min(threads, (_rows + _tile - 1) / _tile);
     }
 
     public override unsafe void Run(in RunContext ctx, int part, int parts)

@@ -1,5 +1,6 @@
 using LightNets.Graphs;
 using LightNets.Runtime.Compiler;
+using LightNets.Runtime.Kernels.Cpu;
 
 namespace LightNets.Runtime.Plan.Steps;
 
@@ -16,19 +17,6 @@ internal sealed class SoftmaxStep(string name, IReadOnlyList<Node> nodes, Tensor
         var src = ctx.Base(input);
         var dst = ctx.Base(output);
         for (var p = 0; p < pixels; p++)
-        {
-            var s = src + (long)p * input.PixelStride;
-            var d = dst + (long)p * output.PixelStride;
-            var max = float.NegativeInfinity;
-            for (var c = 0; c < input.Channels; c++) max = MathF.Max(max, s[c]);
-            var sum = 0f;
-            for (var c = 0; c < input.Channels; c++)
-            {
-                d[c] = MathF.Exp(s[c] - max);
-                sum += d[c];
-            }
-            var inv = 1f / sum;
-            for (var c = 0; c < input.Channels; c++) d[c] *= inv;
-        }
+            Elementwise.Softmax(src + (long)p * input.PixelStride, dst + (long)p * output.PixelStride, input.Channels, ctx.Isa);
     }
 }
