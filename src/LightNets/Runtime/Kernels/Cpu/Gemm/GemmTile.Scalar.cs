@@ -7,7 +7,7 @@ internal static unsafe class GemmTileScalar
 {
     public const int Rows = 4;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Tile<TAct, TK>(int k, float* a, nint lda, int* kIndex, float* b, int panelWidth, float* bias, float* c, nint ldc,
         float* res, nint ldr, int rows, int nValid) where TAct : struct, IActivation where TK : struct, IKIndex
     {

@@ -12,7 +12,7 @@ internal static unsafe class GemmTileV256
 {
     public const int Rows = 6;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Tile6x16<TAct, TK>(int k, float* a, nint lda, int* kIndex, float* b, float* bias, float* c, nint ldc,
         float* res, nint ldr, int rows, int nValid) where TAct : struct, IActivation where TK : struct, IKIndex
     {
@@ -59,7 +59,7 @@ internal static unsafe class GemmTileV256
         Store2<TAct>(c, ldc, res, ldr, 5, rows, nValid, c50, c51);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Tile6x8<TAct, TK>(int k, float* a, nint lda, int* kIndex, float* b, float* bias, float* c, nint ldc,
         float* res, nint ldr, int rows, int nValid) where TAct : struct, IActivation where TK : struct, IKIndex
     {

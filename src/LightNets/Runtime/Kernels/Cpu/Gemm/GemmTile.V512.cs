@@ -13,7 +13,7 @@ internal static unsafe class GemmTileV512
 {
     public const int Rows = 8;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Tile8x32<TAct, TK>(int k, float* a, nint lda, int* kIndex, float* b, float* bias, float* c, nint ldc,
         float* res, nint ldr, int rows, int nValid) where TAct : struct, IActivation where TK : struct, IKIndex
     {
@@ -73,7 +73,7 @@ internal static unsafe class GemmTileV512
         Store2<TAct>(c, ldc, res, ldr, 7, rows, nValid, c70, c71);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Tile8x16<TAct, TK>(int k, float* a, nint lda, int* kIndex, float* b, float* bias, float* c, nint ldc,
         float* res, nint ldr, int rows, int nValid) where TAct : struct, IActivation where TK : struct, IKIndex
     {
@@ -117,7 +117,7 @@ internal static unsafe class GemmTileV512
     /// a tile. K is unrolled by four into independent accumulators, so that the loop is bound by loading B, not by the
     /// FMA latency chain of a single row.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     public static void Tile1x32<TAct, TK>(int k, float* a, int* kIndex, float* b, float* bias, float* c, float* res, int nValid)
         where TAct : struct, IActivation where TK : struct, IKIndex
     {
