@@ -34,7 +34,7 @@ public unsafe class GemmBenchmarks
         _a = Enumerable.Range(0, _m * _k).Select(_ => rng.NextSingle()).ToArray();
         _c = new float[_m * _n];
         var w = Enumerable.Range(0, _n * _k).Select(_ => rng.NextSingle()).ToArray();
-        _b = PackedMatrix.FromOutputMajor(w, _n, _k, default, GemmKernel.PanelWidth(Isa, _n));
+        _b = PackedMatrix.FromOutputMajor(w, _n, _k, default, Isa);
     }
 
     [Benchmark]

@@ -96,17 +96,36 @@ internal sealed partial class PlanCompiler
     {
         var full = ConcatView(node);
         var offset = 0;
+        var map = new int[full.Channels];
+        var permuted = false;
         foreach (var input in node.Inputs)
         {
             var view = _views[input];
             var c = view.Channels;
             var target = TensorView.NhwcSlice(full.Slot, full.Batch, full.Height, full.Width, c, full.PixelStride, offset);
-            // Inputs whose producer wrote into this slice already are in place; others (a split half, a view) are copied once.
-            if (!(view.Slot == full.Slot && view.ChannelOffset == offset && view.Map is null))
+            if (view.Slot == full.Slot && view.ChannelOffset == offset && view.Map is null)
+            {
+                // Written in place by its producer.
+                for (var i = 0; i < c; i++) map[offset + i] = offset + i;
+            }
+            else if (view.Map is not null && view.IsNhwc && view.IsPixelMatrix && target.IsPixelMatrix)
+            {
+                // A shuffled half (ShuffleNetV2's identity branch): copy its channels in physical order, a few contiguous
+                // runs, and let the concat's channel map record where each logical channel went. Consumers absorb the map.
+                var order = Enumerable.Range(0, c).OrderBy(view.Physical).ToArray();
+                for (var rank = 0; rank < c; rank++) map[offset + order[rank]] = offset + rank;
+                _steps.Add(new CopyChannelsStep($"{node.Name}.{input}", [node], view with { Map = null }, target,
+                    CopyChannelsStep.Runs(order.Select(view.Physical).ToArray())));
+                permuted = true;
+            }
+            else
+            {
+                for (var i = 0; i < c; i++) map[offset + i] = offset + i;
                 _steps.Add(new CopyChannelsStep($"{node.Name}.{input}", [node], view, target));
+            }
             offset += c;
         }
-        _views[node.Output] = full;
+        _views[node.Output] = permuted ? full with { Map = map } : full;
     }
 
     private void LowerFlatten(Node node)
@@ -157,7 +176,7 @@ internal sealed partial class PlanCompiler
         for (var g = 0; g < op.Groups; g++)
         {
             groups[g] = PackedMatrix.FromOutputMajor(w.Data.AsSpan(g * coutPerGroup * kPerGroup, coutPerGroup * kPerGroup), coutPerGroup, kPerGroup,
-                bias is null ? default : bias.AsSpan(g * coutPerGroup, coutPerGroup), GemmKernel.PanelWidth(_isa, coutPerGroup));
+                bias is null ? default : bias.AsSpan(g * coutPerGroup, coutPerGroup), _isa);
         }
         var description = $"{LayerName(op, cin, cout)}{Suffix(act, null)} (im2col + GEMM)";
         _steps.Add(new Im2ColConvStep(node.Name, nodes, description, input, output, op, groups, act, _threads));
@@ -231,7 +250,7 @@ internal sealed partial class PlanCompiler
         for (var i = 0; i < k; i++) physical[i] = input.Physical(kStart + i);
         var min = physical.Min();
         var isRun = physical.Max() - min + 1 == k && physical.Distinct().Count() == k;
-        var panel = GemmKernel.PanelWidth(_isa, n);
+        var panel = _isa;
         if (!isRun)
             return new GemmGroup(PackedMatrix.FromOutputMajor(w, n, k, bias, panel), physical, 0, nOffset);
         var reordered = new float[n * k];
@@ -249,7 +268,7 @@ internal sealed partial class PlanCompiler
         var (n, k) = (w.Shape[0], w.Shape[1]);
         var (value, act, residual, nodes) = Epilogue(node, allowResidual: true);
         var output = OutputView(value);
-        var group = new GemmGroup(PackedMatrix.FromOutputMajor(w.Data, n, k, bias, GemmKernel.PanelWidth(_isa, n)), null, 0, 0);
+        var group = new GemmGroup(PackedMatrix.FromOutputMajor(w.Data, n, k, bias, _isa), null, 0, 0);
         _steps.Add(new GemmStep(node.Name, nodes, $"fc {k}→{n}{Suffix(act, residual)}", input, output, residual, null, [group], act, _isa));
         _views[value] = output;
     }

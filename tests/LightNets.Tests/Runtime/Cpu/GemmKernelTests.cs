@@ -58,7 +58,7 @@ public unsafe class GemmKernelTests
         var index = Enumerable.Range(0, k).Select(j => 2 + (j * 7) % k).ToArray();
         if (gather && k > 1 && index.Distinct().Count() != k) index = Enumerable.Range(0, k).Select(j => 2 + (k - 1 - j)).ToArray();
 
-        var packed = PackedMatrix.FromOutputMajor(w, n, k, bias, GemmKernel.PanelWidth(isa, n));
+        var packed = PackedMatrix.FromOutputMajor(w, n, k, bias, isa);
         var c = new float[m * ldc + 32];
         Array.Fill(c, Sentinel);
         fixed (float* pa = a) fixed (float* pc = c) fixed (float* pr = r) fixed (int* pi = index)

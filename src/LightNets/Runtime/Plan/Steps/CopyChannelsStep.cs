@@ -9,9 +9,25 @@ namespace LightNets.Runtime.Plan.Steps;
 /// the untouched half (the one copy its concat + shuffle + split needs), materializing a permuted view for an op that
 /// cannot absorb the permutation, and NHWC → NCHW where a feature map leaves the runtime.
 /// </summary>
-internal sealed class CopyChannelsStep(string name, IReadOnlyList<Node> nodes, TensorView source, TensorView target) : Step(name, nodes)
+internal sealed class CopyChannelsStep(string name, IReadOnlyList<Node> nodes, TensorView source, TensorView target,
+    (int Source, int Target, int Length)[]? runs = null) : Step(name, nodes)
 {
-    public override string Describe() => source.Map is null ? $"copy {source.Channels} channels" : $"gather {source.Channels} channels";
+    /// <summary>Contiguous runs of physical channels, in the given order, packed one after another in the target.</summary>
+    public static (int Source, int Target, int Length)[] Runs(IReadOnlyList<int> physical)
+    {
+        var list = new List<(int, int, int)>();
+        var start = 0;
+        for (var i = 1; i <= physical.Count; i++)
+        {
+            if (i < physical.Count && physical[i] == physical[i - 1] + 1) continue;
+            list.Add((physical[start], start, i - start));
+            start = i;
+        }
+        return list.ToArray();
+    }
+
+    public override string Describe() => runs is not null ? $"copy {source.Channels} channels in {runs.Length} runs"
+        : source.Map is null ? $"copy {source.Channels} channels" : $"gather {source.Channels} channels";
 
     public override IEnumerable<TensorView> Operands() => [source, target];
 
@@ -25,6 +41,17 @@ internal sealed class CopyChannelsStep(string name, IReadOnlyList<Node> nodes, T
         var src = ctx.Base(source);
         var dst = ctx.Base(target);
         var contiguous = source.Map is null && source.ChannelStride == 1 && target.ChannelStride == 1 && target.Map is null;
+        if (runs is not null)
+        {
+            // Pixel matrices: each run is one strided copy over all the rows of this part.
+            var pixelsPerRow = source.Width;
+            foreach (var (from, to, length) in runs)
+            {
+                Elementwise.CopyChannels(src + (long)start * pixelsPerRow * source.PixelStride + from, source.PixelStride,
+                    dst + (long)start * pixelsPerRow * target.PixelStride + to, target.PixelStride, (end - start) * pixelsPerRow, length, ctx.Isa);
+            }
+            return;
+        }
         if (contiguous)
         {
             for (var row = start; row < end; row++)

@@ -98,7 +98,7 @@ internal sealed class GemmStep : Step
             fixed (int* index = g.KIndex)
             {
                 var args = Args(a, c, r, g, index);
-                GemmKernel.Run(new PanelSet(packed, bias, w.K, w.N, w.PanelWidth), args, rowStart, rowEnd, panelStart, panelEnd, ctx.Isa);
+                GemmKernel.Run(PanelSet.Of(w, packed, bias), args, rowStart, rowEnd, panelStart, panelEnd, ctx.Isa);
             }
         }
     }
@@ -118,16 +118,18 @@ internal sealed class GemmStep : Step
             {
                 // Scale this thread's panels of B by this image's SE gate: row k of every panel × s[n, k].
                 var s = ctx.Base(_scale!, n);
+                var set = PanelSet.Of(w, packed, bias);
                 for (var panel = panelStart; panel < panelEnd; panel++)
                 {
-                    var src = packed + (nint)panel * w.K * w.PanelWidth;
-                    var dst = scaled + (nint)panel * w.K * w.PanelWidth;
+                    var width = set.Width(panel);
+                    var src = packed + set.Offset(panel);
+                    var dst = scaled + set.Offset(panel);
                     for (var k = 0; k < w.K; k++)
-                        ScaleRow(src + k * w.PanelWidth, dst + k * w.PanelWidth, w.PanelWidth, s[k], ctx.Isa);
+                        ScaleRow(src + k * width, dst + k * width, width, s[k], ctx.Isa);
                 }
                 var args = Args(a + n * _input.BatchStride, c + n * _output.BatchStride,
                     r == null ? null : r + n * _residual!.BatchStride, g, index);
-                GemmKernel.Run(new PanelSet(scaled, bias, w.K, w.N, w.PanelWidth), args, 0, pixels, panelStart, panelEnd, ctx.Isa);
+                GemmKernel.Run(PanelSet.Of(w, scaled, bias), args, 0, pixels, panelStart, panelEnd, ctx.Isa);
             }
         }
     }

@@ -117,7 +117,7 @@ internal sealed class Im2ColConvStep : Step
                     A = a, Lda = (nint)_op.StrideW * _input.PixelStride, KIndex = offsets,
                     C = OutputPixel(ctx, n, oy, x0) + g * w.N, Ldc = _output.PixelStride, Activation = _activation,
                 };
-                GemmKernel.Run(new PanelSet(packed, bias, w.K, w.N, w.PanelWidth), args, 0, x1 - x0, 0, w.Panels, ctx.Isa);
+                GemmKernel.Run(PanelSet.Of(w, packed, bias), args, 0, x1 - x0, 0, w.Panels, ctx.Isa);
             }
         }
     }
@@ -140,7 +140,7 @@ internal sealed class Im2ColConvStep : Step
                         A = scratch, Lda = _kPerGroup, C = OutputPixel(ctx, n, oy, x) + g * w.N, Ldc = _output.PixelStride,
                         Activation = _activation,
                     };
-                    GemmKernel.Run(new PanelSet(packed, bias, w.K, w.N, w.PanelWidth), args, 0, count, 0, w.Panels, ctx.Isa);
+                    GemmKernel.Run(PanelSet.Of(w, packed, bias), args, 0, count, 0, w.Panels, ctx.Isa);
                 }
             }
         }

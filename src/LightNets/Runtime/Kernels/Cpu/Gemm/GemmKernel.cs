@@ -1,16 +1,5 @@
 namespace LightNets.Runtime.Kernels.Cpu.Gemm;
 
-/// <summary>Raw packed panels of a B operand (see <see cref="PackedMatrix"/>), e.g. a per-run scaled copy in the arena.</summary>
-public readonly unsafe struct PanelSet(float* data, float* bias, int k, int n, int panelWidth)
-{
-    public readonly float* Data = data;
-    public readonly float* Bias = bias;
-    public readonly int K = k;
-    public readonly int N = n;
-    public readonly int PanelWidth = panelWidth;
-    public int Panels => (N + PanelWidth - 1) / PanelWidth;
-}
-
 /// <summary>
 /// C = act(A·B + bias (+ R)) for row-major A (M×K, optionally read through a K index table), a <see cref="PackedMatrix"/>
 /// B and row-major C: the 1×1 convolution of an NHWC tensor, the grouped 1×1 convolution (one call per group), the FC
@@ -18,14 +7,6 @@ public readonly unsafe struct PanelSet(float* data, float* bias, int k, int n, i
 /// </summary>
 public static unsafe class GemmKernel
 {
-    /// <summary>The panel width to pack B with for <paramref name="isa"/> and <paramref name="n"/> output columns.</summary>
-    public static int PanelWidth(Isa isa, int n) => isa switch
-    {
-        Isa.V512 => n <= 16 ? 16 : 32,
-        Isa.V256 => n <= 8 ? 8 : 16,
-        _ => 8,
-    };
-
     /// <summary>Rows per micro-kernel call: the granularity in which callers should split M.</summary>
     public static int TileRows(Isa isa) => isa switch
     {
@@ -38,7 +19,7 @@ public static unsafe class GemmKernel
     {
         fixed (float* packed = b.Data)
         fixed (float* bias = b.Bias)
-            Run(new PanelSet(packed, bias, b.K, b.N, b.PanelWidth), args, rowStart, rowEnd, 0, b.Panels, isa);
+            Run(PanelSet.Of(b, packed, bias), args, rowStart, rowEnd, 0, b.Panels, isa);
     }
 
     /// <summary>Rows [rowStart, rowEnd) × panels [panelStart, panelEnd) of B given as raw packed panels.</summary>
@@ -67,7 +48,6 @@ public static unsafe class GemmKernel
     private static void Run<TAct, TK>(PanelSet b, GemmArgs g, int rowStart, int rowEnd, int panelStart, int panelEnd, Isa isa)
         where TAct : struct, IActivation where TK : struct, IKIndex
     {
-        var nr = b.PanelWidth;
         var k = b.K;
         var tile = TileRows(isa);
         var packed = b.Data;
@@ -75,9 +55,10 @@ public static unsafe class GemmKernel
         {
             for (var panel = panelStart; panel < panelEnd; panel++)
             {
-                var col = panel * nr;
+                var nr = b.Width(panel);
+                var col = panel * b.PanelWidth;
                 var nValid = Math.Min(nr, b.N - col);
-                var bp = packed + (nint)panel * k * nr;
+                var bp = packed + b.Offset(panel);
                 for (var row = rowStart; row < rowEnd; row += tile)
                 {
                     var rows = Math.Min(tile, rowEnd - row);
@@ -92,8 +73,14 @@ public static unsafe class GemmKernel
                         case (Isa.V512, 32):
                             GemmTileV512.Tile8x32<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
                             break;
+                        case (Isa.V512, 24):
+                            GemmTileV512Narrow.Tile8x24<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
+                            break;
                         case (Isa.V512, 16):
                             GemmTileV512.Tile8x16<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
+                            break;
+                        case (Isa.V512, 8):
+                            GemmTileV512Narrow.Tile8x8<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
                             break;
                         case (Isa.V256, 16):
                             GemmTileV256.Tile6x16<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);

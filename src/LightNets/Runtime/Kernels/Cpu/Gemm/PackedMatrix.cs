@@ -1,17 +1,20 @@
 namespace LightNets.Runtime.Kernels.Cpu.Gemm;
 
 /// <summary>
-/// The B operand of a GEMM (K×N; for a 1×1 convolution the weights, K = C_in, N = C_out) packed once into panels of
-/// <see cref="PanelWidth"/> columns: panel p holds rows k = 0..K−1 of columns p·NR .. p·NR+NR−1, contiguous, so the
-/// micro-kernel streams it with aligned vector loads. The last panel is zero-padded; <see cref="Bias"/> likewise.
+/// The B operand of a GEMM (K×N; for a 1×1 convolution the weights, K = C_in, N = C_out) packed once into panels:
+/// panel p holds rows k = 0..K−1 of its columns, contiguous, so the micro-kernel streams it with vector loads. Panels
+/// are <see cref="PanelWidth"/> wide except the last, which is only as wide as the remaining columns rounded up to 8
+/// (N = 24 is one 24-wide panel computed with a 16- and an 8-lane register, not a 32-wide one with a quarter wasted).
+/// Padding columns hold zeros; <see cref="Bias"/> is padded likewise.
 /// </summary>
 public sealed class PackedMatrix
 {
-    private PackedMatrix(int k, int n, int panelWidth, float[] data, float[] bias)
+    private PackedMatrix(int k, int n, int panelWidth, int lastPanelWidth, float[] data, float[] bias)
     {
         K = k;
         N = n;
         PanelWidth = panelWidth;
+        LastPanelWidth = lastPanelWidth;
         Data = data;
         Bias = bias;
     }
@@ -19,45 +22,77 @@ public sealed class PackedMatrix
     public int K { get; }
     public int N { get; }
 
-    /// <summary>NR: columns per panel (a multiple of the vector width).</summary>
+    /// <summary>Columns per panel but the last.</summary>
     public int PanelWidth { get; }
+
+    /// <summary>Columns of the last panel (a multiple of 8, at most <see cref="PanelWidth"/>).</summary>
+    public int LastPanelWidth { get; }
 
     public int Panels => (N + PanelWidth - 1) / PanelWidth;
 
-    /// <summary>Panels, each K × NR floats.</summary>
+    /// <summary>The panels, back to back.</summary>
     public float[] Data { get; }
 
-    /// <summary>Bias per column, zero-padded to Panels × NR (zeros when the layer has none).</summary>
+    /// <summary>Bias per column, zero-padded to the packed width (zeros when the layer has none).</summary>
     public float[] Bias { get; }
 
-    public int PanelStride => K * PanelWidth;
+    /// <summary>The main panel width for a tier: two AVX-512 registers, two AVX2 registers, or 8 scalar columns.</summary>
+    public static int MainWidth(Isa isa) => isa switch
+    {
+        Isa.V512 => 32,
+        Isa.V256 => 16,
+        _ => 8,
+    };
 
-    /// <summary>Packs W given as [N, K] (a conv weight [C_out, C_in, 1, 1] or an FC weight [out, in]).</summary>
-    public static PackedMatrix FromOutputMajor(ReadOnlySpan<float> w, int n, int k, ReadOnlySpan<float> bias, int panelWidth)
+    /// <summary>Packs W given as [N, K] (a conv weight [C_out, C_in, 1, 1] or an FC weight [out, in]) for <paramref name="isa"/>.</summary>
+    public static PackedMatrix FromOutputMajor(ReadOnlySpan<float> w, int n, int k, ReadOnlySpan<float> bias, Isa isa)
     {
         if (w.Length != (long)n * k) throw new ArgumentException($"weights hold {w.Length} values, not {n}×{k}");
-        var panels = (n + panelWidth - 1) / panelWidth;
-        var data = new float[(long)panels * k * panelWidth];
+        var main = MainWidth(isa);
+        var panels = (n + main - 1) / main;
+        var last = (n - (panels - 1) * main + 7) / 8 * 8;
+        var width = (panels - 1) * main + last;
+        var data = new float[(long)width * k];
         for (var col = 0; col < n; col++)
         {
-            var panel = col / panelWidth;
-            var lane = col % panelWidth;
-            var dst = (long)panel * k * panelWidth + lane;
+            var panel = col / main;
+            var pw = panel == panels - 1 ? last : main;
+            var dst = (long)panel * k * main + col % main;
             for (var kk = 0; kk < k; kk++)
-                data[dst + (long)kk * panelWidth] = w[col * k + kk];
+                data[dst + (long)kk * pw] = w[col * k + kk];
         }
-        var b = new float[panels * panelWidth];
+        var b = new float[width];
         if (!bias.IsEmpty) bias.CopyTo(b);
-        return new PackedMatrix(k, n, panelWidth, data, b);
+        return new PackedMatrix(k, n, main, last, data, b);
     }
 
     /// <summary>Packs B given as [K, N] row-major.</summary>
-    public static PackedMatrix FromRowMajor(ReadOnlySpan<float> b, int k, int n, ReadOnlySpan<float> bias, int panelWidth)
+    public static PackedMatrix FromRowMajor(ReadOnlySpan<float> b, int k, int n, ReadOnlySpan<float> bias, Isa isa)
     {
         var t = new float[(long)n * k];
         for (var kk = 0; kk < k; kk++)
             for (var col = 0; col < n; col++)
                 t[col * k + kk] = b[kk * n + col];
-        return FromOutputMajor(t, n, k, bias, panelWidth);
+        return FromOutputMajor(t, n, k, bias, isa);
     }
+}
+
+/// <summary>Raw packed panels of a B operand (see <see cref="PackedMatrix"/>), e.g. pinned, or a per-run scaled copy in the arena.</summary>
+public readonly unsafe struct PanelSet(float* data, float* bias, int k, int n, int panelWidth, int lastPanelWidth)
+{
+    public readonly float* Data = data;
+    public readonly float* Bias = bias;
+    public readonly int K = k;
+    public readonly int N = n;
+    public readonly int PanelWidth = panelWidth;
+    public readonly int LastPanelWidth = lastPanelWidth;
+
+    public int Panels => (N + PanelWidth - 1) / PanelWidth;
+
+    public int Width(int panel) => panel == Panels - 1 ? LastPanelWidth : PanelWidth;
+
+    /// <summary>Float offset of panel <paramref name="panel"/> in <see cref="Data"/> (all panels before it are full width).</summary>
+    public nint Offset(int panel) => (nint)panel * K * PanelWidth;
+
+    public static PanelSet Of(PackedMatrix m, float* data, float* bias) => new(data, bias, m.K, m.N, m.PanelWidth, m.LastPanelWidth);
 }
