@@ -88,7 +88,11 @@ internal static class BenchCommand
             {
                 // Interleaved rounds, alternating which engine goes first: both see the same machine state.
                 var ortFirst = ort is not null && round % 2 == 1;
-                if (ortFirst) TimeOrt(ort!, perRound, theirs);
+                if (ortFirst)
+                {
+                    TimeOrt(ort!, perRound, theirs);
+                    Settle();
+                }
                 var before = GC.GetAllocatedBytesForCurrentThread();
                 for (var i = 0; i < perRound; i++)
                 {
@@ -97,7 +101,12 @@ internal static class BenchCommand
                     ours.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
                 }
                 allocated += GC.GetAllocatedBytesForCurrentThread() - before;
-                if (ort is not null && !ortFirst) TimeOrt(ort, perRound, theirs);
+                if (ort is not null && !ortFirst)
+                {
+                    Settle();
+                    TimeOrt(ort, perRound, theirs);
+                }
+                Settle();
                 tick($"round {round + 1}/{rounds}");
             }
         });
@@ -120,6 +129,12 @@ internal static class BenchCommand
         }
         return OnnxExporter.Export(graph, new OnnxExportOptions { Opset = 13, FoldBatchNorm = true }).ToByteArray();
     }
+
+    /// <summary>
+    /// Lets the other engine's threads park before switching: both LightNets' and ONNX Runtime's workers spin for a
+    /// while after a run, and a spinning thread on a 2-core machine takes a core from the engine being timed.
+    /// </summary>
+    private static void Settle() => Thread.Sleep(20);
 
     private static void TimeOrt(OnnxRuntimeEngine.Binding ort, int count, List<double> into)
     {

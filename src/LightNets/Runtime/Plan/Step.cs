@@ -58,6 +58,23 @@ internal abstract class Step
     /// <summary>Does part <paramref name="part"/> of <paramref name="parts"/>.</summary>
     public abstract unsafe void Run(in RunContext ctx, int part, int parts);
 
+    /// <summary>
+    /// Work below which a step stays on one thread: about 3 µs of arithmetic (multiply-adds, or element moves for copies),
+    /// a little more than handing a part to a spinning worker costs.
+    /// </summary>
+    protected const long MinParallelWork = 300_000;
+
+    /// <summary>
+    /// How many parts to cut <paramref name="work"/> into: 1 when small, else two per thread (parts are claimed from a
+    /// shared counter, so a worker that wakes late takes fewer), never more than <paramref name="maxParts"/>.
+    /// </summary>
+    protected static int PartsFor(long work, int threads, int maxParts)
+    {
+        if (threads <= 1 || work < MinParallelWork) return 1;
+        var parts = work < 8 * MinParallelWork ? threads : 2 * threads;
+        return Math.Max(1, Math.Min(parts, maxParts));
+    }
+
     /// <summary>Splits [0, count) into <paramref name="parts"/> contiguous ranges aligned to <paramref name="grain"/>.</summary>
     protected static (int Start, int End) Share(int count, int part, int parts, int grain = 1)
     {

@@ -33,7 +33,7 @@ internal sealed class CopyChannelsStep(string name, IReadOnlyList<Node> nodes, T
 
     private int Rows => source.Batch * source.Height;
 
-    public override int Parts(int threads) => (long)Rows * source.Width * source.Channels < 200_000 ? 1 : Math.Min(threads, Rows);
+    public override int Parts(int threads) => PartsFor((long)Rows * source.Width * source.Channels, threads, Rows);
 
     public override unsafe void Run(in RunContext ctx, int part, int parts)
     {

@@ -36,7 +36,7 @@ internal sealed class DepthwiseStep : Step
     private int Rows => _output.Batch * _output.Height;
 
     public override int Parts(int threads) =>
-        (long)Rows * _output.Width * _output.Channels * _shape.KH * _shape.KW < 1_000_000 ? 1 : Math.Min(threads, Rows);
+        PartsFor((long)Rows * _output.Width * _output.Channels * _shape.KH * _shape.KW, threads, Rows);
 
     public override unsafe void Run(in RunContext ctx, int part, int parts)
     {

@@ -122,7 +122,7 @@ internal sealed class ElementwiseStep : Step
 
     private int Rows => _output.Batch * _output.Height;
 
-    public override int Parts(int threads) => (long)Rows * _output.Width * _output.Channels < 200_000 ? 1 : Math.Min(threads, Rows);
+    public override int Parts(int threads) => PartsFor((long)Rows * _output.Width * _output.Channels, threads, Rows);
 
     public override unsafe void Run(in RunContext ctx, int part, int parts)
     {

@@ -74,8 +74,7 @@ internal sealed class GemmStep : Step
 
     public override int Parts(int threads)
     {
-        if (_macs < 2_000_000) return 1; // under ~20 µs of work a second thread does not pay for its wake-up
-        return _splitPanels ? Math.Min(threads, _minPanels) : Math.Min(threads, (_rows + _tile - 1) / _tile);
+        return PartsFor(_macs, threads, _splitPanels ? _minPanels : (_rows + _tile - 1) / _tile);
     }
 
     public override unsafe void Run(in RunContext ctx, int part, int parts)

@@ -75,7 +75,7 @@ internal sealed class Im2ColConvStep : Step
     private int Rows => _output.Batch * _output.Height;
 
     public override int Parts(int threads) =>
-        (long)Rows * _output.Width * _kPerGroup * _output.Channels < 2_000_000 ? 1 : Math.Min(threads, Rows);
+        PartsFor((long)Rows * _output.Width * _kPerGroup * _output.Channels, threads, Rows);
 
     public override unsafe void Run(in RunContext ctx, int part, int parts)
     {

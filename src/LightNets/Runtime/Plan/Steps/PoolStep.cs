@@ -20,7 +20,7 @@ internal sealed class PoolStep(string name, IReadOnlyList<Node> nodes, PoolOp op
     private int Rows => output.Batch * output.Height;
 
     public override int Parts(int threads) =>
-        (long)Rows * output.Width * output.Channels * op.KernelH * op.KernelW < 1_000_000 ? 1 : Math.Min(threads, Rows);
+        PartsFor((long)Rows * output.Width * output.Channels * op.KernelH * op.KernelW, threads, Rows);
 
     public override unsafe void Run(in RunContext ctx, int part, int parts)
     {
