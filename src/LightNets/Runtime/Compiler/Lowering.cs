@@ -290,12 +290,51 @@ internal sealed partial class PlanCompiler
             physicalB[p] = bias?[i] ?? 0f;
         }
         var (value, act, _, nodes) = Epilogue(node, allowResidual: false);
-        var target = input.Map is null ? OutputView(value) : NewDense(value);
         var dense = input with { Map = null, ChannelOffset = input.ChannelOffset + start };
-        _steps.Add(new DepthwiseStep(node.Name, nodes, $"dwconv {op.KernelH}×{op.KernelW}{(op.StrideH > 1 ? $"/{op.StrideH}" : "")}{Suffix(act, null)}",
-            dense, target, op, physicalW, physicalB, act));
+        var outputMap = input.Map?.Select(m => m - start).ToArray();
+        var dwName = $"dwconv {op.KernelH}×{op.KernelW}{(op.StrideH > 1 ? $"/{op.StrideH}" : "")}{Suffix(act, null)}";
+        if (TryFusePointwise(node, op, value, dense, outputMap, physicalW, physicalB, act, nodes, dwName)) return;
+        var target = input.Map is null ? OutputView(value) : NewDense(value);
+        _steps.Add(new DepthwiseStep(node.Name, nodes, dwName, dense, target, op, physicalW, physicalB, act));
         // The output keeps the input's channel map (relative to the output's own channels).
         _views[value] = input.Map is null ? target : target with { Map = input.Map.Select(m => m - start).ToArray() };
+    }
+
+    /// <summary>
+    /// Fuses a depthwise convolution with the 1×1 convolution that alone reads its output (see
+    /// <see cref="DepthwisePointwiseStep"/>). The depthwise output never gets a buffer; its channel map, if any, is
+    /// absorbed by the 1×1 convolution's weights like any other.
+    /// </summary>
+    private bool TryFusePointwise(Node dw, Conv2dOp op, string value, TensorView input, int[]? map, float[] w, float[] b,
+        FusedActivation dwAct, List<Node> dwNodes, string dwName)
+    {
+        if (SoleConsumer(value) is not { Op: Conv2dOp { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1 } pwOp } pw
+            || pw.Inputs[0] != value || pwOp.Padding != Padding2d.None || !pw.Inputs.Skip(1).All(_g.IsInitializer))
+            return false;
+        var shapeOut = _g.ShapeOf(value);
+        var c = shapeOut.C;
+        var pwW = Init(pw.Inputs[1]);
+        var cout = pwW.Shape[0];
+        if (pwOp.Groups == c && c == cout) return false; // a second depthwise: not a pointwise
+        var shape = new DwConvShape(input.Height, input.Width, c, op.KernelH, op.KernelW, op.StrideH, op.StrideW,
+            op.Padding.Top, op.Padding.Left, shapeOut.H, shapeOut.W);
+        // The band buffer as a view, for the channel map only (it lives in the step's scratch, not in a slot).
+        var band = new TensorView(new BufferSlot(-1, 0, value + ".band"), 1, 1, shapeOut.W, c, 0, 0, c, 1, 0, map);
+        _fused.Add(pw);
+        var (final, act, residual, nodes) = Epilogue(pw, allowResidual: true);
+        var output = OutputView(final);
+        var bias = pw.Inputs.Count > 2 ? Init(pw.Inputs[2]).Data : null;
+        var kPer = c / pwOp.Groups;
+        var nPer = cout / pwOp.Groups;
+        var groups = new GemmGroup[pwOp.Groups];
+        for (var g = 0; g < pwOp.Groups; g++)
+            groups[g] = GemmGroupFor(band, g * kPer, kPer, pwW.Data.AsSpan(g * nPer * kPer, nPer * kPer),
+                bias is null ? default : bias.AsSpan(g * nPer, nPer), nPer, g * nPer);
+        var description = $"{dwName} → {(pwOp.Groups > 1 ? $"gconv 1×1 g{pwOp.Groups}" : "conv 1×1")} {c}→{cout}{Suffix(act, residual)}";
+        _steps.Add(new DepthwisePointwiseStep(dw.Name, [.. dwNodes, .. nodes], description, input, output, residual, shape, w, b, dwAct,
+            groups, act, _threads, _isa));
+        _views[final] = output;
+        return true;
     }
 
     // ----- everything else ------------------------------------------------------------------------------------------

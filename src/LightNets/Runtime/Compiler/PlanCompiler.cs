@@ -85,12 +85,17 @@ internal sealed partial class PlanCompiler
         return slot;
     }
 
-    /// <summary>A fresh dense NHWC view for <paramref name="value"/> (vectors [N, F] as N×1×1×F).</summary>
+    /// <summary>
+    /// A fresh NHWC view for <paramref name="value"/> (vectors [N, F] as N×1×1×F). Feature maps whose pixel rows would
+    /// be a multiple of 1 KiB apart get 16 floats of padding per pixel: the GEMM reads 8 pixel rows at once, and rows
+    /// 4 KiB apart (C = 1024) all fall into the same L1 set and evict each other.
+    /// </summary>
     private TensorView NewDense(string value)
     {
         var s = _g.ShapeOf(value);
         var (n, c, h, w) = Dims(s);
-        return TensorView.Nhwc(NewSlot(s.ElementCount, value), n, h, w, c);
+        var stride = h * w > 1 && c % 256 == 0 ? c + 16 : c;
+        return TensorView.NhwcSlice(NewSlot((long)n * h * w * stride, value), n, h, w, c, stride, 0);
     }
 
     private static (int N, int C, int H, int W) Dims(Shape s) => s.Rank switch
