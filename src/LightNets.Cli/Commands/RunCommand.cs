@@ -19,11 +19,14 @@ internal static class RunCommand
         var input = new Option<FileInfo>("--input", "-i") { Description = "Input tensor: float32 .npy (C order), or raw float32 with --shape.", Required = true };
         var shape = new Option<string?>("--shape") { Description = "Shape N,C,H,W of a raw float32 input file." };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the output tensor as .npy." };
-        var engine = FormatOption.Choice("--engine", "reference (LightNets' reference interpreter) or onnxruntime.", "reference", "onnxruntime");
+        var engine = FormatOption.Choice("--engine",
+            "lightnets (the compiled SIMD runtime; default), reference (the plain-loop interpreter, the oracle) or onnxruntime.",
+            "lightnets", "reference", "onnxruntime");
+        var threads = ModelSelection.Number<int>("--threads", "Threads for the lightnets and onnxruntime engines (default: every core).");
         var top = ModelSelection.Number<int>("--top", "How many classes to print per image (default 5).");
-        var command = new Command("run", "Run a zoo model or an ONNX file on an input tensor; print the top classes and write the output.")
+        var command = new Command("run", "Run a zoo model or an ONNX file on an input tensor with the compiled runtime (or --engine reference|onnxruntime); print the top classes and write the output.")
         {
-            input, shape, output, engine, top, model.Seed,
+            input, shape, output, engine, threads, top, model.Seed,
         };
         model.AddTo(command);
         command.SetAction(p =>
@@ -36,7 +39,13 @@ internal static class RunCommand
             if (expected != x.Shape)
                 throw new InputShapeException($"input '{graph.Input.Name}' expects {expected} but {p.GetValue(input)!.Name} holds {x.Shape}");
 
-            var y = p.GetValue(engine) == "onnxruntime" ? RunOnnxRuntime(p.GetValue(model.Model)!, graph, x) : ReferenceInterpreter.Run(graph, x);
+            var t = p.GetValue(threads) ?? Environment.ProcessorCount;
+            var y = p.GetValue(engine) switch
+            {
+                "onnxruntime" => RunOnnxRuntime(p.GetValue(model.Model)!, graph, x, t),
+                "reference" => ReferenceInterpreter.Run(graph, x),
+                _ => RunLightNets(graph, x, t),
+            };
             if (p.GetValue(output) is { } o) Npy.Write(o.FullName, y);
             PrintTop(stdout, y, p.GetValue(top) ?? 5);
             return 0;
@@ -44,13 +53,19 @@ internal static class RunCommand
         return command;
     }
 
-    private static Tensor RunOnnxRuntime(string model, Graph graph, Tensor x)
+    private static Tensor RunOnnxRuntime(string model, Graph graph, Tensor x, int threads)
     {
         var bytes = ModelSource.IsOnnxFile(model)
             ? File.ReadAllBytes(model)
             : OnnxExporter.Export(graph, new OnnxExportOptions { Opset = 17 }).ToByteArray();
-        using var ort = new OnnxRuntimeEngine(bytes);
+        using var ort = new OnnxRuntimeEngine(bytes, threads);
         return ort.Run(x);
+    }
+
+    private static Tensor RunLightNets(Graph graph, Tensor x, int threads)
+    {
+        using var session = new InferenceSession(graph, new SessionOptions { Threads = threads });
+        return session.Run(x);
     }
 
     internal static Tensor ReadInput(string path, string? shape)

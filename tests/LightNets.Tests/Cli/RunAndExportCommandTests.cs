@@ -13,6 +13,7 @@ public sealed class RunAndExportCommandTests : IDisposable
     private static string Fixture(string file) => Path.Combine(OnnxFixtures.Directory, file);
 
     [Theory]
+    [InlineData("lightnets")]
     [InlineData("reference")]
     [InlineData("onnxruntime")]
     public void Run_on_a_torchvision_fixture_matches_pytorch(string engine)

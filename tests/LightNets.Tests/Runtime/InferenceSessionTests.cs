@@ -87,3 +87,42 @@ public class InferenceSessionConcurrencyTests
         Assert.Throws<InputShapeException>(() => session.Run(new Tensor(new Shape(1, 3, 32, 32))));
     }
 }
+
+/// <summary>The compiled plan on the lower ISA tiers, forced in-process (the child-process tier tests cover the dispatch).</summary>
+public class InferenceSessionTierTests
+{
+    public static TheoryData<string, Isa> Cases()
+    {
+        var data = new TheoryData<string, Isa>();
+        foreach (var isa in CpuCaps.Available.Where(i => i != CpuCaps.Best))
+            foreach (var model in new[] { "mobilenetv1_050", "mobilenetv2_035", "mobilenetv3_large_075", "mobilenetv3_small_100", "shufflenetv1_g3_050", "shufflenetv1_g8_050", "shufflenetv2_050" })
+                data.Add(model, isa);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Lower_tiers_match_the_reference(string model, Isa isa)
+    {
+        var graph = ModelZoo.Build(model, new ModelOptions { Resolution = 64, Init = new WeightInit(Seed: 8, RandomizeStatistics: true) });
+        var x = new Rng(5).NormalTensor(2, 3, 64, 64);
+        using var session = new InferenceSession(graph.WithBatch(2), new SessionOptions { Threads = 2, Isa = isa });
+        OnnxExportTests.AssertClose(ReferenceInterpreter.Run(graph.WithBatch(2), x), session.Run(x), 1e-4, $"{model} on {isa}");
+    }
+
+    [Fact]
+    public void Batch_three_equals_three_single_runs()
+    {
+        var graph = ModelZoo.Build("shufflenetv1_g3_050", new ModelOptions { Resolution = 64, Init = new WeightInit(Seed: 2, RandomizeStatistics: true) });
+        var x = new Rng(12).NormalTensor(3, 3, 64, 64);
+        using var batched = new InferenceSession(graph.WithBatch(3), new SessionOptions { Threads = 2 });
+        using var single = new InferenceSession(graph, new SessionOptions { Threads = 1 });
+        var y = batched.Run(x);
+        for (var n = 0; n < 3; n++)
+        {
+            var xn = new Tensor(new Shape(1, 3, 64, 64), x.Data.AsSpan(n * 3 * 64 * 64, 3 * 64 * 64).ToArray());
+            var yn = single.Run(xn);
+            for (var i = 0; i < yn.Length; i++) Assert.True(Math.Abs(yn.Data[i] - y.Data[n * yn.Length + i]) <= 1e-5f * Math.Max(1, Math.Abs(yn.Data[i])));
+        }
+    }
+}
