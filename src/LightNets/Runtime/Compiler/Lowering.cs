@@ -203,10 +203,26 @@ internal sealed partial class PlanCompiler
         if (scale is null && _g.Producer(node.Inputs[0]) is { Op: MulOp } skipped && IsFoldableSqueezeExcite(skipped))
             throw new InvalidOperationException($"{node.Name}: the SE multiply '{skipped.Name}' was deferred but could not be folded");
 
+        var kPer = cin / groups;
+        var nPer0 = cout / groups;
+        if (scale is null && FeedsDepthwiseAlone(EpilogueValue(node)))
+        {
+            // Deferred: the depthwise convolution computes this 1×1 convolution's rows as it needs them.
+            var (ev, eact, _, enodes) = Epilogue(node, allowResidual: false);
+            var egroups = new GemmGroup[groups];
+            for (var g = 0; g < groups; g++)
+                egroups[g] = GemmGroupFor(input, g * kPer, kPer, w.AsSpan(g * nPer0 * kPer, nPer0 * kPer),
+                    bias is null ? default : bias.AsSpan(g * nPer0, nPer0), nPer0, g * nPer0);
+            var virtualSlot = new BufferSlot(-1, 0, ev + ".expanded");
+            var shape = _g.ShapeOf(ev);
+            _views[ev] = TensorView.Nhwc(virtualSlot, shape.N, shape.H, shape.W, shape.C);
+            _pendingExpand[virtualSlot] = new PendingExpand(new PointwiseStage(egroups, eact,
+                $"{(groups > 1 ? $"gconv 1×1 g{groups}" : "conv 1×1")} {cin}→{cout}{Suffix(eact, null)}"), input with { Map = null }, enodes);
+            return;
+        }
         var (value, act, residual, nodes) = Epilogue(node, allowResidual: true);
         nodes.InsertRange(0, seNodes);
         var output = OutputView(value);
-        var kPer = cin / groups;
         var nPer = cout / groups;
         var list = new GemmGroup[groups];
         for (var g = 0; g < groups; g++)
@@ -219,6 +235,13 @@ internal sealed partial class PlanCompiler
         if (list.Any(g => g.KIndex is not null)) description += " (gathered K)";
         _steps.Add(new GemmStep(node.Name, nodes, description, input with { Map = null, Channels = input.Channels }, output, residual, scale, list, act, _isa));
         _views[value] = output;
+    }
+
+    /// <summary>The value a node's epilogue would end with (its activation's output, if it has one to fuse), without fusing.</summary>
+    private string EpilogueValue(Node node)
+    {
+        var value = node.Outputs[0];
+        return SoleConsumer(value) is { } next && AsActivation(next.Op) is not null ? next.Output : value;
     }
 
     /// <summary>
@@ -276,9 +299,13 @@ internal sealed partial class PlanCompiler
     private void LowerDepthwise(Node node, Conv2dOp op, TensorView input, float[] w, float[]? bias)
     {
         var c = input.Channels;
-        // A permuted but contiguous input is convolved in physical order: permute the per-channel weights, keep the map.
-        if (input.Map is not null && !input.TryContiguous(out _)) input = Dense(node.Inputs[0]);
-        if (!input.IsNhwc) input = Dense(node.Inputs[0]);
+        _pendingExpand.TryGetValue(input.Slot, out var expand);
+        if (expand is null)
+        {
+            // A permuted but contiguous input is convolved in physical order (weights permuted, map kept); anything else is copied.
+            if (input.Map is not null && !input.TryContiguous(out _)) input = Dense(node.Inputs[0]);
+            if (!input.IsNhwc) input = Dense(node.Inputs[0]);
+        }
         input.TryContiguous(out var start);
         var taps = op.KernelH * op.KernelW;
         var physicalW = new float[c * taps];
@@ -290,51 +317,64 @@ internal sealed partial class PlanCompiler
             physicalB[p] = bias?[i] ?? 0f;
         }
         var (value, act, _, nodes) = Epilogue(node, allowResidual: false);
-        var dense = input with { Map = null, ChannelOffset = input.ChannelOffset + start };
         var outputMap = input.Map?.Select(m => m - start).ToArray();
-        var dwName = $"dwconv {op.KernelH}×{op.KernelW}{(op.StrideH > 1 ? $"/{op.StrideH}" : "")}{Suffix(act, null)}";
-        if (TryFusePointwise(node, op, value, dense, outputMap, physicalW, physicalB, act, nodes, dwName)) return;
-        var target = input.Map is null ? OutputView(value) : NewDense(value);
-        _steps.Add(new DepthwiseStep(node.Name, nodes, dwName, dense, target, op, physicalW, physicalB, act));
-        // The output keeps the input's channel map (relative to the output's own channels).
-        _views[value] = input.Map is null ? target : target with { Map = input.Map.Select(m => m - start).ToArray() };
-    }
-
-    /// <summary>
-    /// Fuses a depthwise convolution with the 1×1 convolution that alone reads its output (see
-    /// <see cref="DepthwisePointwiseStep"/>). The depthwise output never gets a buffer; its channel map, if any, is
-    /// absorbed by the 1×1 convolution's weights like any other.
-    /// </summary>
-    private bool TryFusePointwise(Node dw, Conv2dOp op, string value, TensorView input, int[]? map, float[] w, float[] b,
-        FusedActivation dwAct, List<Node> dwNodes, string dwName)
-    {
-        if (SoleConsumer(value) is not { Op: Conv2dOp { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1 } pwOp } pw
-            || pw.Inputs[0] != value || pwOp.Padding != Padding2d.None || !pw.Inputs.Skip(1).All(_g.IsInitializer))
-            return false;
         var shapeOut = _g.ShapeOf(value);
-        var c = shapeOut.C;
-        var pwW = Init(pw.Inputs[1]);
-        var cout = pwW.Shape[0];
-        if (pwOp.Groups == c && c == cout) return false; // a second depthwise: not a pointwise
         var shape = new DwConvShape(input.Height, input.Width, c, op.KernelH, op.KernelW, op.StrideH, op.StrideW,
             op.Padding.Top, op.Padding.Left, shapeOut.H, shapeOut.W);
-        // The band buffer as a view, for the channel map only (it lives in the step's scratch, not in a slot).
-        var band = new TensorView(new BufferSlot(-1, 0, value + ".band"), 1, 1, shapeOut.W, c, 0, 0, c, 1, 0, map);
-        _fused.Add(pw);
-        var (final, act, residual, nodes) = Epilogue(pw, allowResidual: true);
-        var output = OutputView(final);
-        var bias = pw.Inputs.Count > 2 ? Init(pw.Inputs[2]).Data : null;
-        var kPer = c / pwOp.Groups;
-        var nPer = cout / pwOp.Groups;
-        var groups = new GemmGroup[pwOp.Groups];
-        for (var g = 0; g < pwOp.Groups; g++)
-            groups[g] = GemmGroupFor(band, g * kPer, kPer, pwW.Data.AsSpan(g * nPer * kPer, nPer * kPer),
-                bias is null ? default : bias.AsSpan(g * nPer, nPer), nPer, g * nPer);
-        var description = $"{dwName} → {(pwOp.Groups > 1 ? $"gconv 1×1 g{pwOp.Groups}" : "conv 1×1")} {c}→{cout}{Suffix(act, residual)}";
-        _steps.Add(new DepthwisePointwiseStep(dw.Name, [.. dwNodes, .. nodes], description, input, output, residual, shape, w, b, dwAct,
-            groups, act, _threads, _isa));
-        _views[final] = output;
-        return true;
+        var dwName = $"dwconv {op.KernelH}×{op.KernelW}{(op.StrideH > 1 ? $"/{op.StrideH}" : "")}{Suffix(act, null)}";
+        var source = expand?.Input ?? input with { Map = null, ChannelOffset = input.ChannelOffset + start };
+        List<Node> all = [.. expand?.Nodes ?? [], .. nodes];
+
+        // The 1×1 convolution that alone reads the depthwise output (not an SE block's) becomes the projection stage.
+        if (SoleConsumer(value) is { Op: Conv2dOp { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1 } pwOp } pw
+            && pw.Inputs[0] == value && pwOp.Padding == Padding2d.None && pw.Inputs.Skip(1).All(_g.IsInitializer)
+            && !(pwOp.Groups == c && c == Init(pw.Inputs[1]).Shape[0]))
+        {
+            _fused.Add(pw);
+            var (final, pact, residual, pnodes) = Epilogue(pw, allowResidual: true);
+            var pwW = Init(pw.Inputs[1]);
+            var cout = pwW.Shape[0];
+            var pwBias = pw.Inputs.Count > 2 ? Init(pw.Inputs[2]).Data : null;
+            // The band buffer as a view, for the channel map only (it lives in the step's scratch, not in a slot).
+            var band = new TensorView(new BufferSlot(-1, 0, value + ".band"), 1, 1, shapeOut.W, c, 0, 0, c, 1, 0, outputMap);
+            var kPer = c / pwOp.Groups;
+            var nPer = cout / pwOp.Groups;
+            var groups = new GemmGroup[pwOp.Groups];
+            for (var g = 0; g < pwOp.Groups; g++)
+                groups[g] = GemmGroupFor(band, g * kPer, kPer, pwW.Data.AsSpan(g * nPer * kPer, nPer * kPer),
+                    pwBias is null ? default : pwBias.AsSpan(g * nPer, nPer), nPer, g * nPer);
+            var project = new PointwiseStage(groups, pact, $"{(pwOp.Groups > 1 ? $"gconv 1×1 g{pwOp.Groups}" : "conv 1×1")} {c}→{cout}{Suffix(pact, residual)}");
+            var output = OutputView(final);
+            _steps.Add(new FusedDepthwiseStep(node.Name, [.. all, .. pnodes], source, output, residual, expand?.Stage, shape, physicalW, physicalB,
+                act, dwName, project, _threads));
+            _views[final] = output;
+            return;
+        }
+
+        var target = outputMap is null ? OutputView(value) : NewDense(value);
+        if (expand is null)
+            _steps.Add(new DepthwiseStep(node.Name, nodes, dwName, source, target, op, physicalW, physicalB, act));
+        else
+            _steps.Add(new FusedDepthwiseStep(node.Name, all, source, target, null, expand.Stage, shape, physicalW, physicalB, act, dwName, null, _threads));
+        // The output keeps the input's channel map (relative to the output's own channels).
+        _views[value] = outputMap is null ? target : target with { Map = outputMap };
+    }
+
+    /// <summary>A 1×1 convolution deferred into the depthwise convolution it feeds (see <see cref="FusedDepthwiseStep"/>).</summary>
+    private sealed record PendingExpand(PointwiseStage Stage, TensorView Input, List<Node> Nodes);
+
+    private readonly Dictionary<BufferSlot, PendingExpand> _pendingExpand = [];
+
+    /// <summary>
+    /// Whether the 1×1 convolution producing <paramref name="value"/> can become the expansion stage of the depthwise
+    /// convolution that alone reads it (directly or through a channel shuffle).
+    /// </summary>
+    private bool FeedsDepthwiseAlone(string value)
+    {
+        var consumer = SoleConsumer(value);
+        if (consumer is { Op: ChannelShuffleOp }) consumer = SoleConsumer(consumer.Output);
+        return consumer is { Op: Conv2dOp dw } node && dw.Groups > 1 && dw.Groups == _g.ShapeOf(node.Inputs[0]).C
+            && _g.ShapeOf(node.Outputs[0]).C == dw.Groups && node.Inputs.Skip(1).All(_g.IsInitializer);
     }
 
     // ----- everything else ------------------------------------------------------------------------------------------
