@@ -18,6 +18,19 @@ internal readonly unsafe struct RunContext(float* input, float* arena, Isa isa)
     public float* Slot(BufferSlot slot) => slot.IsGraphInput ? Input : Arena + slot.Offset;
 }
 
+/// <summary>A region to prefetch: address and length in bytes (none when Bytes is 0).</summary>
+internal readonly unsafe record struct PrefetchRange(nint Address, long Bytes)
+{
+    /// <summary>Part <paramref name="part"/> of <paramref name="parts"/> of the range.</summary>
+    public (nint Address, long Bytes) Share(int part, int parts)
+    {
+        if (Bytes == 0) return (0, 0);
+        var start = Bytes * part / parts;
+        var end = Bytes * (part + 1) / parts;
+        return (Address + (nint)start, end - start);
+    }
+}
+
 /// <summary>
 /// One kernel invocation of a compiled plan, with its operands bound to arena views. Immutable after compilation:
 /// <see cref="Run"/> may be called from several threads at once, each with its own arena, and from the threads of
@@ -45,6 +58,15 @@ internal abstract class Step
 
     /// <summary>Extra arena floats the step needs while it runs (im2col tiles, per-image scaled weights).</summary>
     public virtual long ScratchFloats => 0;
+
+    /// <summary>
+    /// Memory this step should pull toward the caches while it computes (the weights of a bandwidth-bound FC layer that
+    /// follows), set by the compiler; each part prefetches its share.
+    /// </summary>
+    public PrefetchRange Prefetch { get; set; }
+
+    /// <summary>Whether the step can issue prefetches while it computes (it runs GEMMs).</summary>
+    public virtual bool CanPrefetch => false;
 
     /// <summary>Arena offset of the step's scratch, set by the memory planner.</summary>
     public long ScratchOffset { get; set; }

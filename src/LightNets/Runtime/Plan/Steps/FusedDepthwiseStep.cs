@@ -85,6 +85,8 @@ internal sealed class FusedDepthwiseStep : Step
     private long EFloats => _expand is null ? 0 : (long)_eRows * _shape.W * _eStride;
     private long DFloats => _project is null ? 0 : (long)_bandRows * _shape.OW * _dStride;
 
+    public override bool CanPrefetch => true;
+
     public override long ScratchFloats => _maxParts * (EFloats + DFloats);
 
     private int Bands => _output.Batch * _bandsPerImage;
@@ -97,6 +99,8 @@ internal sealed class FusedDepthwiseStep : Step
         var e = ctx.Arena + ScratchOffset + part * (EFloats + DFloats);
         var d = e + EFloats;
         int eImage = -1, eFirst = 0, eEnd = 0; // the expansion rows [eFirst, eEnd) of image eImage held in E
+        var (prefetch, prefetchBytes) = Prefetch.Share(part, parts);
+        var perBand = end > start ? prefetchBytes / (end - start) : 0;
         fixed (float* dw = _dwWeights)
         fixed (float* dwBias = _dwBias)
         {
@@ -132,7 +136,8 @@ internal sealed class FusedDepthwiseStep : Step
                     }
                     if (last > eEnd)
                         Pointwise(ctx, _expand, ctx.Base(_input, n) + (long)eEnd * _shape.W * _input.PixelStride, _input.PixelStride,
-                            e + (long)(eEnd - eFirst) * _shape.W * _eStride, _eStride, null, 0, (last - eEnd) * _shape.W);
+                            e + (long)(eEnd - eFirst) * _shape.W * _eStride, _eStride, null, 0, (last - eEnd) * _shape.W,
+                            _project is null ? (byte*)prefetch + (b - start) * perBand : null, _project is null ? perBand : 0);
                     eEnd = last;
                     // The kernel addresses input row y at dwIn + y·W·stride: shift E so that row eFirst lands at its start.
                     dwIn = e - (long)eFirst * _shape.W * _eStride;
@@ -147,12 +152,14 @@ internal sealed class FusedDepthwiseStep : Step
                 }
                 DwConv.Run(_shape, dwIn, dwInStride, dw, dwBias, d - first0 * _dStride, _dStride, r0, r0 + rows, _dwAct, ctx.Isa);
                 Pointwise(ctx, _project, d, _dStride, ctx.Base(_output, n) + first0 * _output.PixelStride, _output.PixelStride,
-                    _residual is null ? null : ctx.Base(_residual, n) + first0 * _residual.PixelStride, _residual?.PixelStride ?? 0, rows * _shape.OW);
+                    _residual is null ? null : ctx.Base(_residual, n) + first0 * _residual.PixelStride, _residual?.PixelStride ?? 0, rows * _shape.OW,
+                    (byte*)prefetch + (b - start) * perBand, perBand);
             }
         }
     }
 
-    private static unsafe void Pointwise(in RunContext ctx, PointwiseStage stage, float* a, int lda, float* c, int ldc, float* r, int ldr, int rows)
+    private static unsafe void Pointwise(in RunContext ctx, PointwiseStage stage, float* a, int lda, float* c, int ldc, float* r, int ldr, int rows,
+        byte* prefetch, long prefetchBytes)
     {
         foreach (var g in stage.Groups)
         {
@@ -165,8 +172,9 @@ internal sealed class FusedDepthwiseStep : Step
                 {
                     A = a + (index == null ? g.KOffset : 0), Lda = lda, KIndex = index,
                     C = c + g.NOffset, Ldc = ldc, Residual = r == null ? null : r + g.NOffset, Ldr = ldr,
-                    Activation = stage.Activation,
+                    Activation = stage.Activation, Prefetch = prefetch, PrefetchBytes = prefetchBytes,
                 };
+                prefetchBytes = 0;
                 GemmKernel.Run(PanelSet.Of(w, packed, bias), args, 0, rows, 0, w.Panels, ctx.Isa);
             }
         }

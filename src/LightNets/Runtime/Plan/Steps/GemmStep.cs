@@ -70,6 +70,14 @@ internal sealed class GemmStep : Step
         if (_scale is not null) yield return _scale;
     }
 
+    public override bool CanPrefetch => true;
+
+    /// <summary>The FC's weights, for the compiler to schedule as another step's prefetch.</summary>
+    public unsafe PrefetchRange Weights => _groups.Length == 1 ? new((nint)_groups[0].Weights.Address, _groups[0].Weights.Bytes) : default;
+
+    /// <summary>Rows of A: batch × pixels.</summary>
+    public int Rows => _rows;
+
     public override long ScratchFloats => _scale is null ? 0 : (long)_groups[0].Weights.Data.Length;
 
     public override int Parts(int threads)
@@ -87,6 +95,7 @@ internal sealed class GemmStep : Step
             RunScaled(ctx, a, c, r, part, parts);
             return;
         }
+        var (prefetch, prefetchBytes) = Prefetch.Share(part, parts);
         foreach (var g in _groups)
         {
             var w = g.Weights;
@@ -96,7 +105,8 @@ internal sealed class GemmStep : Step
             fixed (float* bias = w.Bias)
             fixed (int* index = g.KIndex)
             {
-                var args = Args(a, c, r, g, index);
+                var args = Args(a, c, r, g, index) with { Prefetch = (byte*)prefetch, PrefetchBytes = prefetchBytes };
+                prefetchBytes = 0; // all of it during the first group
                 GemmKernel.Run(PanelSet.Of(w, packed, bias), args, rowStart, rowEnd, panelStart, panelEnd, ctx.Isa);
             }
         }

@@ -52,6 +52,10 @@ public static unsafe class GemmKernel
         var tile = TileRows(isa);
         var packed = b.Data;
         var bias = b.Bias;
+        var tiles = (long)(panelEnd - panelStart) * ((rowEnd - rowStart + tile - 1) / tile);
+        var linesPerTile = g.Prefetch == null || !System.Runtime.Intrinsics.X86.Sse.IsSupported ? 0 : (g.PrefetchBytes / 64 + tiles - 1) / tiles;
+        var prefetched = g.Prefetch;
+        var prefetchEnd = g.Prefetch + g.PrefetchBytes;
         {
             for (var panel = panelStart; panel < panelEnd; panel++)
             {
@@ -65,6 +69,8 @@ public static unsafe class GemmKernel
                     var a = g.A + row * g.Lda;
                     var c = g.C + row * g.Ldc + col;
                     var res = g.Residual == null ? null : g.Residual + row * g.Ldr + col;
+                    for (var l = 0L; l < linesPerTile && prefetched < prefetchEnd; l++, prefetched += 64)
+                        System.Runtime.Intrinsics.X86.Sse.Prefetch2(prefetched);
                     switch (isa, nr)
                     {
                         case (Isa.V512, 32) when rows == 1:

@@ -41,4 +41,11 @@ public unsafe struct GemmArgs
     public nint Ldr;
 
     public FusedActivation Activation;
+
+    /// <summary>
+    /// Optional memory to pull toward the caches while this GEMM computes (the next FC layer's weights), spread evenly
+    /// over its tiles: a compute-bound GEMM hides the latency of a bandwidth-bound layer's operand.
+    /// </summary>
+    public byte* Prefetch;
+    public long PrefetchBytes;
 }

@@ -30,8 +30,13 @@ public sealed class PackedMatrix
 
     public int Panels => (N + PanelWidth - 1) / PanelWidth;
 
-    /// <summary>The panels, back to back.</summary>
+    /// <summary>The panels, back to back (pinned).</summary>
     public float[] Data { get; }
+
+    /// <summary>Address of <see cref="Data"/>, stable for the matrix's lifetime.</summary>
+    public unsafe float* Address => (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref Data[0]);
+
+    public long Bytes => (long)Data.Length * sizeof(float);
 
     /// <summary>Bias per column, zero-padded to the packed width (zeros when the layer has none).</summary>
     public float[] Bias { get; }
@@ -52,7 +57,8 @@ public sealed class PackedMatrix
         var panels = (n + main - 1) / main;
         var last = (n - (panels - 1) * main + 7) / 8 * 8;
         var width = (panels - 1) * main + last;
-        var data = new float[(long)width * k];
+        // Pinned (on the pinned-object heap): kernels and prefetches address it without fixing it on every call.
+        var data = GC.AllocateArray<float>(checked(width * k), pinned: true);
         for (var col = 0; col < n; col++)
         {
             var panel = col / main;
