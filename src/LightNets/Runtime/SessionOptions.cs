@@ -11,6 +11,13 @@ public sealed record SessionOptions
     /// <summary>The instruction-set tier to use; null picks the best this process supports (<see cref="CpuCaps.Best"/>).</summary>
     public Isa? Isa { get; init; }
 
+    /// <summary>
+    /// Fuse element-wise work into the convolutions (activations, residual adds, SE scales in the epilogues; depthwise
+    /// convolutions banded with their 1×1 neighbours). Off, every graph node runs as its own pass over memory, as the
+    /// ShuffleNetV2 guideline experiments (G4) require. BatchNorm is folded either way.
+    /// </summary>
+    public bool Fuse { get; init; } = true;
+
     internal int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
 
     internal Isa EffectiveIsa

@@ -126,3 +126,22 @@ public class InferenceSessionTierTests
         }
     }
 }
+
+/// <summary>With fusion off every node is its own step, and the results are the same.</summary>
+public class InferenceSessionUnfusedTests
+{
+    [Theory]
+    [InlineData("mobilenetv2_050")]
+    [InlineData("mobilenetv3_small_075")]
+    [InlineData("shufflenetv1_g3_050")]
+    [InlineData("shufflenetv2_050")]
+    public void Unfused_plan_matches_the_reference_and_has_more_steps(string model)
+    {
+        var graph = ModelZoo.Build(model, new ModelOptions { Resolution = 64, Init = new WeightInit(Seed: 6, RandomizeStatistics: true) });
+        var x = new Rng(7).NormalTensor(1, 3, 64, 64);
+        using var fused = new InferenceSession(graph, new SessionOptions { Threads = 1 });
+        using var unfused = new InferenceSession(graph, new SessionOptions { Threads = 1, Fuse = false });
+        Assert.True(unfused.StepCount > fused.StepCount, $"{unfused.StepCount} unfused vs {fused.StepCount} fused steps");
+        OnnxExportTests.AssertClose(ReferenceInterpreter.Run(graph, x), unfused.Run(x), 1e-4, model + " unfused");
+    }
+}

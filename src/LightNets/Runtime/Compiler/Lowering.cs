@@ -250,6 +250,7 @@ internal sealed partial class PlanCompiler
     /// </summary>
     private bool IsFoldableSqueezeExcite(Node mul)
     {
+        if (!_fuse) return false;
         if (SoleConsumer(mul.Output) is not { Op: Conv2dOp { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1, Groups: 1 } conv } consumer
             || conv.Padding != Padding2d.None || consumer.Inputs[0] != mul.Output)
             return false;
@@ -326,7 +327,7 @@ internal sealed partial class PlanCompiler
         List<Node> all = [.. expand?.Nodes ?? [], .. nodes];
 
         // The 1×1 convolution that alone reads the depthwise output (not an SE block's) becomes the projection stage.
-        if (SoleConsumer(value) is { Op: Conv2dOp { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1 } pwOp } pw
+        if (_fuse && SoleConsumer(value) is { Op: Conv2dOp { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1 } pwOp } pw
             && pw.Inputs[0] == value && pwOp.Padding == Padding2d.None && pw.Inputs.Skip(1).All(_g.IsInitializer)
             && !(pwOp.Groups == c && c == Init(pw.Inputs[1]).Shape[0]))
         {
@@ -371,6 +372,7 @@ internal sealed partial class PlanCompiler
     /// </summary>
     private bool FeedsDepthwiseAlone(string value)
     {
+        if (!_fuse) return false;
         var consumer = SoleConsumer(value);
         if (consumer is { Op: ChannelShuffleOp }) consumer = SoleConsumer(consumer.Output);
         return consumer is { Op: Conv2dOp dw } node && dw.Groups > 1 && dw.Groups == _g.ShapeOf(node.Inputs[0]).C

@@ -25,19 +25,22 @@ internal sealed partial class PlanCompiler
     private readonly List<Step> _steps = [];
     private readonly List<BufferSlot> _slots = [];
 
-    private PlanCompiler(Graph graph, Isa isa, int threads)
+    private readonly bool _fuse;
+
+    private PlanCompiler(Graph graph, Isa isa, int threads, bool fuse)
     {
         _g = graph;
         _isa = isa;
         _threads = threads;
+        _fuse = fuse;
     }
 
-    public static ExecutionPlan Compile(Graph graph, Isa isa, int threads)
+    public static ExecutionPlan Compile(Graph graph, Isa isa, int threads, bool fuse = true)
     {
         if (graph.Inputs.Count != 1 || graph.Outputs.Count != 1)
             throw new NotSupportedException($"the fast runtime runs graphs with one input and one output; '{graph.Name}' has {graph.Inputs.Count} and {graph.Outputs.Count}");
         var prepared = FoldBatchNorm.Apply(EliminateIdentity.Apply(graph));
-        return new PlanCompiler(prepared, isa, threads).Build();
+        return new PlanCompiler(prepared, isa, threads, fuse).Build();
     }
 
     private ExecutionPlan Build()
@@ -145,7 +148,7 @@ internal sealed partial class PlanCompiler
     /// <summary>Where the step producing <paramref name="value"/> should write: its concat slice if a Concat is its only reader.</summary>
     private TensorView OutputView(string value)
     {
-        if (SoleConsumer(value) is { Op: ConcatOp } concat && concat.Inputs.Count(i => i == value) == 1)
+        if (_fuse && SoleConsumer(value) is { Op: ConcatOp } concat && concat.Inputs.Count(i => i == value) == 1)
         {
             var full = ConcatView(concat);
             var offset = 0;
@@ -204,6 +207,7 @@ internal sealed partial class PlanCompiler
         var nodes = new List<Node> { producer };
         var value = producer.Outputs[0];
         TensorView? residual = null;
+        if (!_fuse) return (value, FusedActivation.None, null, nodes);
         if (allowResidual && SoleConsumer(value) is { Op: AddOp } add)
         {
             var other = add.Inputs[0] == value ? add.Inputs[1] : add.Inputs[0];
