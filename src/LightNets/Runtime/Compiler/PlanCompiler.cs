@@ -130,12 +130,12 @@ internal sealed partial class PlanCompiler
     /// be a multiple of 1 KiB apart get 16 floats of padding per pixel: the GEMM reads 8 pixel rows at once, and rows
     /// 4 KiB apart (C = 1024) all fall into the same L1 set and evict each other.
     /// </summary>
-    private TensorView NewDense(string value)
+    private TensorView NewDense(string value, string? slotName = null)
     {
         var s = _g.ShapeOf(value);
         var (n, c, h, w) = Dims(s);
         var stride = h * w > 1 && c % 256 == 0 ? c + 16 : c;
-        return TensorView.NhwcSlice(NewSlot((long)n * h * w * stride, value), n, h, w, c, stride, 0);
+        return TensorView.NhwcSlice(NewSlot((long)n * h * w * stride, slotName ?? value), n, h, w, c, stride, 0);
     }
 
     private static (int N, int C, int H, int W) Dims(Shape s) => s.Rank switch
@@ -175,7 +175,7 @@ internal sealed partial class PlanCompiler
     {
         var view = _views[value];
         if (view.Map is null && view.IsPixelMatrix) return view;
-        var dense = NewDense(value + ".dense");
+        var dense = NewDense(value, value + ".dense");
         _steps.Add(new CopyChannelsStep($"{value}.materialize", [], view, dense));
         _views[value] = dense;
         return dense;

@@ -51,8 +51,9 @@ internal sealed record TensorView(
     public static TensorView NhwcSlice(BufferSlot slot, int n, int h, int w, int channels, int stride, int offset) =>
         new(slot, n, h, w, channels, (long)h * w * stride, (long)w * stride, stride, 1, offset);
 
+    /// <summary>An NCHW tensor (the caller's input). With a 1×1 image it is the same memory as NHWC, and says so.</summary>
     public static TensorView Nchw(BufferSlot slot, int n, int c, int h, int w) =>
-        new(slot, n, h, w, c, (long)c * h * w, w, 1, h * w, 0);
+        h * w == 1 ? Nhwc(slot, n, h, w, c) : new(slot, n, h, w, c, (long)c * h * w, w, 1, h * w, 0);
 
     public bool IsNhwc => ChannelStride == 1;
 

@@ -40,7 +40,8 @@ internal sealed class CopyChannelsStep(string name, IReadOnlyList<Node> nodes, T
         var (start, end) = Share(Rows, part, parts);
         var src = ctx.Base(source);
         var dst = ctx.Base(target);
-        var contiguous = source.Map is null && source.ChannelStride == 1 && target.ChannelStride == 1 && target.Map is null;
+        var contiguous = source.Map is null && source.ChannelStride == 1 && target.ChannelStride == 1 && target.Map is null
+            && source.PixelStride >= source.Channels && target.PixelStride >= source.Channels;
         if (runs is not null)
         {
             // Pixel matrices: each run is one strided copy over all the rows of this part.

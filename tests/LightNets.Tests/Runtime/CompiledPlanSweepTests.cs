@@ -1,0 +1,125 @@
+using LightNets.Graphs;
+using LightNets.Runtime;
+using LightNets.Runtime.Kernels.Cpu;
+using LightNets.Tensors;
+using LightNets.Tests.Onnx;
+
+namespace LightNets.Tests.Runtime;
+
+/// <summary>
+/// The compiled plan's fused steps on awkward shapes: channel counts around the 8- and 16-lane vectors, spatial sizes
+/// 1, 2, 7, 15, 17, 33, strides 1 and 2, 3×3 and 5×5 windows, every activation, batch 1 and 3, one and two threads,
+/// every ISA tier — each against the reference interpreter on the same graph.
+/// </summary>
+public class CompiledPlanSweepTests
+{
+    /// <summary>Relative to the output's max |value|: float32 sums in other orders through three layers.</summary>
+    private const double Tolerance = 2e-5;
+
+    private static readonly int[] ChannelSweep = [1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 33];
+    private static readonly int[] SpatialSweep = [1, 2, 7, 15, 17, 33];
+    private static readonly Func<GraphBuilder, Value, Value>[] Activations =
+    [
+        (b, x) => x, (b, x) => b.Relu(x), (b, x) => b.Relu6(x), (b, x) => b.HardSwish(x), (b, x) => b.HardSigmoid(x),
+    ];
+
+    public static IEnumerable<object[]> BlockCases()
+    {
+        var i = 0;
+        foreach (var isa in CpuCaps.Available)
+        {
+            foreach (var c in ChannelSweep)
+            {
+                var spatial = SpatialSweep[i % SpatialSweep.Length];
+                yield return [isa, c, spatial, 1 + i % 4 * 2, i % 2 == 0 ? 3 : 5, 1 + i % 3 % 2, i % Activations.Length, i % 3 == 0 ? 3 : 1, 1 + i % 2];
+                i++;
+            }
+        }
+    }
+
+    /// <summary>Expansion 1×1 → depthwise k×k/s → projection 1×1 (+ residual when it fits): MobileNetV2/V3's block, fused in bands.</summary>
+    [Theory]
+    [MemberData(nameof(BlockCases))]
+    public void Inverted_residual_block(Isa isa, int c, int size, int t, int kernel, int stride, int act, int batch, int threads)
+    {
+        var b = new GraphBuilder("block", new WeightInit(Seed: (ulong)(c * 31 + size), RandomizeStatistics: true));
+        var x = b.Input("x", Shape.Nchw(batch, c, size, size));
+        var y = Activations[act](b, b.BatchNorm(b.Conv2d(x, c * t, 1), 1e-5f));
+        y = Activations[(act + 1) % Activations.Length](b, b.BatchNorm(b.DepthwiseConv2d(y, kernel, stride), 1e-5f));
+        y = b.BatchNorm(b.Conv2d(y, c, 1), 1e-5f);
+        if (stride == 1) y = b.Add(y, x);
+        b.Output(y);
+        Check(b.Build(), isa, threads, $"block c={c} {size}² t={t} k={kernel} s={stride} act={act} n={batch}");
+    }
+
+    public static IEnumerable<object[]> ConvCases()
+    {
+        var i = 0;
+        foreach (var isa in CpuCaps.Available)
+        {
+            foreach (var cout in ChannelSweep)
+            {
+                yield return [isa, cout, SpatialSweep[(i + 2) % SpatialSweep.Length] + 1, i % 3, i % Activations.Length, 1 + i % 2];
+                i++;
+            }
+        }
+    }
+
+    /// <summary>The stem (3×3/2 from the NCHW input), a dilated 5×5 and a grouped 3×3: the im2col step's direct and border paths.</summary>
+    [Theory]
+    [MemberData(nameof(ConvCases))]
+    public void Dense_convolutions(Isa isa, int cout, int size, int variant, int act, int threads)
+    {
+        var b = new GraphBuilder("conv", new WeightInit(Seed: (ulong)(cout + size), RandomizeStatistics: true));
+        var x = b.Input("x", Shape.Nchw(2, variant == 2 ? 4 : 3, size, size));
+        var op = variant switch
+        {
+            0 => Conv2dOp.Square(3, 2),
+            1 => new Conv2dOp(5, 5, 1, 1, Padding2d.Symmetric(4), 2, 2, 1),
+            _ => new Conv2dOp(3, 3, 1, 1, new Padding2d(0, 0, 1, 1), 1, 1, 2),
+        };
+        var c = variant == 2 ? cout * 2 : cout;
+        var y = Activations[act](b, b.BatchNorm(b.Conv2d(x, c, op), 1e-3f));
+        b.Output(y);
+        Check(b.Build(), isa, threads, $"conv variant {variant} cout={c} {size}² act={act}");
+    }
+
+    public static IEnumerable<object[]> ShuffleCases()
+    {
+        var i = 0;
+        foreach (var isa in CpuCaps.Available)
+        {
+            foreach (var c in new[] { 4, 8, 12, 16, 24, 34, 48 })
+            {
+                yield return [isa, c, SpatialSweep[i % SpatialSweep.Length] * 2 + 1, 1 + i % 2];
+                i++;
+            }
+        }
+    }
+
+    /// <summary>
+    /// ShuffleNetV2's down-sampling unit then two basic units (split, branch, concat, shuffle chains: channel maps over
+    /// several units), and ShuffleNetV1's grouped 1×1 → shuffle → depthwise → grouped 1×1 + residual.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ShuffleCases))]
+    public void Shuffle_units(Isa isa, int c, int size, int threads)
+    {
+        var b = new GraphBuilder("shuffle", new WeightInit(Seed: (ulong)c, RandomizeStatistics: true));
+        var x = b.Input("x", Shape.Nchw(1, c, size, size));
+        using (b.Block("down")) x = LightNets.Models.Blocks.ShuffleUnitV2.DownSampling(b, x, c, c, c, 1e-5f);
+        using (b.Block("u1")) x = LightNets.Models.Blocks.ShuffleUnitV2.Basic(b, x, 1e-5f);
+        using (b.Block("u2")) x = LightNets.Models.Blocks.ShuffleUnitV2.Basic(b, x, 1e-5f);
+        if (2 * c % 4 == 0 && 2 * c / 4 % 2 == 0)
+            using (b.Block("v1")) x = LightNets.Models.Blocks.ShuffleUnitV1.Build(b, x, 2 * c, 2 * c / 4, 2, 1, true, 1e-5f);
+        b.Output(x);
+        Check(b.Build(), isa, threads, $"shuffle units c={c} {size}²");
+    }
+
+    private static void Check(Graph g, Isa isa, int threads, string what)
+    {
+        var x = new Rng(99).NormalTensor(g.Input.Shape.ToArray());
+        using var session = new InferenceSession(g, new SessionOptions { Threads = threads, Isa = isa });
+        OnnxExportTests.AssertClose(ReferenceInterpreter.Run(g, x), session.Run(x), Tolerance, $"{what} on {isa}, {threads} thread(s)");
+    }
+}
