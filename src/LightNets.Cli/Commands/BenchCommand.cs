@@ -57,7 +57,8 @@ internal static class BenchCommand
 
     internal sealed record BenchResult(
         string Model, Graph Graph, CostReport Cost, BenchSettings Settings, Isa Isa, long ArenaBytes, int Steps,
-        double[] LightNets, double[]? OnnxRuntime, double AllocatedBytesPerRun, IReadOnlyList<StepProfile>? Profile)
+        double[] LightNets, double[]? OnnxRuntime, double AllocatedBytesPerRun, IReadOnlyList<StepProfile>? Profile,
+        IReadOnlyList<OrtNodeTime>? OrtProfile)
     {
         public int Batch => Graph.Input.Shape.N;
         public static double Median(double[] t) => t.Length == 0 ? double.NaN : t.OrderBy(v => v).ElementAt(t.Length / 2);
@@ -68,7 +69,8 @@ internal static class BenchCommand
         using var session = new InferenceSession(graph, new SessionOptions { Threads = s.Threads });
         var input = new Rng(1).NormalTensor(graph.Input.Shape.ToArray());
         var output = new float[session.OutputShape.ElementCount];
-        using var ortEngine = s.CompareOrt ? new OnnxRuntimeEngine(OrtModel(name, graph), s.Threads) : null;
+        var ortBytes = s.CompareOrt ? OrtModel(name, graph) : null;
+        using var ortEngine = ortBytes is null ? null : new OnnxRuntimeEngine(ortBytes, s.Threads);
         using var ort = ortEngine?.Bind(input, session.OutputShape);
 
         const int rounds = 10;
@@ -110,9 +112,11 @@ internal static class BenchCommand
                 tick($"round {round + 1}/{rounds}");
             }
         });
-        var profile = s.Profile ? session.Profile(input.Data, output, runs: Math.Max(20, Math.Min(s.Runs, 100)), warmup: 2) : null;
+        var profileRuns = Math.Max(20, Math.Min(s.Runs, 100));
+        var profile = s.Profile ? session.Profile(input.Data, output, runs: profileRuns, warmup: 2) : null;
+        var ortProfile = s.Profile && ortBytes is not null ? OnnxRuntimeProfiler.Profile(ortBytes, input, s.Threads, profileRuns) : null;
         return new BenchResult(name, graph, CostReport.Analyze(graph), s, session.Isa, session.ArenaBytes, session.StepCount,
-            ours.ToArray(), ort is null ? null : theirs.ToArray(), (double)allocated / ours.Count, profile);
+            ours.ToArray(), ort is null ? null : theirs.ToArray(), (double)allocated / ours.Count, profile, ortProfile);
     }
 
     /// <summary>

@@ -35,16 +35,55 @@ internal static class BenchReport
     {
         var byName = CostReport.Analyze(r.Graph).Nodes.ToDictionary(n => n.Node.Name);
         var total = r.Profile!.Sum(p => p.MedianMicroseconds);
-        var t = new TextTable($"Per-layer profile (medians; sum {total / 1000:0.000} ms): time is the direct metric, MACs and MAC the indirect ones",
-            [new("#", true), new("layer"), new("operator"), new("µs", true), new("share", true), new("MACs", true), new("MAC (elements)", true),
-             new("GFLOP/s", true), new("threads", true)]);
+        var (ortByStep, ortOnly) = r.OrtProfile is null ? (null, null) : OrtPerStep(r.Profile!, r.OrtProfile);
+        var title = $"Per-layer profile (medians; sum {total / 1000:0.000} ms): time is the direct metric, MACs and MAC the indirect ones";
+        if (r.OrtProfile is not null) title += $"; ONNX Runtime's own profiler, nodes matched by name (sum {r.OrtProfile.Sum(o => o.MedianMicroseconds) / 1000:0.000} ms)";
+        List<Column> columns = [new("#", true), new("layer"), new("operator"), new("µs", true), new("share", true), new("MACs", true),
+            new("MAC (elements)", true), new("GFLOP/s", true), new("threads", true)];
+        if (ortByStep is not null) columns.AddRange([new("ORT µs", true), new("ratio", true)]);
+        var t = new TextTable(title, columns);
         foreach (var p in r.Profile!)
         {
             var (macs, mac) = Costs(p, byName);
-            t.Add(p.Index.ToString(), p.Name, p.Operator, Fmt.Num(p.MedianMicroseconds, "0.0"), Fmt.Percent(p.MedianMicroseconds / total),
-                Fmt.Int(macs), Fmt.Int(mac), macs == 0 ? "" : Fmt.Num(2.0 * macs / p.MedianMicroseconds / 1e3, "0.0"), p.Threads.ToString());
+            List<string> cells = [p.Index.ToString(), p.Name, p.Operator, Fmt.Num(p.MedianMicroseconds, "0.0"), Fmt.Percent(p.MedianMicroseconds / total),
+                Fmt.Int(macs), Fmt.Int(mac), macs == 0 ? "" : Fmt.Num(2.0 * macs / p.MedianMicroseconds / 1e3, "0.0"), p.Threads.ToString()];
+            if (ortByStep is not null)
+            {
+                var o = ortByStep[p.Index];
+                cells.AddRange([o > 0 ? Fmt.Num(o, "0.0") : "", o > 0 ? Fmt.Num(p.MedianMicroseconds / o, "0.00") : ""]);
+            }
+            t.Add([.. cells]);
+        }
+        if (ortOnly is { Count: > 0 })
+        {
+            var extra = ortOnly.Sum(o => o.MedianMicroseconds);
+            var ops = string.Join(", ", ortOnly.GroupBy(o => o.Op).Select(g => $"{g.Key} ×{g.Count()}"));
+            t.Add(["", "(ONNX Runtime only)", ops, "", "", "", "", "", "", Fmt.Num(extra, "0.0"), ""]);
         }
         return t;
+    }
+
+    /// <summary>
+    /// ONNX Runtime's node times summed per LightNets step: an ORT node (after its own fusions, named after one of the
+    /// fused nodes, e.g. "layer3.pw.relu_nchwc") belongs to the step that computes the node of that name.
+    /// </summary>
+    private static (double[] PerStep, List<Engines.OrtNodeTime> Unmatched) OrtPerStep(
+        IReadOnlyList<LightNets.Runtime.StepProfile> steps, IReadOnlyList<Engines.OrtNodeTime> ort)
+    {
+        var stepOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var s in steps)
+            foreach (var n in s.Nodes) stepOf.TryAdd(n, s.Index);
+        var perStep = new double[steps.Count];
+        var unmatched = new List<Engines.OrtNodeTime>();
+        foreach (var o in ort)
+        {
+            var name = o.Node;
+            foreach (var suffix in new[] { "_nchwc", "_fused" })
+                if (name.EndsWith(suffix, StringComparison.Ordinal)) name = name[..^suffix.Length];
+            if (stepOf.TryGetValue(name, out var index)) perStep[index] += o.MedianMicroseconds;
+            else unmatched.Add(o);
+        }
+        return (perStep, unmatched);
     }
 
     private static (long Macs, long Mac) Costs(LightNets.Runtime.StepProfile p, Dictionary<string, NodeCost> byName)
