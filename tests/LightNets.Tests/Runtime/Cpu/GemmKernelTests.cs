@@ -39,8 +39,21 @@ public unsafe class GemmKernelTests
         _ = rng;
     }
 
+    /// <summary>
+    /// Every row count a tile can be given: the kernel shares M evenly among ⌈M/8⌉ tiles (49 = 7 × 7, 196 = 21 × 8 + 4 × 7),
+    /// so each count from 1 to 8 runs as its own tile.
+    /// </summary>
+    public static IEnumerable<object[]> RowCounts()
+    {
+        int[] ms = [.. Enumerable.Range(1, 20), 49, 196];
+        foreach (var isa in CpuCaps.Available)
+            foreach (var m in ms)
+                yield return [isa, m, 19, m % 3 == 0 ? 40 : 64, m % 2 == 0 ? FusedActivation.Relu : FusedActivation.HardSwish, m % 2 == 1, m % 4 == 0];
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
+    [MemberData(nameof(RowCounts))]
     public void Matches_the_plain_loop(Isa isa, int m, int k, int n, FusedActivation act, bool residual, bool gather)
     {
         var rng = new Rng((ulong)(m * 1000 + k * 100 + n));

@@ -52,7 +52,12 @@ public static unsafe class GemmKernel
         var tile = TileRows(isa);
         var packed = b.Data;
         var bias = b.Bias;
-        var tiles = (long)(panelEnd - panelStart) * ((rowEnd - rowStart + tile - 1) / tile);
+        // Balanced row tiles: as many as 8-row tiles would need, but sharing the rows evenly (49 rows = 7 × 7, not 6 × 8 + 1),
+        // so that no tile pays for rows it does not store.
+        var rowTiles = (rowEnd - rowStart + tile - 1) / tile;
+        var rowsPerTile = (rowEnd - rowStart) / rowTiles;
+        var longer = (rowEnd - rowStart) % rowTiles;
+        var tiles = (long)(panelEnd - panelStart) * rowTiles;
         var linesPerTile = g.Prefetch == null || !System.Runtime.Intrinsics.X86.Sse.IsSupported ? 0 : (g.PrefetchBytes / 64 + tiles - 1) / tiles;
         var prefetched = g.Prefetch;
         var prefetchEnd = g.Prefetch + g.PrefetchBytes;
@@ -63,9 +68,10 @@ public static unsafe class GemmKernel
                 var col = panel * b.PanelWidth;
                 var nValid = Math.Min(nr, b.N - col);
                 var bp = packed + b.Offset(panel);
-                for (var row = rowStart; row < rowEnd; row += tile)
+                for (var t = 0; t < rowTiles; t++)
                 {
-                    var rows = Math.Min(tile, rowEnd - row);
+                    var row = rowStart + t * rowsPerTile + Math.Min(t, longer);
+                    var rows = rowsPerTile + (t < longer ? 1 : 0);
                     var a = g.A + row * g.Lda;
                     var c = g.C + row * g.Ldc + col;
                     var res = g.Residual == null ? null : g.Residual + row * g.Ldr + col;
@@ -73,11 +79,8 @@ public static unsafe class GemmKernel
                         System.Runtime.Intrinsics.X86.Sse.Prefetch2(prefetched);
                     switch (isa, nr)
                     {
-                        case (Isa.V512, 32) when rows == 1:
-                            GemmTileV512.Tile1x32<TAct, TK>(k, a, g.KIndex, bp, bias + col, c, res, nValid);
-                            break;
                         case (Isa.V512, 32):
-                            GemmTileV512.Tile8x32<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
+                            Tile32<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
                             break;
                         case (Isa.V512, 24):
                             GemmTileV512Narrow.Tile8x24<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
@@ -100,6 +103,22 @@ public static unsafe class GemmKernel
                     }
                 }
             }
+        }
+    }
+
+    private static void Tile32<TAct, TK>(int k, float* a, nint lda, int* kIndex, float* b, float* bias, float* c, nint ldc,
+        float* res, nint ldr, int rows, int nValid) where TAct : struct, IActivation where TK : struct, IKIndex
+    {
+        switch (rows)
+        {
+            case 8: GemmTileV512.Tile8x32<TAct, TK, Rows8>(k, a, lda, kIndex, b, bias, c, ldc, res, ldr, nValid); break;
+            case 7: GemmTileV512.Tile8x32<TAct, TK, Rows7>(k, a, lda, kIndex, b, bias, c, ldc, res, ldr, nValid); break;
+            case 6: GemmTileV512.Tile8x32<TAct, TK, Rows6>(k, a, lda, kIndex, b, bias, c, ldc, res, ldr, nValid); break;
+            case 5: GemmTileV512.Tile8x32<TAct, TK, Rows5>(k, a, lda, kIndex, b, bias, c, ldc, res, ldr, nValid); break;
+            case 4: GemmTileV512.Tile8x32<TAct, TK, Rows4>(k, a, lda, kIndex, b, bias, c, ldc, res, ldr, nValid); break;
+            case 3: GemmTileV512.Tile8x32<TAct, TK, Rows3>(k, a, lda, kIndex, b, bias, c, ldc, res, ldr, nValid); break;
+            case 2: GemmTileV512.Tile8x32<TAct, TK, Rows2>(k, a, lda, kIndex, b, bias, c, ldc, res, ldr, nValid); break;
+            default: GemmTileV512.Tile1x32<TAct, TK>(k, a, kIndex, b, bias, c, res, nValid); break;
         }
     }
 }

@@ -2,6 +2,20 @@ using System.Runtime.CompilerServices;
 
 namespace LightNets.Runtime.Kernels.Cpu.Gemm;
 
+/// <summary>A micro-kernel's row count as a type, so that each count compiles to its own loop without the unused rows.</summary>
+public interface IRows
+{
+    static abstract int Count { get; }
+}
+
+public readonly struct Rows2 : IRows { public static int Count => 2; }
+public readonly struct Rows3 : IRows { public static int Count => 3; }
+public readonly struct Rows4 : IRows { public static int Count => 4; }
+public readonly struct Rows5 : IRows { public static int Count => 5; }
+public readonly struct Rows6 : IRows { public static int Count => 6; }
+public readonly struct Rows7 : IRows { public static int Count => 7; }
+public readonly struct Rows8 : IRows { public static int Count => 8; }
+
 /// <summary>
 /// How a micro-kernel reads A[r, p]: straight (<see cref="DenseK"/>) or through an index table of K entries
 /// (<see cref="GatheredK"/>), which is how a 1×1 convolution reads channels that a channel shuffle left permuted or

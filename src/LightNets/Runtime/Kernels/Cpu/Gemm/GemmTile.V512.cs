@@ -13,18 +13,23 @@ internal static unsafe class GemmTileV512
 {
     public const int Rows = 8;
 
+    /// <summary>
+    /// <typeparamref name="TR"/> rows (2 to 8) of A times one 32-column panel. The row count is a type so that the JIT
+    /// drops the unused rows' broadcasts and FMAs: a GEMM of 49 rows (a 7×7 feature map) runs as seven 7-row tiles
+    /// instead of six 8-row tiles and a latency-bound single row.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    public static void Tile8x32<TAct, TK>(int k, float* a, nint lda, int* kIndex, float* b, float* bias, float* c, nint ldc,
-        float* res, nint ldr, int rows, int nValid) where TAct : struct, IActivation where TK : struct, IKIndex
+    public static void Tile8x32<TAct, TK, TR>(int k, float* a, nint lda, int* kIndex, float* b, float* bias, float* c, nint ldc,
+        float* res, nint ldr, int nValid) where TAct : struct, IActivation where TK : struct, IKIndex where TR : struct, IRows
     {
         var a0 = a;
-        var a1 = rows > 1 ? a + lda : a;
-        var a2 = rows > 2 ? a + 2 * lda : a;
-        var a3 = rows > 3 ? a + 3 * lda : a;
-        var a4 = rows > 4 ? a + 4 * lda : a;
-        var a5 = rows > 5 ? a + 5 * lda : a;
-        var a6 = rows > 6 ? a + 6 * lda : a;
-        var a7 = rows > 7 ? a + 7 * lda : a;
+        var a1 = a + lda;
+        var a2 = a + 2 * lda;
+        var a3 = a + 3 * lda;
+        var a4 = a + 4 * lda;
+        var a5 = a + 5 * lda;
+        var a6 = a + 6 * lda;
+        var a7 = a + 7 * lda;
 
         var bias0 = Vector512.Load(bias);
         var bias1 = Vector512.Load(bias + 16);
@@ -43,34 +48,52 @@ internal static unsafe class GemmTileV512
             x = Vector512.Create(a1[col]);
             c10 = Avx512F.FusedMultiplyAdd(x, b0, c10);
             c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a2[col]);
-            c20 = Avx512F.FusedMultiplyAdd(x, b0, c20);
-            c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a3[col]);
-            c30 = Avx512F.FusedMultiplyAdd(x, b0, c30);
-            c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a4[col]);
-            c40 = Avx512F.FusedMultiplyAdd(x, b0, c40);
-            c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a5[col]);
-            c50 = Avx512F.FusedMultiplyAdd(x, b0, c50);
-            c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(a6[col]);
-            c60 = Avx512F.FusedMultiplyAdd(x, b0, c60);
-            c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(a7[col]);
-            c70 = Avx512F.FusedMultiplyAdd(x, b0, c70);
-            c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
+            if (TR.Count > 2)
+            {
+                x = Vector512.Create(a2[col]);
+                c20 = Avx512F.FusedMultiplyAdd(x, b0, c20);
+                c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+            }
+            if (TR.Count > 3)
+            {
+                x = Vector512.Create(a3[col]);
+                c30 = Avx512F.FusedMultiplyAdd(x, b0, c30);
+                c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+            }
+            if (TR.Count > 4)
+            {
+                x = Vector512.Create(a4[col]);
+                c40 = Avx512F.FusedMultiplyAdd(x, b0, c40);
+                c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
+            }
+            if (TR.Count > 5)
+            {
+                x = Vector512.Create(a5[col]);
+                c50 = Avx512F.FusedMultiplyAdd(x, b0, c50);
+                c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
+            }
+            if (TR.Count > 6)
+            {
+                x = Vector512.Create(a6[col]);
+                c60 = Avx512F.FusedMultiplyAdd(x, b0, c60);
+                c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
+            }
+            if (TR.Count > 7)
+            {
+                x = Vector512.Create(a7[col]);
+                c70 = Avx512F.FusedMultiplyAdd(x, b0, c70);
+                c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
+            }
         }
 
-        Store2<TAct>(c, ldc, res, ldr, 0, rows, nValid, c00, c01);
-        Store2<TAct>(c, ldc, res, ldr, 1, rows, nValid, c10, c11);
-        Store2<TAct>(c, ldc, res, ldr, 2, rows, nValid, c20, c21);
-        Store2<TAct>(c, ldc, res, ldr, 3, rows, nValid, c30, c31);
-        Store2<TAct>(c, ldc, res, ldr, 4, rows, nValid, c40, c41);
-        Store2<TAct>(c, ldc, res, ldr, 5, rows, nValid, c50, c51);
-        Store2<TAct>(c, ldc, res, ldr, 6, rows, nValid, c60, c61);
-        Store2<TAct>(c, ldc, res, ldr, 7, rows, nValid, c70, c71);
+        Store2<TAct>(c, ldc, res, ldr, 0, TR.Count, nValid, c00, c01);
+        Store2<TAct>(c, ldc, res, ldr, 1, TR.Count, nValid, c10, c11);
+        Store2<TAct>(c, ldc, res, ldr, 2, TR.Count, nValid, c20, c21);
+        Store2<TAct>(c, ldc, res, ldr, 3, TR.Count, nValid, c30, c31);
+        Store2<TAct>(c, ldc, res, ldr, 4, TR.Count, nValid, c40, c41);
+        Store2<TAct>(c, ldc, res, ldr, 5, TR.Count, nValid, c50, c51);
+        Store2<TAct>(c, ldc, res, ldr, 6, TR.Count, nValid, c60, c61);
+        Store2<TAct>(c, ldc, res, ldr, 7, TR.Count, nValid, c70, c71);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
