@@ -8,6 +8,11 @@ namespace LightNets.Imaging;
 /// CMYK images come out as RGB; alpha is dropped (not composited), as PIL's <c>convert("RGB")</c> does; no colour
 /// management is applied (PIL applies none either). The dimensions in the header are checked against
 /// <see cref="MaxPixels"/> before any pixel buffer is allocated. Thread-safe.
+/// <para>
+/// "Corrupt" means what the decoders detect: damaged headers of every format, PNG and GIF data (checksums, LZW
+/// codes), truncation of every format. Damaged JPEG or WebP entropy-coded data may decode to wrong pixels without an
+/// error, as it does in PIL and browsers.
+/// </para>
 /// </summary>
 public sealed class ImageDecoder
 {
@@ -48,27 +53,45 @@ public sealed class ImageDecoder
     public DecodedImage Decode(ReadOnlySpan<byte> encoded, string name = "image")
     {
         if (encoded.IsEmpty) throw new ImageDecodeException(name, "the data is empty");
-        using var data = SKData.CreateCopy(encoded);
-        using var codec = SKCodec.Create(data);
-        return Decode(codec, name);
+        using var stream = new MemoryStream(encoded.ToArray(), writable: false);
+        return Decode(stream, name);
     }
 
-    /// <summary>Decodes an image from a seekable or forward-only stream; <paramref name="name"/> is used in error messages.</summary>
+    /// <summary>Decodes an image from a seekable stream; <paramref name="name"/> is used in error messages.</summary>
     public DecodedImage Decode(Stream stream, string name = "image")
     {
         ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanSeek) throw new ArgumentException("the stream must be seekable (copy it to a MemoryStream first)", nameof(stream));
+        // Sniff the signature ourselves: Skia reports a short text file as "incomplete input", which would read as
+        // "truncated"; a known signature whose header Skia rejects is a damaged image instead.
+        Span<byte> head = stackalloc byte[12];
+        var start = stream.Position;
+        var got = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        stream.Position = start;
+        var format = Sniff(head[..got]);
+        if (format is null) throw new ImageDecodeException(name, "not a supported image: JPEG, PNG, WebP, BMP or GIF expected");
+
         using var codec = SKCodec.Create(stream, out var result);
         if (codec is null)
             throw new ImageDecodeException(name, result == SKCodecResult.IncompleteInput
-                ? "the file is truncated: it ends inside the image header"
-                : "not a supported image: JPEG, PNG, WebP, BMP or GIF expected");
+                ? $"the {format} file is truncated: it ends inside the header"
+                : $"the {format} header is corrupt ({result})");
         return Decode(codec, name);
     }
 
-    private DecodedImage Decode(SKCodec? codec, string name)
+    /// <summary>The format whose signature starts <paramref name="head"/>, or null.</summary>
+    private static string? Sniff(ReadOnlySpan<byte> head) => head switch
     {
-        if (codec is null)
-            throw new ImageDecodeException(name, "not a supported image: JPEG, PNG, WebP, BMP or GIF expected");
+        [0xFF, 0xD8, 0xFF, ..] => "JPEG",
+        [0x89, (byte)'P', (byte)'N', (byte)'G', ..] => "PNG",
+        [(byte)'G', (byte)'I', (byte)'F', (byte)'8', ..] => "GIF",
+        [(byte)'B', (byte)'M', ..] => "BMP",
+        [(byte)'R', (byte)'I', (byte)'F', (byte)'F', _, _, _, _, (byte)'W', (byte)'E', (byte)'B', (byte)'P', ..] => "WebP",
+        _ => null,
+    };
+
+    private DecodedImage Decode(SKCodec codec, string name)
+    {
         var info = codec.Info;
         var pixels = (long)info.Width * info.Height;
         if (info.Width <= 0 || info.Height <= 0)
