@@ -47,7 +47,7 @@ internal static class ClassifyCommand
         {
             var k = Positive(p.GetValue(top) ?? 5, "--top");
             var b = Positive(p.GetValue(batch) ?? 8, "--batch");
-            var graph = LoadModel(model, p, p.GetValue(weights));
+            var graph = LoadModel(model, p, p.GetValue(weights), stderr);
             var input = graph.Input.Shape;
             if (input.Rank != 4 || input.C != 3 || input.H != input.W)
                 throw new CliUsageException($"classify needs a model that takes N×3×S×S images; this one takes {input}");
@@ -110,11 +110,17 @@ internal static class ClassifyCommand
     private static int Positive(int value, string name) =>
         value >= 1 ? value : throw new CliUsageException($"{name} must be 1 or more, got {value}");
 
-    private static Graph LoadModel(ModelSelection model, ParseResult p, FileInfo? weights)
+    private static Graph LoadModel(ModelSelection model, ParseResult p, FileInfo? weights, TextWriter stderr)
     {
         var graph = ModelSource.Load(model, p);
         var name = p.GetValue(model.Model)!;
-        if (weights is null) return graph;
+        if (weights is null)
+        {
+            // A zoo model is built with random weights: say so, or its confident-looking answers would mislead.
+            if (!ModelSource.IsOnnxFile(name))
+                stderr.WriteLine($"lightnets: note: {name} has random weights (seed {p.GetValue(model.Seed) ?? 0}); pass --weights FILE.onnx for trained ones");
+            return graph;
+        }
         if (ModelSource.IsOnnxFile(name))
             throw new CliUsageException("--weights loads trained weights into a zoo model; an ONNX file already holds its own");
         if (!weights.Exists) throw new FileNotFoundException($"no such weights file: {weights.FullName}");
