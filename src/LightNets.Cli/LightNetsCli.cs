@@ -33,6 +33,7 @@ public static class LightNetsCli
             ExportCommand.Create(stdout),
             RunCommand.Create(stdout),
             BenchCommand.Create(stdout, stderr),
+            ClassifyCommand.Create(stdout, stderr),
         };
         root.SetAction(p =>
         {

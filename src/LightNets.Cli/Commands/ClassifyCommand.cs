@@ -1,0 +1,216 @@
+using System.CommandLine;
+using System.Text.Json;
+using LightNets.Cli.Output;
+using LightNets.Graphs;
+using LightNets.Imaging;
+using LightNets.Onnx;
+
+namespace LightNets.Cli.Commands;
+
+/// <summary>
+/// <c>lightnets classify MODEL|FILE.onnx IMAGE|DIR...</c>: the top classes of each image with the compiled runtime.
+/// A file that cannot be classified gets its own error line and a non-zero exit; the others are still classified.
+/// </summary>
+internal static class ClassifyCommand
+{
+    /// <summary>Extensions taken from a directory (files named on the command line are tried whatever their name).</summary>
+    private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"];
+
+    /// <summary>More files than this show progress on stderr.</summary>
+    private const int ProgressThreshold = 16;
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var model = new ModelSelection();
+        var images = new Argument<string[]>("IMAGE") { Description = "Image files (JPEG, PNG, WebP, BMP, GIF) or directories of them.", Arity = ArgumentArity.OneOrMore };
+        var top = ModelSelection.Number<int>("--top", "How many classes to print per image (default 5).");
+        var batch = ModelSelection.Number<int>("--batch", "Images per inference (default 8).");
+        var weights = new Option<FileInfo?>("--weights") { Description = "Load trained weights into a zoo model from an ONNX file (matched by name, else by Conv/Gemm position; shapes checked)." };
+        var labels = new Option<FileInfo?>("--labels") { Description = "Class names, one per line (default: the ImageNet-1k names for a 1000-class model)." };
+        var format = FormatOption.Create("table", "json", "csv", "markdown");
+        var threads = ModelSelection.Number<int>("--threads", "Threads of the runtime (default: every core).");
+        var maxPixels = ModelSelection.Number<long>("--max-pixels", $"Reject images larger than this many pixels, from their header (default {ImageDecoder.DefaultMaxPixels:N0}).");
+        var resize = ModelSelection.Number<int>("--resize", "Shorter side after resizing, before the center crop (default: input size × 256/224, torchvision's ratio).");
+        var normalize = FormatOption.Choice("--normalize",
+            "imagenet: (x/255 − mean)/std with ImageNet's statistics (torchvision); tf: x/127.5 − 1, values in [−1, 1] (TF/Keras).",
+            "imagenet", "tf");
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress lines on stderr." };
+
+        var command = new Command("classify",
+            "Classify images: decode (EXIF orientation applied), preprocess as torchvision does (Resize, CenterCrop, Normalize), run in batches, print the top classes with softmax probabilities.");
+        command.Arguments.Add(model.Model);
+        command.Arguments.Add(images);
+        foreach (var o in model.Symbols.OfType<Option>().Where(o => o != model.Batch)) command.Options.Add(o);
+        foreach (var o in new Option[] { top, batch, weights, labels, format, threads, maxPixels, resize, normalize, quiet, model.Seed }) command.Options.Add(o);
+
+        command.SetAction(p =>
+        {
+            var k = Positive(p.GetValue(top) ?? 5, "--top");
+            var b = Positive(p.GetValue(batch) ?? 8, "--batch");
+            var graph = LoadModel(model, p, p.GetValue(weights), stderr);
+            var input = graph.Input.Shape;
+            if (input.Rank != 4 || input.C != 3 || input.H != input.W)
+                throw new CliUsageException($"classify needs a model that takes N×3×S×S images; this one takes {input}");
+            var preprocessing = Preprocessing.ForInput(input.H, p.GetValue(normalize) == "tf");
+            if (p.GetValue(resize) is { } r)
+            {
+                if (r < input.H) throw new CliUsageException($"--resize {r} is smaller than the model's input size {input.H}");
+                preprocessing = preprocessing with { ResizeShorter = r };
+            }
+            var names = p.GetValue(labels) is { } file ? Labels.Load(file.FullName) : null;
+            var classes = graph.ShapeOf(graph.Output) is { Rank: 2 } o ? o[1] : throw new CliUsageException($"classify needs a model with N×classes output; this one outputs {graph.ShapeOf(graph.Output)}");
+            if (names is not null && names.Count != classes)
+                throw new CliUsageException($"{p.GetValue(labels)!.Name} holds {names.Count} labels but the model has {classes} classes");
+
+            var options = new ClassifierOptions
+            {
+                Preprocessing = preprocessing,
+                Labels = names,
+                BatchSize = b,
+                Threads = p.GetValue(threads) ?? 0,
+                MaxPixels = p.GetValue(maxPixels) is { } mp
+                    ? mp is >= 1 and <= int.MaxValue / 4 ? mp : throw new CliUsageException($"--max-pixels must be 1–{int.MaxValue / 4:N0}, got {mp}")
+                    : ImageDecoder.DefaultMaxPixels,
+            };
+            var (files, missing) = Expand(p.GetValue(images)!);
+            using var classifier = Create(graph, options);
+            IReadOnlyList<ImageResult> results = [];
+            if (files.Count > ProgressThreshold)
+                new ProgressReporter(stderr, p.GetValue(quiet)).Run("classify", files.Count,
+                    step => results = classifier.Classify(files, k, res => step(Path.GetFileName(res.Path))));
+            else
+                results = classifier.Classify(files, k);
+            results = [.. missing, .. results];
+
+            var failed = results.Where(x => !x.Succeeded).ToArray();
+            foreach (var f in failed) stderr.WriteLine($"lightnets: error: {f.Path}: {f.Error}");
+            Write(stdout, FormatOption.Get(p, format), graph, classifier, results);
+            if (failed.Length > 0)
+            {
+                stderr.WriteLine($"lightnets: {failed.Length} of {results.Count} images could not be classified");
+                return LightNetsCli.ExitError;
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static ImageClassifier Create(Graph graph, ClassifierOptions options)
+    {
+        try
+        {
+            return new ImageClassifier(graph, options);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException(e.Message);
+        }
+    }
+
+    private static int Positive(int value, string name) =>
+        value >= 1 ? value : throw new CliUsageException($"{name} must be 1 or more, got {value}");
+
+    private static Graph LoadModel(ModelSelection model, ParseResult p, FileInfo? weights, TextWriter stderr)
+    {
+        var graph = ModelSource.Load(model, p);
+        var name = p.GetValue(model.Model)!;
+        if (weights is null)
+        {
+            // A zoo model is built with random weights: say so, or its confident-looking answers would mislead.
+            if (!ModelSource.IsOnnxFile(name))
+                stderr.WriteLine($"lightnets: note: {name} has random weights (seed {p.GetValue(model.Seed) ?? 0}); pass --weights FILE.onnx for trained ones");
+            return graph;
+        }
+        if (ModelSource.IsOnnxFile(name))
+            throw new CliUsageException("--weights loads trained weights into a zoo model; an ONNX file already holds its own");
+        if (!weights.Exists) throw new FileNotFoundException($"no such weights file: {weights.FullName}");
+        try
+        {
+            return OnnxWeights.LoadInto(graph, weights.FullName);
+        }
+        catch (OnnxWeightsException e)
+        {
+            throw new OnnxWeightsException($"--weights {weights.Name} does not fit {name}: {e.Message}");
+        }
+    }
+
+    /// <summary>Files as given, and the images of each directory (sorted); a directory without images is an error result.</summary>
+    private static (List<string> Files, List<ImageResult> Errors) Expand(string[] args)
+    {
+        var files = new List<string>();
+        var errors = new List<ImageResult>();
+        foreach (var arg in args)
+        {
+            if (!Directory.Exists(arg))
+            {
+                files.Add(arg);
+                continue;
+            }
+            var found = Directory.EnumerateFiles(arg)
+                .Where(f => ImageExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
+                .Order(StringComparer.Ordinal).ToList();
+            if (found.Count == 0) errors.Add(new ImageResult(arg, [], $"no {string.Join(", ", ImageExtensions)} files in this directory"));
+            files.AddRange(found);
+        }
+        return (files, errors);
+    }
+
+    private static void Write(TextWriter stdout, OutputFormat format, Graph graph, ImageClassifier classifier, IReadOnlyList<ImageResult> results)
+    {
+        if (format == OutputFormat.Json)
+        {
+            Json.Write(stdout, json =>
+            {
+                json.WriteStartObject();
+                json.WriteString("model", graph.Name);
+                json.Shape("input", graph.Input.Shape.WithBatch(1));
+                json.WriteStartObject("preprocessing");
+                json.WriteNumber("resize", classifier.Preprocessing.ResizeShorter);
+                json.WriteNumber("crop", classifier.Preprocessing.Crop);
+                Floats(json, "mean", classifier.Preprocessing.Mean);
+                Floats(json, "std", classifier.Preprocessing.Std);
+                json.WriteEndObject();
+                json.WriteStartArray("images");
+                foreach (var r in results)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("file", r.Path);
+                    if (r.Error is not null) json.WriteString("error", r.Error);
+                    else
+                    {
+                        json.WriteStartArray("top");
+                        for (var i = 0; i < r.Top.Count; i++)
+                        {
+                            var t = r.Top[i];
+                            json.WriteStartObject();
+                            json.WriteNumber("rank", i + 1);
+                            json.WriteNumber("class", t.Index);
+                            if (t.Label is null) json.WriteNull("label"); else json.WriteString("label", t.Label);
+                            json.WriteNumber("probability", t.Probability);
+                            json.WriteNumber("logit", t.Logit);
+                            json.WriteEndObject();
+                        }
+                        json.WriteEndArray();
+                    }
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+                json.WriteNumber("failed", results.Count(r => !r.Succeeded));
+                json.WriteEndObject();
+            });
+            return;
+        }
+        var table = new TextTable(null, [new("image"), new("rank", true), new("class", true), new("label"), new("probability", true)]);
+        foreach (var r in results.Where(r => r.Succeeded))
+            for (var i = 0; i < r.Top.Count; i++)
+                table.Add(r.Path, (i + 1).ToString(), r.Top[i].Index.ToString(), r.Top[i].Label ?? "-", Fmt.Num(r.Top[i].Probability, "0.0000"));
+        if (table.Rows.Count > 0) table.Write(stdout, format);
+    }
+
+    private static void Floats(Utf8JsonWriter json, string name, IReadOnlyList<float> values)
+    {
+        json.WriteStartArray(name);
+        foreach (var v in values) json.WriteNumberValue(v);
+        json.WriteEndArray();
+    }
+}

@@ -1,0 +1,147 @@
+using System.Buffers;
+using SkiaSharp;
+
+namespace LightNets.Imaging;
+
+/// <summary>
+/// Decodes JPEG, PNG, WebP, BMP and GIF (first frame) with SkiaSharp into upright 8-bit RGB. Grayscale, palette and
+/// CMYK images come out as RGB; alpha is dropped (not composited), as PIL's <c>convert("RGB")</c> does; no colour
+/// management is applied (PIL applies none either). The dimensions in the header are checked against
+/// <see cref="MaxPixels"/> before any pixel buffer is allocated. Thread-safe.
+/// <para>
+/// "Corrupt" means what the decoders detect: damaged headers of every format, PNG and GIF data (checksums, LZW
+/// codes), truncation of every format. Damaged JPEG or WebP entropy-coded data may decode to wrong pixels without an
+/// error, as it does in PIL and browsers.
+/// </para>
+/// </summary>
+public sealed class ImageDecoder
+{
+    /// <summary>The default pixel limit: 50 megapixels (a 200 MB RGBA buffer).</summary>
+    public const long DefaultMaxPixels = 50_000_000;
+
+    /// <summary>A decoder with the default limit.</summary>
+    public ImageDecoder() : this(DefaultMaxPixels)
+    {
+    }
+
+    /// <param name="maxPixels">The largest width × height accepted; larger images are rejected from their header.</param>
+    public ImageDecoder(long maxPixels)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPixels, 1);
+        // The RGBA buffer must fit in one array.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxPixels, Array.MaxLength / 4);
+        MaxPixels = maxPixels;
+    }
+
+    /// <summary>The largest width × height this decoder accepts.</summary>
+    public long MaxPixels { get; }
+
+    /// <summary>Decodes the image file at <paramref name="path"/>.</summary>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
+    /// <exception cref="ImageDecodeException">Not an image in a supported format, corrupt, truncated, or over <see cref="MaxPixels"/>.</exception>
+    public DecodedImage Decode(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException(Directory.Exists(path) ? $"{path} is a directory, not an image file" : $"no such file: {path}", path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        if (stream.Length == 0) throw new ImageDecodeException(path, "the file is empty");
+        return Decode(stream, path);
+    }
+
+    /// <summary>Decodes an image held in memory; <paramref name="name"/> is used in error messages.</summary>
+    public DecodedImage Decode(ReadOnlySpan<byte> encoded, string name = "image")
+    {
+        if (encoded.IsEmpty) throw new ImageDecodeException(name, "the data is empty");
+        using var stream = new MemoryStream(encoded.ToArray(), writable: false);
+        return Decode(stream, name);
+    }
+
+    /// <summary>Decodes an image from a seekable stream; <paramref name="name"/> is used in error messages.</summary>
+    public DecodedImage Decode(Stream stream, string name = "image")
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanSeek) throw new ArgumentException("the stream must be seekable (copy it to a MemoryStream first)", nameof(stream));
+        // Sniff the signature ourselves: Skia reports a short text file as "incomplete input", which would read as
+        // "truncated"; a known signature whose header Skia rejects is a damaged image instead.
+        Span<byte> head = stackalloc byte[12];
+        var start = stream.Position;
+        var got = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        stream.Position = start;
+        var format = Sniff(head[..got]);
+        if (format is null) throw new ImageDecodeException(name, "not a supported image: JPEG, PNG, WebP, BMP or GIF expected");
+
+        using var codec = SKCodec.Create(stream, out var result);
+        if (codec is null)
+            throw new ImageDecodeException(name, result == SKCodecResult.IncompleteInput
+                ? $"the {format} file is truncated: it ends inside the header"
+                : $"the {format} header is corrupt ({result})");
+        return Decode(codec, name);
+    }
+
+    /// <summary>The format whose signature starts <paramref name="head"/>, or null.</summary>
+    private static string? Sniff(ReadOnlySpan<byte> head) => head switch
+    {
+        [0xFF, 0xD8, 0xFF, ..] => "JPEG",
+        [0x89, (byte)'P', (byte)'N', (byte)'G', ..] => "PNG",
+        [(byte)'G', (byte)'I', (byte)'F', (byte)'8', ..] => "GIF",
+        [(byte)'B', (byte)'M', ..] => "BMP",
+        [(byte)'R', (byte)'I', (byte)'F', (byte)'F', _, _, _, _, (byte)'W', (byte)'E', (byte)'B', (byte)'P', ..] => "WebP",
+        _ => null,
+    };
+
+    private DecodedImage Decode(SKCodec codec, string name)
+    {
+        var info = codec.Info;
+        var pixels = (long)info.Width * info.Height;
+        if (info.Width <= 0 || info.Height <= 0)
+            throw new ImageDecodeException(name, $"the header declares an empty image ({info.Width}×{info.Height})");
+        if (pixels > MaxPixels)
+            throw new ImageDecodeException(name,
+                $"{info.Width}×{info.Height} = {pixels:N0} pixels is over the limit of {MaxPixels:N0} (raise it with --max-pixels / ImageDecoder(maxPixels))");
+
+        // Unpremultiplied RGBA without a colour space: Skia then converts gray, palette and CMYK to RGB and leaves
+        // the values as stored, with no colour management and alpha untouched (dropped later).
+        var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var rgba = ArrayPool<byte>.Shared.Rent(checked((int)(pixels * 4)));
+        try
+        {
+            SKCodecResult result;
+            unsafe
+            {
+                fixed (byte* p = rgba)
+                    result = codec.GetPixels(target, (IntPtr)p, target.RowBytes, new SKCodecOptions(0));
+            }
+            switch (result)
+            {
+                case SKCodecResult.Success:
+                    break;
+                case SKCodecResult.IncompleteInput:
+                    throw new ImageDecodeException(name, "the file is truncated: it ends before the image data does");
+                case SKCodecResult.ErrorInInput or SKCodecResult.InvalidInput:
+                    throw new ImageDecodeException(name, "the image data is corrupt");
+                default:
+                    throw new ImageDecodeException(name, $"the decoder cannot read this {codec.EncodedFormat} image ({result})");
+            }
+            var orientation = codec.EncodedOrigin is >= SKEncodedOrigin.TopLeft and <= SKEncodedOrigin.LeftBottom
+                ? (ImageOrientation)(int)codec.EncodedOrigin
+                : ImageOrientation.Normal;
+            return new DecodedImage(rgba, info.Width, info.Height, orientation, codec.EncodedFormat.ToString());
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(rgba);
+            throw;
+        }
+    }
+}
+
+/// <summary>An image that cannot be decoded: not an image, an unsupported format, corrupt or truncated data, or over the pixel limit.</summary>
+public sealed class ImageDecodeException(string image, string reason) : LightNetsException($"{image}: {reason}")
+{
+    /// <summary>The file or name of the image.</summary>
+    public string Image { get; } = image;
+
+    /// <summary>What is wrong with it, without the name.</summary>
+    public string Reason { get; } = reason;
+}
