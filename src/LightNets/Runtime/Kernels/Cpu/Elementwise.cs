@@ -34,6 +34,27 @@ public static unsafe class Elementwise
     }
 
     /// <summary>
+    /// <c>f32-vact-&lt;act&gt;__&lt;isa&gt;</c>: <c>output[i] = act(x[i])</c> for i &lt; n, a standalone activation that no
+    /// convolution absorbed (the guideline experiment G4 runs every ReLU as its own pass). <paramref name="output"/> may be
+    /// <paramref name="x"/>; partial overlaps are not allowed.
+    /// </summary>
+    public static void Activate(float* x, float* output, int n, FusedActivation act, Isa isa)
+    {
+        KernelGuard.NotNull(x, nameof(x));
+        KernelGuard.NotNull(output, nameof(output));
+        KernelGuard.That(n >= 0, $"needs a non-negative count, got {n}", nameof(n));
+        switch (act)
+        {
+            case FusedActivation.None: Activate<IdentityActivation>(x, output, n, isa); break;
+            case FusedActivation.Relu: Activate<ReluActivation>(x, output, n, isa); break;
+            case FusedActivation.Relu6: Activate<Relu6Activation>(x, output, n, isa); break;
+            case FusedActivation.HardSwish: Activate<HardSwishActivation>(x, output, n, isa); break;
+            case FusedActivation.HardSigmoid: Activate<HardSigmoidActivation>(x, output, n, isa); break;
+            default: throw new ArgumentOutOfRangeException(nameof(act), act, null);
+        }
+    }
+
+    /// <summary>
     /// <c>f32-vmulc__&lt;isa&gt;</c> (squeeze-and-excitation's scale, where it cannot be folded into the next
     /// convolution): <c>out[p, c] = x[p, c] · scale[c]</c> for p &lt; pixels, c &lt; channels, pixel p of x at
     /// <c>x + p·xPixelStride</c> and of out at <c>output + p·outPixelStride</c>. In place (output == x, same strides) is allowed.
@@ -172,6 +193,29 @@ public static unsafe class Elementwise
         {
             var tail = new TailBlock<TV, TS>(n - i);
             tail.Store(output + i, TS.Activate<TAct>(TS.Add(tail.Load(a + i), tail.Load(b + i))));
+        }
+    }
+
+    private static void Activate<TAct>(float* x, float* output, int n, Isa isa) where TAct : IActivation
+    {
+        switch (KernelGuard.Effective(isa))
+        {
+            case Isa.V512: Activate<Vector512<float>, Simd512, TAct>(x, output, n); break;
+            case Isa.V256: Activate<Vector256<float>, Simd256, TAct>(x, output, n); break;
+            default: Activate<float, SimdScalar, TAct>(x, output, n); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Activate<TV, TS, TAct>(float* x, float* output, int n)
+        where TV : unmanaged where TS : ISimd<TV> where TAct : IActivation
+    {
+        var i = 0;
+        for (; i + TS.Count <= n; i += TS.Count) TS.Store(output + i, TS.Activate<TAct>(TS.Load(x + i)));
+        if (i < n)
+        {
+            var tail = new TailBlock<TV, TS>(n - i);
+            tail.Store(output + i, TS.Activate<TAct>(tail.Load(x + i)));
         }
     }
 

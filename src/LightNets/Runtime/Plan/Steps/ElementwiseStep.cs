@@ -8,7 +8,8 @@ namespace LightNets.Runtime.Plan.Steps;
 /// <summary>
 /// The element-wise ops that nothing could absorb: Add/Mul with NumPy broadcasting (a residual whose producer could
 /// not take it, a constant from an imported graph), a standalone activation, Sigmoid, an unfolded BatchNorm. Rare in
-/// the zoo after fusion; written for clarity (one pass, per-pixel channel loops).
+/// the zoo after fusion, but every ReLU and Add of the guideline experiment G4 (fusion off): same-shape operands packed
+/// back to back take a SIMD pass at memory speed, everything else one per-pixel channel loop written for clarity.
 /// </summary>
 internal sealed class ElementwiseStep : Step
 {
@@ -22,6 +23,7 @@ internal sealed class ElementwiseStep : Step
     private readonly FusedActivation _act;
     private readonly float[]? _scale;
     private readonly float[]? _shift;
+    private readonly FusedActivation? _flat;
 
     private ElementwiseStep(string name, IReadOnlyList<Node> nodes, Kind kind, Op op, Operand a, Operand? b, TensorView output,
         FusedActivation act, float[]? scale = null, float[]? shift = null) : base(name, nodes)
@@ -34,7 +36,29 @@ internal sealed class ElementwiseStep : Step
         _act = act;
         _scale = scale;
         _shift = shift;
+        _flat = FlatActivation();
     }
+
+    /// <summary>
+    /// The activation of the SIMD path (<see cref="Elementwise.Add"/>, <see cref="Elementwise.Activate"/>) when this step
+    /// is a plain Add of two same-shape tensors or a standalone ReLU/ReLU6, and every operand is dense NHWC with no
+    /// channel map; null for the per-element path (broadcasting, strided slices, the other ops). Both paths round alike.
+    /// </summary>
+    private FusedActivation? FlatActivation()
+    {
+        if (!Packed(_output) || !Packed(_a.View)) return null;
+        if (_kind == Kind.Add) return Packed(_b?.View) ? _act : null;
+        if (_kind != Kind.Unary || _act != FusedActivation.None) return null;
+        return _op switch
+        {
+            ReluOp => FusedActivation.Relu,
+            ClipOp { IsRelu6: true } => FusedActivation.Relu6,
+            _ => null,
+        };
+    }
+
+    private bool Packed(TensorView? v) => v is { Map: null, IsPixelMatrix: true } && v.PixelStride == v.Channels
+        && v.Batch == _output.Batch && v.Height == _output.Height && v.Width == _output.Width && v.Channels == _output.Channels;
 
     /// <summary>One input: a view, or a constant laid out N, H, W, C with size-1 dimensions broadcast.</summary>
     private sealed record Operand(TensorView? View, float[]? Constant, int N, int H, int W, int C)
@@ -128,6 +152,15 @@ internal sealed class ElementwiseStep : Step
     {
         var (start, end) = Share(Rows, part, parts);
         var o = _output;
+        if (_flat is { } act)
+        {
+            // Same-shape operands packed back to back: one SIMD pass over the rows' elements (memory speed).
+            var offset = (long)start * o.Width * o.Channels;
+            var count = (int)((long)(end - start) * o.Width * o.Channels);
+            if (_kind == Kind.Add) Elementwise.Add(ctx.Base(_a.View!) + offset, ctx.Base(_b!.View!) + offset, ctx.Base(o) + offset, count, act, ctx.Isa);
+            else Elementwise.Activate(ctx.Base(_a.View!) + offset, ctx.Base(o) + offset, count, act, ctx.Isa);
+            return;
+        }
         var dst = ctx.Base(o);
         for (var row = start; row < end; row++)
         {
