@@ -34,6 +34,8 @@ public static class LightNetsCli
             RunCommand.Create(stdout),
             BenchCommand.Create(stdout, stderr),
             ClassifyCommand.Create(stdout, stderr),
+            GuidelinesCommand.Create(stdout, stderr),
+            CompareCommand.Create(stdout, stderr),
         };
         root.SetAction(p =>
         {
