@@ -123,7 +123,7 @@ internal static class BenchCommand
     /// What ONNX Runtime runs: the user's file when its batch dimension is symbolic or equal to the batch asked for,
     /// else LightNets' export of the same graph (BN folded, as ONNX Runtime would fold it).
     /// </summary>
-    private static byte[] OrtModel(string name, Graph graph)
+    internal static byte[] OrtModel(string name, Graph graph)
     {
         if (ModelSource.IsOnnxFile(name))
         {
@@ -138,7 +138,7 @@ internal static class BenchCommand
     /// Lets the other engine's threads park before switching: both LightNets' and ONNX Runtime's workers spin for a
     /// while after a run, and a spinning thread on a 2-core machine takes a core from the engine being timed.
     /// </summary>
-    private static void Settle() => Thread.Sleep(20);
+    internal static void Settle() => Thread.Sleep(20);
 
     private static void TimeOrt(OnnxRuntimeEngine.Binding ort, int count, List<double> into)
     {

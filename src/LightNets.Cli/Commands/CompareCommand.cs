@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using LightNets.Cli.Engines;
 using LightNets.Cli.Output;
 using LightNets.Cost;
 using LightNets.Experiments;
@@ -54,10 +55,13 @@ internal static class CompareCommand
         rounds.Hidden = true;
         var resolution = ModelSelection.Number<int>("--resolution", "Input size (default 224).");
         resolution.Hidden = true;
+        var compare = FormatOption.Choice("--compare",
+            "Also time every model in ONNX Runtime (LightNets' export, ORT_ENABLE_ALL, same threads), interleaved in the same rounds, and give the ratio.",
+            "onnxruntime", "none");
         var command = new Command("compare",
             "The evolution table: every family at its headline configurations with params, MACs, memory access, measured latency (batch 1), MACs per ms and published top-1, plus speed-vs-FLOPs and accuracy-vs-speed charts.")
         {
-            threads, output, format, models, rounds, resolution,
+            threads, output, format, models, rounds, resolution, compare,
         };
         command.SetAction(p =>
         {
@@ -67,7 +71,7 @@ internal static class CompareCommand
             if (t < 1 || r < 1) throw new CliUsageException("--threads and --rounds must be at least 1");
             if (px < 32) throw new CliUsageException("--resolution must be at least 32");
             var selected = Select(p.GetValue(models));
-            var result = Measure(selected, t, r, px, new ProgressReporter(stderr), stderr);
+            var result = Measure(selected, t, r, px, p.GetValue(compare) == "onnxruntime", new ProgressReporter(stderr), stderr);
             var written = CompareReport.WriteFiles(result, p.GetValue(output)!);
             switch (FormatOption.Get(p, format))
             {
@@ -89,28 +93,41 @@ internal static class CompareCommand
             ?? throw new CliUsageException($"'{n}' is not a headline model of compare: {string.Join(", ", Headlines.Select(h => h.Model))}")).ToArray();
     }
 
-    /// <summary>One measured configuration.</summary>
-    internal sealed record CompareRow(Headline Headline, ZooEntry Entry, CostReport Cost, double[] RoundMedianMs, PublishedFigure? Top1)
+    /// <summary>One measured configuration; <c>OrtRoundMedianMs</c> is ONNX Runtime's per-round medians on the same model, or null when not compared.</summary>
+    internal sealed record CompareRow(Headline Headline, ZooEntry Entry, CostReport Cost, double[] RoundMedianMs, double[]? OrtRoundMedianMs,
+        PublishedFigure? Top1)
     {
         public double LatencyMs => Stats.Median(RoundMedianMs);
+        public double OrtLatencyMs => OrtRoundMedianMs is null ? double.NaN : Stats.Median(OrtRoundMedianMs);
+
+        /// <summary>LightNets time / ONNX Runtime time: the median of the ratios taken within each round (both engines saw that round's machine).</summary>
+        public double Ratio => OrtRoundMedianMs is null ? double.NaN : Stats.Median(RoundMedianMs.Select((v, i) => v / OrtRoundMedianMs[i]));
         public double MacsPerMs => Cost.Macs / LatencyMs;
         public string Configuration => Entry.Defaults.Merge(Headline.Options).Describe(Entry.Family);
     }
 
-    internal sealed record CompareResult(IReadOnlyList<CompareRow> Rows, int Threads, int Rounds, int Resolution, double Seconds, string Machine);
+    internal sealed record CompareResult(IReadOnlyList<CompareRow> Rows, int Threads, int Rounds, int Resolution, double Seconds, string Machine)
+    {
+        public bool HasOrt => Rows.Count > 0 && Rows[0].OrtRoundMedianMs is not null;
+    }
 
     /// <summary>
     /// BenchCommand's approach for many models: every session compiled and warmed up first, then rounds in which every
     /// model runs once in a rotated order, a fixed number of timed runs each; latency = median over rounds of each
-    /// round's median run, so that load from other processes shifts all models alike instead of one.
+    /// round's median run, so that load from other processes shifts all models alike instead of one. With ONNX Runtime,
+    /// each model's LightNets and ORT runs follow each other within the round, in alternating order.
     /// </summary>
-    internal static CompareResult Measure(IReadOnlyList<Headline> headlines, int threads, int rounds, int resolution, ProgressReporter progress, TextWriter stderr)
+    internal static CompareResult Measure(IReadOnlyList<Headline> headlines, int threads, int rounds, int resolution, bool withOrt,
+        ProgressReporter progress, TextWriter stderr)
     {
         var start = Stopwatch.GetTimestamp();
         var items = new List<(Headline H, ZooEntry E, Graphs.Graph G, InferenceSession S, float[] X, float[] Y)>();
+        var orts = new List<(OnnxRuntimeEngine Engine, OnnxRuntimeEngine.Binding Binding)>();
         var runs = new int[headlines.Count];
         var roundMedians = headlines.Select(_ => new double[rounds]).ToArray();
-        stderr.WriteLine($"compare: {headlines.Count} models, batch 1, {resolution}×{resolution}, {GuidelinesReport.Threads(threads)}, {rounds} rounds (under a minute)");
+        var ortMedians = headlines.Select(_ => new double[rounds]).ToArray();
+        stderr.WriteLine($"compare: {headlines.Count} models, batch 1, {resolution}×{resolution}, {GuidelinesReport.Threads(threads)}, {rounds} rounds" +
+                         (withOrt ? ", each beside ONNX Runtime (under a minute)" : " (under a minute)"));
         try
         {
             progress.Run("compare", headlines.Count + 1 + rounds, tick =>
@@ -124,12 +141,20 @@ internal static class CompareCommand
                     var y = new float[session.OutputShape.ElementCount];
                     session.Run(x, y);
                     items.Add((h, entry, graph, session, x, y));
+                    if (withOrt)
+                    {
+                        var engine = new OnnxRuntimeEngine(BenchCommand.OrtModel(h.Model, graph), threads);
+                        orts.Add((engine, engine.Bind(new Tensors.Tensor(graph.Input.Shape, x), session.OutputShape)));
+                    }
                     tick($"compiled {h.Model}");
                 }
                 // Two untimed passes and a pause (tier-1 JIT code), then one timed pass sizes each model's runs per round:
                 // ≈ 60 ms of timed work per model and round keeps 18 models × 5 rounds well under a minute.
                 for (var pass = 0; pass < 2; pass++)
+                {
                     foreach (var it in items) it.S.Run(it.X, it.Y);
+                    foreach (var o in orts) o.Binding.Run();
+                }
                 Thread.Sleep(300);
                 for (var i = 0; i < items.Count; i++)
                 {
@@ -146,6 +171,8 @@ internal static class CompareCommand
                     foreach (var (_, i) in RoundSchedule.Order(r, [items.Count]))
                     {
                         var it = items[i];
+                        var ortFirst = withOrt && (r + i) % 2 == 1;
+                        if (ortFirst) ortMedians[i][r] = TimeOrt(orts[i].Binding, runs[i], times, threads);
                         for (var k = 0; k < runs[i]; k++)
                         {
                             var t0 = Stopwatch.GetTimestamp();
@@ -153,7 +180,8 @@ internal static class CompareCommand
                             times[k] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                         }
                         roundMedians[i][r] = Stats.Median(times.AsSpan(0, runs[i]).ToArray());
-                        if (threads > 1) Thread.Sleep(5); // let the workers park before the next model (see BenchCommand.Settle)
+                        if (threads > 1) BenchCommand.Settle(); // let the workers park before the next engine or model
+                        if (withOrt && !ortFirst) ortMedians[i][r] = TimeOrt(orts[i].Binding, runs[i], times, threads);
                     }
                     tick($"round {r + 1}/{rounds}");
                 }
@@ -162,9 +190,27 @@ internal static class CompareCommand
         finally
         {
             foreach (var it in items) it.S.Dispose();
+            foreach (var (engine, binding) in orts)
+            {
+                binding.Dispose();
+                engine.Dispose();
+            }
         }
-        var rows = items.Select((it, i) => new CompareRow(it.H, it.E, CostReport.Analyze(it.G), roundMedians[i], Top1(it.H, it.E))).ToArray();
+        var rows = items.Select((it, i) => new CompareRow(it.H, it.E, CostReport.Analyze(it.G), roundMedians[i], withOrt ? ortMedians[i] : null,
+            Top1(it.H, it.E))).ToArray();
         return new CompareResult(rows, threads, rounds, resolution, Stopwatch.GetElapsedTime(start).TotalSeconds, MachineInfo.Describe());
+    }
+
+    private static double TimeOrt(OnnxRuntimeEngine.Binding ort, int runs, double[] times, int threads)
+    {
+        for (var k = 0; k < runs; k++)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            ort.Run();
+            times[k] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        }
+        if (threads > 1) BenchCommand.Settle();
+        return Stats.Median(times.AsSpan(0, runs).ToArray());
     }
 
     /// <summary>The published top-1 of the configuration, from its family's own paper when that paper prints one.</summary>

@@ -1,4 +1,5 @@
 using System.Text;
+using LightNets.Experiments;
 using LightNets.Cli.Output.Charts;
 using static LightNets.Cli.Commands.CompareCommand;
 
@@ -27,18 +28,26 @@ internal static class CompareReport
     private static TextTable Table(CompareResult r, bool markdown)
     {
         var title = markdown ? null : Title(r);
-        var t = new TextTable(title,
+        List<Column> columns =
         [
             new("model"), new("family"), new("configuration"), new("params", true), new("MACs", true), new("MAC", true),
-            new("latency ms", true), new("min–max ms", true), new("MACs/ms", true), new("top-1 % (published)", true), new("top-1 source"),
-        ]);
+            new("latency ms", true), new("min–max ms", true),
+        ];
+        if (r.HasOrt) columns.AddRange([new("ORT ms", true), new("LightNets/ORT", true)]);
+        columns.AddRange([new("MACs/ms", true), new("top-1 % (published)", true), new("top-1 source")]);
+        var t = new TextTable(title, columns);
         foreach (var row in r.Rows)
         {
             var top1 = row.Top1;
-            t.Add(row.Headline.Model, row.Entry.Family.ToString(), row.Configuration, Fmt.Int(row.Cost.Params), Fmt.Int(row.Cost.Macs),
+            List<string> cells =
+            [
+                row.Headline.Model, row.Entry.Family.ToString(), row.Configuration, Fmt.Int(row.Cost.Params), Fmt.Int(row.Cost.Macs),
                 Fmt.Int(row.Cost.MemoryAccess), Fmt.Num(row.LatencyMs, "0.000"),
                 $"{Fmt.Num(row.RoundMedianMs.Min(), "0.000")}–{Fmt.Num(row.RoundMedianMs.Max(), "0.000")}",
-                Fmt.Num(row.MacsPerMs / 1e6, "0.0") + "M", top1?.Top1 is { } v ? Fmt.Num(v, "0.0") : "", top1?.Source ?? "");
+            ];
+            if (r.HasOrt) cells.AddRange([Fmt.Num(row.OrtLatencyMs, "0.000"), Fmt.Num(row.Ratio, "0.00")]);
+            cells.AddRange([Fmt.Num(row.MacsPerMs / 1e6, "0.0") + "M", top1?.Top1 is { } v ? Fmt.Num(v, "0.0") : "", top1?.Source ?? ""]);
+            t.Add([.. cells]);
         }
         return t;
     }
@@ -92,6 +101,16 @@ internal static class CompareReport
             yield return $"FLOPs do not predict speed: {slow.Headline.Model} ({Fmt.Millions(slow.Cost.Macs)} MACs) takes {Fmt.Num(slow.LatencyMs / fast.LatencyMs, "0.00")}× " +
                          $"the time of {fast.Headline.Model} ({Fmt.Millions(fast.Cost.Macs)} MACs): {Fmt.Num(slow.LatencyMs, "0.00")} vs {Fmt.Num(fast.LatencyMs, "0.00")} ms.";
         }
+        if (r.HasOrt)
+        {
+            var ratios = rows.Select(x => x.Ratio).ToArray();
+            var slowest = rows.MaxBy(x => x.Ratio)!;
+            var fastest = rows.MinBy(x => x.Ratio)!;
+            yield return $"Against ONNX Runtime in the same rounds (LightNets time / ORT time, the median of per-round ratios): median {Fmt.Num(Stats.Median(ratios), "0.00")}, " +
+                         $"from {Fmt.Num(fastest.Ratio, "0.00")} ({fastest.Headline.Model}) to {Fmt.Num(slowest.Ratio, "0.00")} ({slowest.Headline.Model}); " +
+                         $"of {ratios.Length} models, LightNets is faster by more than 2% on {ratios.Count(v => v < 0.98)}, within ±2% on " +
+                         $"{ratios.Count(v => v >= 0.98 && v <= 1.02)} and slower by more than 2% on {ratios.Count(v => v > 1.02)}.";
+        }
         var best = rows.MaxBy(x => x.MacsPerMs)!;
         var worst = rows.MinBy(x => x.MacsPerMs)!;
         yield return $"MACs per ms range from {Fmt.Num(worst.MacsPerMs / 1e6, "0.0")}M ({worst.Headline.Model}) to {Fmt.Num(best.MacsPerMs / 1e6, "0.0")}M ({best.Headline.Model}): " +
@@ -120,6 +139,14 @@ internal static class CompareReport
             json.WriteStartArray("round_median_ms");
             foreach (var v in row.RoundMedianMs) json.WriteNumberValue(Math.Round(v, 4));
             json.WriteEndArray();
+            if (row.OrtRoundMedianMs is { } ort)
+            {
+                json.WriteNumber("onnxruntime_ms", Math.Round(row.OrtLatencyMs, 4));
+                json.WriteStartArray("onnxruntime_round_median_ms");
+                foreach (var v in ort) json.WriteNumberValue(Math.Round(v, 4));
+                json.WriteEndArray();
+                json.WriteNumber("ratio", Math.Round(row.Ratio, 4));
+            }
             json.WriteNumber("macs_per_ms", Math.Round(row.MacsPerMs));
             if (row.Top1 is { Top1: { } top1 } f)
             {

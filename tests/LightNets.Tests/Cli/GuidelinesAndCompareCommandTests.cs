@@ -74,12 +74,30 @@ public sealed class GuidelinesAndCompareCommandTests : IDisposable
         Assert.Equal(65.4, v3.GetProperty("published_top1").GetDouble());
         Assert.Equal("P-MN3 Table 3", v3.GetProperty("published_top1_source").GetString());
         Assert.True(v3.GetProperty("latency_ms").GetDouble() > 0);
+        // ONNX Runtime ran the same model in the same rounds, and the ratio is the median of per-round ratios.
+        var ortRounds = v3.GetProperty("onnxruntime_round_median_ms").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        var ourRounds = v3.GetProperty("round_median_ms").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Single(ortRounds);
+        Assert.True(v3.GetProperty("onnxruntime_ms").GetDouble() > 0);
+        Assert.Equal(ourRounds[0] / ortRounds[0], v3.GetProperty("ratio").GetDouble(), 2);
         // ShuffleNetV2 runs in its paper's layout: the network its paper's FLOPs and top-1 describe.
         Assert.Equal("P-SN2 Table 8", models[1].GetProperty("published_top1_source").GetString());
         Assert.Equal(60.3, models[1].GetProperty("published_top1").GetDouble());
         AssertChart(Path.Combine(_dir, "latency-vs-macs.png"));
         AssertChart(Path.Combine(_dir, "top1-vs-latency.png"));
         Assert.Contains("](latency-vs-macs.png)", File.ReadAllText(Path.Combine(_dir, "compare.md")));
+    }
+
+    [Fact]
+    public void Compare_without_onnxruntime_has_no_ratio()
+    {
+        var r = CliRunner.Run("compare", "--models", "shufflenetv2_050", "--rounds", "1", "--resolution", "32", "--out", _dir, "--format", "json",
+            "--compare", "none");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(r.Stdout);
+        var model = json.RootElement.GetProperty("models")[0];
+        Assert.False(model.TryGetProperty("ratio", out _));
+        Assert.False(model.TryGetProperty("onnxruntime_ms", out _));
     }
 
     [Fact]

@@ -52,6 +52,58 @@ public class CompiledPlanSweepTests
         Check(b.Build(), isa, threads, $"block c={c} {size}² t={t} k={kernel} s={stride} act={act} n={batch}");
     }
 
+    public static IEnumerable<object[]> ChannelSplitCases()
+    {
+        int[] channels = [6, 8, 20, 40];
+        int[] sizes = [5, 7, 14];
+        var i = 0;
+        foreach (var isa in CpuCaps.Available)
+        {
+            foreach (var c in channels)
+            {
+                foreach (var size in sizes)
+                {
+                    yield return [isa, c, size, i % 2 == 0 ? 5 : 3, 1 + i % 3 % 2, i % Activations.Length, i % 2 == 1, 1 + i % 5 / 4];
+                    i++;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Small maps on two threads: the expansion and depthwise split by channels (whole GEMM panels per part, depthwise
+    /// weights packed per run), with the projection as its own step, or the depthwise output going to an SE-like consumer.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ChannelSplitCases))]
+    public void Channel_split_expansion_and_depthwise(Isa isa, int c, int size, int kernel, int stride, int act, bool project, int batch)
+    {
+        var b = new GraphBuilder("split", new WeightInit(Seed: (ulong)(c * 7 + size), RandomizeStatistics: true));
+        // A first convolution, so that the block reads an NHWC tensor of the plan as in a network.
+        var x = b.Relu(b.Conv2d(b.Input("x", Shape.Nchw(batch, c, size, size)), c, 1));
+        var y = Activations[act](b, b.BatchNorm(b.Conv2d(x, c * 6, 1), 1e-5f));
+        y = Activations[(act + 2) % Activations.Length](b, b.BatchNorm(b.DepthwiseConv2d(y, kernel, stride), 1e-5f));
+        if (project)
+        {
+            y = b.BatchNorm(b.Conv2d(y, c, 1), 1e-5f);
+            if (stride == 1) y = b.Add(y, x);
+        }
+        else
+        {
+            y = b.Relu(y); // not a 1×1 convolution: the depthwise output is materialized
+        }
+        b.Output(y);
+        var g = b.Build();
+        var what = $"split c={c}×6 {size}² k={kernel} s={stride} act={act} project={project} n={batch}";
+        Check(g, isa, 2, what);
+        using var session = new InferenceSession(g, new SessionOptions { Threads = 2, Isa = isa });
+        var input = new Rng(5).NormalTensor(g.Input.Shape.ToArray());
+        var profile = session.Profile(input.Data, new float[session.OutputShape.ElementCount], runs: 1, warmup: 0);
+        // 240 channels on a map of at most 14² at batch 1: enough work for two parts, and row bands would redo ≥ 40% of the expansion.
+        if (c == 40 && batch == 1 && size >= 7)
+            Assert.Contains(profile, p => p.Operator.Contains("split by channels", StringComparison.Ordinal));
+    }
+
     public static IEnumerable<object[]> ConvCases()
     {
         var i = 0;

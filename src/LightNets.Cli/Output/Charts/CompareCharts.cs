@@ -21,6 +21,15 @@ internal static class CompareCharts
         var labels = Points(plot, r, row => row.Cost.Macs / 1e6, row => row.LatencyMs, logY: true);
         var macs = r.Rows.Select(x => x.Cost.Macs / 1e6).ToArray();
         var ms = r.Rows.Select(x => x.LatencyMs).ToArray();
+        if (r.HasOrt)
+        {
+            // ONNX Runtime on the same models in the same rounds: hollow grey markers, one per model, under the same MACs.
+            var ort = plot.Add.ScatterPoints(macs.Select(Math.Log10).ToArray(), r.Rows.Select(x => Math.Log10(x.OrtLatencyMs)).ToArray(), Colors.Gray);
+            ort.LegendText = "ONNX Runtime (same models)";
+            ort.MarkerShape = MarkerShape.OpenCircle;
+            ort.MarkerSize = 11;
+            ms = [.. ms, .. r.Rows.Select(x => x.OrtLatencyMs)];
+        }
         LogAxis(plot.Axes.Bottom, macs.Min() / 1.3, macs.Max() * 1.3, v => $"{v:0}");
         LogAxis(plot.Axes.Left, ms.Min() / 1.3, ms.Max() * 1.3, v => v < 1 ? $"{v:0.0#}" : $"{v:0}");
         ChartStyle.PlaceLabels(plot, Width, Height, labels);

@@ -326,6 +326,16 @@ internal sealed partial class PlanCompiler
         var source = expand?.Input ?? input with { Map = null, ChannelOffset = input.ChannelOffset + start };
         List<Node> all = [.. expand?.Nodes ?? [], .. nodes];
 
+        // On small maps with several threads, split the expansion and depthwise by channels (the projection, if any, then
+        // runs as its own GEMM step): row bands would make each thread recompute most of the expansion.
+        if (expand is not null && PreferChannelSplit(shape, expand.Stage, shapeOut.N))
+        {
+            var split = outputMap is null ? OutputView(value) : NewDense(value);
+            _steps.Add(new ChannelSplitDepthwiseStep(node.Name, all, source, split, expand.Stage, shape, physicalW, physicalB, act, dwName, _threads));
+            _views[value] = outputMap is null ? split : split with { Map = outputMap };
+            return;
+        }
+
         // The 1×1 convolution that alone reads the depthwise output (not an SE block's) becomes the projection stage.
         if (_fuse && SoleConsumer(value) is { Op: Conv2dOp { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1 } pwOp } pw
             && pw.Inputs[0] == value && pwOp.Padding == Padding2d.None && pw.Inputs.Skip(1).All(_g.IsInitializer)
@@ -359,6 +369,19 @@ internal sealed partial class PlanCompiler
             _steps.Add(new FusedDepthwiseStep(node.Name, all, source, target, null, expand.Stage, shape, physicalW, physicalB, act, dwName, null, _threads));
         // The output keeps the input's channel map (relative to the output's own channels).
         _views[value] = outputMap is null ? target : target with { Map = outputMap };
+    }
+
+    /// <summary>
+    /// Whether <see cref="ChannelSplitDepthwiseStep"/> beats row bands: more than one thread, a single-group expansion
+    /// of at least two panels, row bands that would recompute over 20% of the expansion, and each thread's share of the
+    /// expanded image small enough (≤ 512 KiB) to stay in its L2.
+    /// </summary>
+    private bool PreferChannelSplit(in DwConvShape shape, PointwiseStage expand, int batch)
+    {
+        if (_threads <= 1 || !_fuse || expand.Groups is not [{ NOffset: 0 } group] || group.Weights.Panels < 2) return false;
+        var runs = Math.Min(2 * _threads, group.Weights.Panels);
+        var share = (long)shape.H * shape.W * ((shape.C + runs - 1) / runs) * sizeof(float);
+        return share <= 512 * 1024 && FusedDepthwiseStep.ExpansionRecompute(shape, expand, null, batch, _threads) > 1.2;
     }
 
     /// <summary>A 1×1 convolution deferred into the depthwise convolution it feeds (see <see cref="FusedDepthwiseStep"/>).</summary>

@@ -55,19 +55,50 @@ internal sealed class FusedDepthwiseStep : Step
         _description = string.Join(" → ", new[] { expand?.Description, dwDescription, project?.Description }.Where(d => d is not null));
         _eStride = Padded(shape.C);
         _dStride = Padded(shape.C);
-        _work = (long)output.Batch * ((expand?.MacsPerPixel ?? 0) * shape.H * shape.W
+        _work = Work(shape, expand, project, output.Batch);
+        (_bandRows, _bandsPerImage) = Banding(shape, expand, project, output.Batch, threads);
+        _eRows = ExpansionRows(shape, _bandRows);
+        _maxParts = MaxParts(threads);
+    }
+
+    private static long Work(in DwConvShape shape, PointwiseStage? expand, PointwiseStage? project, int batch) =>
+        (long)batch * ((expand?.MacsPerPixel ?? 0) * shape.H * shape.W
             + (long)shape.OH * shape.OW * (shape.C * shape.KH * shape.KW + (project?.MacsPerPixel ?? 0)));
 
+    private static int MaxParts(int threads) => Math.Max(1, 2 * threads);
+
+    /// <summary>Input rows a band of <paramref name="rows"/> output rows reads.</summary>
+    private static int ExpansionRows(in DwConvShape shape, int rows) => Math.Min((rows - 1) * shape.StrideH + shape.KH, shape.H);
+
+    /// <summary>Output rows per band and bands per image: as many rows as fit <see cref="BandBytes"/>, and enough bands to share among the threads.</summary>
+    private static (int BandRows, int BandsPerImage) Banding(in DwConvShape shape, PointwiseStage? expand, PointwiseStage? project, int batch, int threads)
+    {
+        var eStride = Padded(shape.C);
         // Bytes one more band row costs: its expansion rows (stride s) and its depthwise row.
-        var perRow = (expand is null ? 0 : (long)shape.StrideH * shape.W * _eStride) + (project is null ? 0 : (long)shape.OW * _dStride);
-        var fixedRows = expand is null ? 0 : (long)Math.Max(shape.KH - shape.StrideH, 0) * shape.W * _eStride;
+        var perRow = (expand is null ? 0 : (long)shape.StrideH * shape.W * eStride) + (project is null ? 0 : (long)shape.OW * Padded(shape.C));
+        var fixedRows = expand is null ? 0 : (long)Math.Max(shape.KH - shape.StrideH, 0) * shape.W * eStride;
         var rows = perRow == 0 ? shape.OH : (int)Math.Clamp((BandBytes / sizeof(float) - fixedRows) / perRow, 1, shape.OH);
-        var bands = Math.Max((shape.OH + rows - 1) / rows, PartsFor(_work, threads, shape.OH) / Math.Max(output.Batch, 1));
+        var bands = Math.Max((shape.OH + rows - 1) / rows, PartsFor(Work(shape, expand, project, batch), threads, shape.OH) / Math.Max(batch, 1));
         bands = Math.Clamp(bands, 1, shape.OH);
-        _bandRows = (shape.OH + bands - 1) / bands;
-        _bandsPerImage = (shape.OH + _bandRows - 1) / _bandRows;
-        _eRows = Math.Min((_bandRows - 1) * shape.StrideH + shape.KH, shape.H);
-        _maxParts = Math.Max(1, 2 * threads);
+        var bandRows = (shape.OH + bands - 1) / bands;
+        return (bandRows, (shape.OH + bandRows - 1) / bandRows);
+    }
+
+    /// <summary>
+    /// Expansion rows computed per row of the image when <paramref name="threads"/> threads share one image's bands: a
+    /// part keeps the rows its consecutive bands share, but each part recomputes the k − s rows at its first band's top.
+    /// 1 means no waste; a 7×7 map with a 5×5 kernel in four parts of two rows computes 3.4× the expansion.
+    /// </summary>
+    public static double ExpansionRecompute(in DwConvShape shape, PointwiseStage expand, PointwiseStage? project, int batch, int threads)
+    {
+        var (bandRows, bandsPerImage) = Banding(shape, expand, project, batch, threads);
+        var parts = PartsFor(Work(shape, expand, project, batch), threads, Math.Min(batch * bandsPerImage, MaxParts(threads)));
+        var partsPerImage = Math.Max(1, parts / Math.Max(batch, 1));
+        if (partsPerImage == 1) return 1;
+        var bandsPerPart = (bandsPerImage + partsPerImage - 1) / partsPerImage;
+        var rowsPerPart = Math.Min(bandsPerPart * bandRows, shape.OH);
+        var parted = (shape.OH + rowsPerPart - 1) / rowsPerPart;
+        return (double)parted * ExpansionRows(shape, rowsPerPart) / shape.H;
     }
 
     /// <summary>Pixel stride of scratch rows: channels, plus 16 floats where rows would be a multiple of 1 KiB apart.</summary>
