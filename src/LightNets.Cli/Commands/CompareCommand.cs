@@ -51,8 +51,7 @@ internal static class CompareCommand
         var format = FormatOption.Create("table", "markdown", "json");
         // Internal knobs for smoke tests.
         var models = new Option<string?>("--models") { Description = "Comma-separated subset of the headline models.", Hidden = true };
-        var rounds = ModelSelection.Number<int>("--rounds", "Rounds (default 5).");
-        rounds.Hidden = true;
+        var rounds = ModelSelection.Number<int>("--rounds", "Rounds (default 5); more rounds outvote longer bursts of load from other processes.");
         var resolution = ModelSelection.Number<int>("--resolution", "Input size (default 224).");
         resolution.Hidden = true;
         var compare = FormatOption.Choice("--compare",

@@ -339,7 +339,8 @@ internal sealed partial class PlanCompiler
         // The 1×1 convolution that alone reads the depthwise output (not an SE block's) becomes the projection stage.
         if (_fuse && SoleConsumer(value) is { Op: Conv2dOp { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1 } pwOp } pw
             && pw.Inputs[0] == value && pwOp.Padding == Padding2d.None && pw.Inputs.Skip(1).All(_g.IsInitializer)
-            && !(pwOp.Groups == c && c == Init(pw.Inputs[1]).Shape[0]))
+            && !(pwOp.Groups == c && c == Init(pw.Inputs[1]).Shape[0])
+            && !(expand is null && PreferPanelSplitProjection(shapeOut, pwOp, Init(pw.Inputs[1]))))
         {
             _fused.Add(pw);
             var (final, pact, residual, pnodes) = Epilogue(pw, allowResidual: true);
@@ -383,6 +384,16 @@ internal sealed partial class PlanCompiler
         var share = (long)shape.H * shape.W * ((shape.C + runs - 1) / runs) * sizeof(float);
         return share <= 512 * 1024 && FusedDepthwiseStep.ExpansionRecompute(shape, expand, null, batch, _threads) > 1.2;
     }
+
+    /// <summary>
+    /// Whether a depthwise → 1×1 pair (MobileNetV1's layers) should run as two steps on several threads: row bands hand
+    /// each thread a few dozen GEMM rows, and every band streams all of B again (1 MiB for 512→512, more than the L2
+    /// holds), which cost V1's 14×14 layers 13% of their time on two threads. As its own step the projection splits its
+    /// panels instead, each thread reading half of B once; the depthwise output's round trip through L2 costs far less.
+    /// </summary>
+    private bool PreferPanelSplitProjection(Tensors.Shape depthwiseOut, Conv2dOp pw, Tensors.Tensor weights) =>
+        _threads > 1 && pw.Groups == 1 && (long)depthwiseOut.N * depthwiseOut.H * depthwiseOut.W < GemmStep.PanelSplitRows(_isa)
+        && weights.Shape[0] * weights.Shape[1] * sizeof(float) >= 256 * 1024;
 
     /// <summary>A 1×1 convolution deferred into the depthwise convolution it feeds (see <see cref="FusedDepthwiseStep"/>).</summary>
     private sealed record PendingExpand(PointwiseStage Stage, TensorView Input, List<Node> Nodes);

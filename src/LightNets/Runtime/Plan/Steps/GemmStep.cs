@@ -55,10 +55,13 @@ internal sealed class GemmStep : Step
         _tile = GemmKernel.TileRows(isa);
         if (scale is not null && groups.Length != 1) throw new InvalidOperationException($"{name}: an SE scale needs an ungrouped conv");
         // Few rows (FC at batch 1, 7×7 maps, SE's per-image weights): split the output panels across threads instead.
-        _splitPanels = scale is not null || _rows < 4 * 8 * _tile;
+        _splitPanels = scale is not null || _rows < PanelSplitRows(isa);
         _macs = (long)_rows * groups.Sum(g => (long)g.Weights.K * g.Weights.N);
         _minPanels = groups.Min(g => g.Weights.Panels);
     }
+
+    /// <summary>Below this many rows a GEMM step splits its output panels across threads rather than its rows.</summary>
+    public static int PanelSplitRows(Isa isa) => 4 * 8 * GemmKernel.TileRows(isa);
 
     public override string Describe() => _description;
 
