@@ -104,6 +104,35 @@ public class CompiledPlanSweepTests
             Assert.Contains(profile, p => p.Operator.Contains("split by channels", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// ShuffleNetV1's unit on a small map, two threads: a grouped expansion (one packed matrix per group), the channel
+    /// shuffle as a channel map, the depthwise split by runs of one group's panels, and the grouped projection after it.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 96, 7, 1)]
+    [InlineData(3, 120, 14, 1)]
+    [InlineData(3, 240, 7, 2)]
+    [InlineData(4, 136, 7, 1)]
+    [InlineData(8, 192, 9, 1)]
+    public void Channel_split_with_a_grouped_expansion(int groups, int channels, int size, int stride)
+    {
+        foreach (var isa in CpuCaps.Available)
+        {
+            var b = new GraphBuilder("unit", new WeightInit(Seed: (ulong)(groups * 100 + channels), RandomizeStatistics: true));
+            var x = b.Relu(b.Conv2d(b.Input("x", Shape.Nchw(1, 24, size, size)), channels * 4, 1));
+            var y = b.Relu(b.BatchNorm(b.Conv2d(x, channels, 1, groups: groups), 1e-5f));
+            y = b.BatchNorm(b.DepthwiseConv2d(b.ChannelShuffle(y, groups), 3, stride), 1e-5f);
+            y = b.BatchNorm(b.Conv2d(y, channels * 4, 1, groups: groups), 1e-5f);
+            b.Output(stride == 1 ? b.Relu(b.Add(y, x)) : b.Relu(y));
+            var g = b.Build();
+            Check(g, isa, 2, $"g={groups} {channels} channels {size}² s={stride}");
+            using var session = new InferenceSession(g, new SessionOptions { Threads = 2, Isa = isa });
+            var input = new Rng(5).NormalTensor(g.Input.Shape.ToArray());
+            var profile = session.Profile(input.Data, new float[session.OutputShape.ElementCount], runs: 1, warmup: 0);
+            Assert.Contains(profile, p => p.Operator.Contains("split by channels", StringComparison.Ordinal));
+        }
+    }
+
     public static IEnumerable<object[]> ConvCases()
     {
         var i = 0;

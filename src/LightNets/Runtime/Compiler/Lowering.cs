@@ -373,16 +373,17 @@ internal sealed partial class PlanCompiler
     }
 
     /// <summary>
-    /// Whether <see cref="ChannelSplitDepthwiseStep"/> beats row bands: more than one thread, a single-group expansion
-    /// of at least two panels, row bands that would recompute over 20% of the expansion, and each thread's share of the
+    /// Whether <see cref="ChannelSplitDepthwiseStep"/> beats row bands: more than one thread, an expansion of at least
+    /// two panels, row bands that would recompute over 20% of the expansion, and each thread's share of the
     /// expanded image small enough (≤ 512 KiB) to stay in its L2.
     /// </summary>
     private bool PreferChannelSplit(in DwConvShape shape, PointwiseStage expand, int batch)
     {
-        if (_threads <= 1 || !_fuse || expand.Groups is not [{ NOffset: 0 } group] || group.Weights.Panels < 2) return false;
-        var runs = Math.Min(2 * _threads, group.Weights.Panels);
+        var panels = expand.Groups.Sum(g => g.Weights.Panels);
+        if (_threads <= 1 || !_fuse || panels < 2) return false;
+        var runs = Math.Min(2 * _threads, panels);
         var share = (long)shape.H * shape.W * ((shape.C + runs - 1) / runs) * sizeof(float);
-        return share <= 512 * 1024 && FusedDepthwiseStep.ExpansionRecompute(shape, expand, null, batch, _threads) > 1.2;
+        return share <= 512 * 1024 && FusedDepthwiseStep.ExpansionRecompute(shape, expand, null, batch, _threads) > 1.4;
     }
 
     /// <summary>

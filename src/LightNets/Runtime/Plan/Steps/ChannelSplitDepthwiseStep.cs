@@ -15,12 +15,14 @@ namespace LightNets.Runtime.Plan.Steps;
 /// </summary>
 internal sealed class ChannelSplitDepthwiseStep : Step
 {
-    /// <summary>One run of channels: whole expansion panels, and the depthwise weights packed for just those channels.</summary>
-    private sealed record ChannelRun(int First, int Count, int PanelStart, int PanelEnd, DwConvShape Shape, float[] Weights, float[] Bias);
+    /// <summary>
+    /// One run of channels: whole panels of one expansion group (a grouped expansion, ShuffleNetV1's, has one packed
+    /// matrix per group), and the depthwise weights packed for just those channels.
+    /// </summary>
+    private sealed record ChannelRun(GemmGroup Group, int First, int Count, int PanelStart, int PanelEnd, DwConvShape Shape, float[] Weights, float[] Bias);
 
     private readonly TensorView _input;
     private readonly TensorView _output;
-    private readonly GemmGroup _expand;
     private readonly FusedActivation _expandAct, _dwAct;
     private readonly ChannelRun[] _runs;
     private readonly int _eStride;
@@ -30,32 +32,35 @@ internal sealed class ChannelSplitDepthwiseStep : Step
     public ChannelSplitDepthwiseStep(string name, IReadOnlyList<Node> nodes, TensorView input, TensorView output, PointwiseStage expand,
         DwConvShape shape, float[] dwWeights, float[] dwBias, FusedActivation dwAct, string dwDescription, int threads) : base(name, nodes)
     {
-        if (expand.Groups.Length != 1 || expand.Groups[0].NOffset != 0)
-            throw new ArgumentException("a channel split needs a single-group expansion", nameof(expand));
         _input = input;
         _output = output;
-        _expand = expand.Groups[0];
         _expandAct = expand.Activation;
         _dwAct = dwAct;
         _description = $"{expand.Description} → {dwDescription} (split by channels)";
         _work = (long)output.Batch * (expand.MacsPerPixel * shape.H * shape.W + (long)shape.OH * shape.OW * shape.C * shape.KH * shape.KW);
 
-        // Two runs per thread, each a whole number of panels, so that no panel is computed twice.
-        var w = _expand.Weights;
-        var count = Math.Clamp(2 * threads, 1, w.Panels);
+        // About two runs per thread, each a whole number of one group's panels, so that no panel is computed twice.
+        var perGroup = Math.Max(1, (2 * threads + expand.Groups.Length - 1) / expand.Groups.Length);
         var taps = shape.KH * shape.KW;
-        _runs = new ChannelRun[count];
-        for (var i = 0; i < count; i++)
+        var runs = new List<ChannelRun>();
+        foreach (var g in expand.Groups.OrderBy(g => g.NOffset))
         {
-            var (p0, p1) = (w.Panels * i / count, w.Panels * (i + 1) / count);
-            var first = p0 * w.PanelWidth;
-            var channels = Math.Min(p1 * w.PanelWidth, shape.C) - first;
-            var sub = shape with { C = channels };
-            var bias = new float[DwConv.PackedChannels(channels)];
-            dwBias.AsSpan(first, channels).CopyTo(bias);
-            _runs[i] = new ChannelRun(first, channels, p0, p1, sub,
-                DwConv.PackWeights(dwWeights.AsSpan(first * taps, channels * taps), channels, shape.KH, shape.KW), bias);
+            var w = g.Weights;
+            var count = Math.Min(perGroup, w.Panels);
+            for (var i = 0; i < count; i++)
+            {
+                var (p0, p1) = (w.Panels * i / count, w.Panels * (i + 1) / count);
+                var first = g.NOffset + p0 * w.PanelWidth;
+                var channels = Math.Min(p1 * w.PanelWidth, w.N) - p0 * w.PanelWidth;
+                var bias = new float[DwConv.PackedChannels(channels)];
+                dwBias.AsSpan(first, channels).CopyTo(bias);
+                runs.Add(new ChannelRun(g, first, channels, p0, p1, shape with { C = channels },
+                    DwConv.PackWeights(dwWeights.AsSpan(first * taps, channels * taps), channels, shape.KH, shape.KW), bias));
+            }
         }
+        if (runs.Sum(r => r.Count) != shape.C)
+            throw new ArgumentException($"the expansion's groups cover {runs.Sum(r => r.Count)} of the depthwise's {shape.C} channels", nameof(expand));
+        _runs = [.. runs];
         _eStride = _runs.Max(r => r.Count);
         if (_eStride % 256 == 0) _eStride += 16; // rows a multiple of 1 KiB apart alias in the L1 sets
     }
@@ -76,27 +81,26 @@ internal sealed class ChannelSplitDepthwiseStep : Step
     {
         var (start, end) = Share(Units, part, parts);
         var e = ctx.Arena + ScratchOffset + part * EFloats;
-        var g = _expand;
-        fixed (float* packed = g.Weights.Data)
-        fixed (float* bias = g.Weights.Bias)
-        fixed (int* index = g.KIndex)
+        for (var u = start; u < end; u++)
         {
-            var panels = PanelSet.Of(g.Weights, packed, bias);
-            for (var u = start; u < end; u++)
+            var n = u / _runs.Length;
+            var run = _runs[u % _runs.Length];
+            var g = run.Group;
+            var s = run.Shape;
+            fixed (float* packed = g.Weights.Data)
+            fixed (float* bias = g.Weights.Bias)
+            fixed (int* index = g.KIndex)
+            fixed (float* dw = run.Weights)
+            fixed (float* dwBias = run.Bias)
             {
-                var n = u / _runs.Length;
-                var run = _runs[u % _runs.Length];
-                var s = run.Shape;
-                // The GEMM writes column c at C + row·ldc + c: shift C so that the run's first channel lands at e[0].
+                // The GEMM writes the group's column c at C + row·ldc + c: shift C so that the run's first column lands at e[0].
                 var args = new GemmArgs
                 {
                     A = ctx.Base(_input, n) + (index == null ? g.KOffset : 0), Lda = _input.PixelStride, KIndex = index,
-                    C = e - run.First, Ldc = _eStride, Activation = _expandAct,
+                    C = e - (run.First - g.NOffset), Ldc = _eStride, Activation = _expandAct,
                 };
-                GemmKernel.Run(panels, args, 0, s.H * s.W, run.PanelStart, run.PanelEnd, ctx.Isa);
-                fixed (float* dw = run.Weights)
-                fixed (float* dwBias = run.Bias)
-                    DwConv.Run(s, e, _eStride, dw, dwBias, ctx.Base(_output, n) + run.First, _output.PixelStride, 0, s.OH, _dwAct, ctx.Isa);
+                GemmKernel.Run(PanelSet.Of(g.Weights, packed, bias), args, 0, s.H * s.W, run.PanelStart, run.PanelEnd, ctx.Isa);
+                DwConv.Run(s, e, _eStride, dw, dwBias, ctx.Base(_output, n) + run.First, _output.PixelStride, 0, s.OH, _dwAct, ctx.Isa);
             }
         }
     }
