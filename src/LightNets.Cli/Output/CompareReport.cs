@@ -22,6 +22,9 @@ internal static class CompareReport
         var md = Path.Combine(directory, "compare.md");
         File.WriteAllText(md, Markdown(r, chartDirectory: ""));
         written.Add(md);
+        var json = Path.Combine(directory, "compare.json");
+        using (var w = new StreamWriter(json)) WriteJson(w, r);
+        written.Add(json);
         return written;
     }
 

@@ -47,13 +47,15 @@ public sealed class TextTable(string? title, IReadOnlyList<Column> columns)
                 foreach (var c in Columns)
                     table.AddColumn(new TableColumn(Markup.Escape(c.Header)) { Alignment = c.Numeric ? Justify.Right : Justify.Left, NoWrap = true });
                 foreach (var row in _rows) table.AddRow(row.Select(c => (IRenderable)new Text(c)).ToArray());
-                Console(writer).Write(table);
+                // Redirected output has no width to fit: give the table its natural width, never Spectre's "…" for a table too wide.
+                var natural = Columns.Select((c, i) => _rows.Select(r => r[i].Length).Append(c.Header.Length).Max() + 3).Sum() + 1;
+                Console(writer, Math.Max(natural, Title?.Length ?? 0)).Write(table);
                 break;
         }
     }
 
-    /// <summary>A Spectre console on <paramref name="writer"/>; wide and colourless when it is not a terminal.</summary>
-    public static IAnsiConsole Console(TextWriter writer)
+    /// <summary>A Spectre console on <paramref name="writer"/>; colourless and at least <paramref name="width"/> wide when it is not a terminal.</summary>
+    public static IAnsiConsole Console(TextWriter writer, int width = 240)
     {
         var terminal = ReferenceEquals(writer, System.Console.Out) && !System.Console.IsOutputRedirected;
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -62,7 +64,7 @@ public sealed class TextTable(string? title, IReadOnlyList<Column> columns)
             Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
         });
-        if (!terminal) console.Profile.Width = 240;
+        if (!terminal) console.Profile.Width = Math.Max(width, 240);
         return console;
     }
 

@@ -86,6 +86,9 @@ public sealed class GuidelinesAndCompareCommandTests : IDisposable
         AssertChart(Path.Combine(_dir, "latency-vs-macs.png"));
         AssertChart(Path.Combine(_dir, "top1-vs-latency.png"));
         Assert.Contains("](latency-vs-macs.png)", File.ReadAllText(Path.Combine(_dir, "compare.md")));
+        // The same results as a file beside the charts.
+        using var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "compare.json")));
+        Assert.Equal(2, saved.RootElement.GetProperty("models").GetArrayLength());
     }
 
     [Fact]
