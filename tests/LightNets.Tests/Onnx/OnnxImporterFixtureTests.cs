@@ -26,6 +26,24 @@ public class OnnxImporterFixtureTests
         Assert.True(maxDiff / maxRef <= RelativeTolerance, $"{name}: max |diff| {maxDiff:G3} vs max |ref| {maxRef:G3}");
     }
 
+    /// <summary>The compiled runtime on the same files: one and two threads, against the reference interpreter and PyTorch.</summary>
+    [Theory]
+    [MemberData(nameof(OnnxFixtures.All), MemberType = typeof(OnnxFixtures))]
+    public void Compiled_session_matches_the_reference_and_pytorch(string name)
+    {
+        var input = OnnxFixtures.Input(name);
+        var expected = OnnxFixtures.Output(name);
+        var graph = OnnxImporter.Load(OnnxFixtures.Model(name), new OnnxImportOptions { Batch = input.Shape[0] });
+        var reference = ReferenceInterpreter.Run(graph, input);
+        foreach (var threads in new[] { 1, 2 })
+        {
+            using var session = new InferenceSession(graph, new SessionOptions { Threads = threads });
+            var actual = session.Run(input);
+            OnnxExportTests.AssertClose(reference, actual, RelativeTolerance, $"{name}: compiled ({threads} threads) vs reference");
+            OnnxExportTests.AssertClose(expected, actual, RelativeTolerance, $"{name}: compiled ({threads} threads) vs PyTorch");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(OnnxFixtures.All), MemberType = typeof(OnnxFixtures))]
     public void Fixture_metadata_names_the_file(string name)
