@@ -31,7 +31,7 @@ public sealed class InferenceSession : IDisposable
         Threads = options.EffectiveThreads;
         Isa = options.EffectiveIsa;
         Graph = graph;
-        _plan = PlanCompiler.Compile(graph, Isa, Threads, options.Fuse);
+        _plan = PlanCompiler.Compile(graph, Isa, Threads, options.Fuse, options.GuardBuffers);
         _pool = Threads > 1 ? new WorkerPool(Threads) : null;
         _arenas.Add(new Arena(_plan.ArenaFloats)); // allocated and touched now, not in the first run
     }

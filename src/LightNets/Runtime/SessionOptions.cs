@@ -18,6 +18,12 @@ public sealed record SessionOptions
     /// </summary>
     public bool Fuse { get; init; } = true;
 
+    /// <summary>
+    /// Tests only: every arena buffer gets a guard zone after it, filled with a canary before its first step and checked
+    /// after every step that may write it, so that a kernel writing past its buffer fails with the step's name.
+    /// </summary>
+    internal bool GuardBuffers { get; init; }
+
     internal int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
 
     internal Isa EffectiveIsa

@@ -37,7 +37,7 @@ public class OnnxImporterFixtureTests
         var reference = ReferenceInterpreter.Run(graph, input);
         foreach (var threads in new[] { 1, 2 })
         {
-            using var session = new InferenceSession(graph, new SessionOptions { Threads = threads });
+            using var session = new InferenceSession(graph, new SessionOptions { GuardBuffers = true, Threads = threads });
             var actual = session.Run(input);
             OnnxExportTests.AssertClose(reference, actual, RelativeTolerance, $"{name}: compiled ({threads} threads) vs reference");
             OnnxExportTests.AssertClose(expected, actual, RelativeTolerance, $"{name}: compiled ({threads} threads) vs PyTorch");

@@ -96,7 +96,7 @@ public class CompiledPlanSweepTests
         var g = b.Build();
         var what = $"split c={c}×6 {size}² k={kernel} s={stride} act={act} project={project} n={batch}";
         Check(g, isa, 2, what);
-        using var session = new InferenceSession(g, new SessionOptions { Threads = 2, Isa = isa });
+        using var session = new InferenceSession(g, new SessionOptions { GuardBuffers = true, Threads = 2, Isa = isa });
         var input = new Rng(5).NormalTensor(g.Input.Shape.ToArray());
         var profile = session.Profile(input.Data, new float[session.OutputShape.ElementCount], runs: 1, warmup: 0);
         // 240 channels on a 7×7 map at batch 1: enough work for two parts, and row bands would redo over 40% of the expansion.
@@ -126,7 +126,7 @@ public class CompiledPlanSweepTests
             b.Output(stride == 1 ? b.Relu(b.Add(y, x)) : b.Relu(y));
             var g = b.Build();
             Check(g, isa, 2, $"g={groups} {channels} channels {size}² s={stride}");
-            using var session = new InferenceSession(g, new SessionOptions { Threads = 2, Isa = isa });
+            using var session = new InferenceSession(g, new SessionOptions { GuardBuffers = true, Threads = 2, Isa = isa });
             var input = new Rng(5).NormalTensor(g.Input.Shape.ToArray());
             var profile = session.Profile(input.Data, new float[session.OutputShape.ElementCount], runs: 1, warmup: 0);
             Assert.Contains(profile, p => p.Operator.Contains("split by channels", StringComparison.Ordinal));
@@ -200,7 +200,7 @@ public class CompiledPlanSweepTests
     private static void Check(Graph g, Isa isa, int threads, string what)
     {
         var x = new Rng(99).NormalTensor(g.Input.Shape.ToArray());
-        using var session = new InferenceSession(g, new SessionOptions { Threads = threads, Isa = isa });
+        using var session = new InferenceSession(g, new SessionOptions { GuardBuffers = true, Threads = threads, Isa = isa });
         OnnxExportTests.AssertClose(ReferenceInterpreter.Run(g, x), session.Run(x), Tolerance, $"{what} on {isa}, {threads} thread(s)");
     }
 }

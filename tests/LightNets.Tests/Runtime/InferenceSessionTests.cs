@@ -32,7 +32,7 @@ public class InferenceSessionTests
             Resolution = 64, Init = new WeightInit(Seed: 21, RandomizeStatistics: true),
         }));
         var x = new Rng(3).NormalTensor(1, 3, 64, 64);
-        using var session = new InferenceSession(graph, new SessionOptions { Threads = threads });
+        using var session = new InferenceSession(graph, new SessionOptions { GuardBuffers = true, Threads = threads });
         OnnxExportTests.AssertClose(ReferenceInterpreter.Run(graph, x), session.Run(x), RelativeTolerance, $"{key} ({threads} threads, {session.Isa})");
     }
 }
@@ -106,8 +106,26 @@ public class InferenceSessionTierTests
     {
         var graph = ModelZoo.Build(model, new ModelOptions { Resolution = 64, Init = new WeightInit(Seed: 8, RandomizeStatistics: true) });
         var x = new Rng(5).NormalTensor(2, 3, 64, 64);
-        using var session = new InferenceSession(graph.WithBatch(2), new SessionOptions { Threads = 2, Isa = isa });
+        using var session = new InferenceSession(graph.WithBatch(2), new SessionOptions { GuardBuffers = true, Threads = 2, Isa = isa });
         OnnxExportTests.AssertClose(ReferenceInterpreter.Run(graph.WithBatch(2), x), session.Run(x), 1e-4, $"{model} on {isa}");
+    }
+
+    /// <summary>
+    /// Full-width models at batch 2 on two threads, where a step has more units of work (images × channel runs) than
+    /// anything sized per run: a ShuffleNetV2 1.5× at batch 2 once wrote past its scratch this way.
+    /// </summary>
+    [Theory]
+    [InlineData("shufflenetv2_150")]
+    [InlineData("shufflenetv1_g3_100")]
+    [InlineData("mobilenetv2_100")]
+    [InlineData("mobilenetv3_large_100")]
+    [InlineData("mobilenetv1_100")]
+    public void Batch_two_on_two_threads_matches_the_reference(string model)
+    {
+        var graph = ModelZoo.Build(model, new ModelOptions { Batch = 2 });
+        var x = new Rng(6).NormalTensor(2, 3, 224, 224);
+        using var session = new InferenceSession(graph, new SessionOptions { GuardBuffers = true, Threads = 2 });
+        OnnxExportTests.AssertClose(ReferenceInterpreter.Run(graph, x), session.Run(x), 1e-4, $"{model}, batch 2, 2 threads");
     }
 
     [Fact]
@@ -115,7 +133,7 @@ public class InferenceSessionTierTests
     {
         var graph = ModelZoo.Build("shufflenetv1_g3_050", new ModelOptions { Resolution = 64, Init = new WeightInit(Seed: 2, RandomizeStatistics: true) });
         var x = new Rng(12).NormalTensor(3, 3, 64, 64);
-        using var batched = new InferenceSession(graph.WithBatch(3), new SessionOptions { Threads = 2 });
+        using var batched = new InferenceSession(graph.WithBatch(3), new SessionOptions { GuardBuffers = true, Threads = 2 });
         using var single = new InferenceSession(graph, new SessionOptions { Threads = 1 });
         var y = batched.Run(x);
         for (var n = 0; n < 3; n++)
@@ -140,7 +158,7 @@ public class InferenceSessionUnfusedTests
         var graph = ModelZoo.Build(model, new ModelOptions { Resolution = 64, Init = new WeightInit(Seed: 6, RandomizeStatistics: true) });
         var x = new Rng(7).NormalTensor(1, 3, 64, 64);
         using var fused = new InferenceSession(graph, new SessionOptions { Threads = 1 });
-        using var unfused = new InferenceSession(graph, new SessionOptions { Threads = 1, Fuse = false });
+        using var unfused = new InferenceSession(graph, new SessionOptions { GuardBuffers = true, Threads = 1, Fuse = false });
         Assert.True(unfused.StepCount > fused.StepCount, $"{unfused.StepCount} unfused vs {fused.StepCount} fused steps");
         OnnxExportTests.AssertClose(ReferenceInterpreter.Run(graph, x), unfused.Run(x), 1e-4, model + " unfused");
     }

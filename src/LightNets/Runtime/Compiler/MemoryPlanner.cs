@@ -9,16 +9,18 @@ internal static class MemoryPlanner
 {
     private const int AlignFloats = 16; // 64 bytes
 
-    public static long Plan(IReadOnlyList<BufferSlot> slots)
+    /// <param name="slots">The buffers, with their lifetimes.</param>
+    /// <param name="guardFloats">Extra floats reserved after every buffer for the whole of its lifetime (overrun guards).</param>
+    public static long Plan(IReadOnlyList<BufferSlot> slots, int guardFloats = 0)
     {
         var placed = new List<BufferSlot>();
         long arena = 0;
         foreach (var slot in slots.Where(s => !s.IsGraphInput && s.LastUse >= 0)
                      .OrderByDescending(s => s.Floats).ThenBy(s => s.FirstUse).ThenBy(s => s.Id))
         {
-            var size = Align(slot.Floats);
+            var size = Align(slot.Floats + guardFloats);
             var busy = placed.Where(p => p.FirstUse <= slot.LastUse && slot.FirstUse <= p.LastUse)
-                .Select(p => (Start: p.Offset, End: p.Offset + Align(p.Floats)))
+                .Select(p => (Start: p.Offset, End: p.Offset + Align(p.Floats + guardFloats)))
                 .OrderBy(r => r.Start).ToList();
             long offset = 0;
             foreach (var (start, end) in busy)

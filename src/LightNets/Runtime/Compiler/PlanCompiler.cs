@@ -35,15 +35,18 @@ internal sealed partial class PlanCompiler
         _fuse = fuse;
     }
 
-    public static ExecutionPlan Compile(Graph graph, Isa isa, int threads, bool fuse = true)
+    /// <summary>Guard zone after each buffer when <c>guard</c> is set: wider than any kernel's vector overrun.</summary>
+    private const int GuardFloats = 64;
+
+    public static ExecutionPlan Compile(Graph graph, Isa isa, int threads, bool fuse = true, bool guard = false)
     {
         if (graph.Inputs.Count != 1 || graph.Outputs.Count != 1)
             throw new NotSupportedException($"the fast runtime runs graphs with one input and one output; '{graph.Name}' has {graph.Inputs.Count} and {graph.Outputs.Count}");
         var prepared = FoldBatchNorm.Apply(EliminateIdentity.Apply(graph));
-        return new PlanCompiler(prepared, isa, threads, fuse).Build();
+        return new PlanCompiler(prepared, isa, threads, fuse).Build(guard);
     }
 
-    private ExecutionPlan Build()
+    private ExecutionPlan Build(bool guard)
     {
         var input = _g.Input;
         if (input.Shape.Rank != 4)
@@ -72,9 +75,12 @@ internal sealed partial class PlanCompiler
             }
         }
         output.Slot.Touch(_steps.Count); // the output is read after the last step
-        var arena = MemoryPlanner.Plan(_slots);
+        var arena = MemoryPlanner.Plan(_slots, guard ? GuardFloats : 0);
         foreach (var (step, slot) in _scratchOf) step.ScratchOffset = slot.Offset;
-        return new ExecutionPlan(_steps, arena, input.Shape, _g.ShapeOf(_g.Output), output, _isa,
+        var guards = guard
+            ? _slots.Where(s => !s.IsGraphInput && s.LastUse >= 0).Select(s => new BufferGuard(s.Name, s.Offset + s.Floats, GuardFloats, s.FirstUse, s.LastUse)).ToArray()
+            : null;
+        return new ExecutionPlan(_steps, arena, input.Shape, _g.ShapeOf(_g.Output), output, _isa, guards,
             "NHWC (channels last): 1×1 convolutions are GEMMs over pixel rows with weights packed once, depthwise convolutions run on channel vectors of each pixel, and channel split/shuffle/concat become index maps");
     }
 

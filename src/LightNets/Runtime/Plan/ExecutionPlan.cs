@@ -11,7 +11,8 @@ namespace LightNets.Runtime.Plan;
 /// brings its own <see cref="Arena"/>.
 /// </summary>
 internal sealed class ExecutionPlan(
-    IReadOnlyList<Step> steps, long arenaFloats, Shape inputShape, Shape outputShape, TensorView output, Isa isa, string layout)
+    IReadOnlyList<Step> steps, long arenaFloats, Shape inputShape, Shape outputShape, TensorView output, Isa isa,
+    BufferGuard[]? guards, string layout)
 {
     public IReadOnlyList<Step> Steps { get; } = steps;
     public long ArenaFloats { get; } = arenaFloats;
@@ -36,6 +37,7 @@ internal sealed class ExecutionPlan(
         for (var i = 0; i < Steps.Count; i++)
         {
             var step = Steps[i];
+            if (guards is not null) ArmGuards(arena.Pointer, i);
             var start = onStep is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
             var parts = pool is null ? 1 : step.Parts(pool.Threads);
             if (parts > 1)
@@ -48,8 +50,37 @@ internal sealed class ExecutionPlan(
                 step.Run(ctx, 0, 1);
             }
             onStep?.Invoke(i, System.Diagnostics.Stopwatch.GetTimestamp() - start);
+            if (guards is not null) CheckGuards(arena.Pointer, i);
         }
     }
+
+    /// <summary>Canaries for the buffers whose life starts at step <paramref name="step"/> (guarded plans only).</summary>
+    private unsafe void ArmGuards(float* arena, int step)
+    {
+        foreach (var g in guards!)
+            if (g.FirstUse == step)
+                new Span<uint>(arena + g.Offset, g.Floats).Fill(BufferGuard.Canary);
+    }
+
+    private unsafe void CheckGuards(float* arena, int step)
+    {
+        foreach (var g in guards!)
+        {
+            if (g.FirstUse > step || g.LastUse < step) continue;
+            var zone = new ReadOnlySpan<uint>(arena + g.Offset, g.Floats);
+            var hit = zone.IndexOfAnyExcept(BufferGuard.Canary);
+            if (hit >= 0)
+                throw new InvalidOperationException(
+                    $"step {step} '{Steps[step].Name}' ({Steps[step].Describe()}) wrote past the end of buffer '{g.Buffer}' (guard float {hit} changed)");
+        }
+    }
+}
+
+/// <summary>The guard zone after one arena buffer: where it is and while the buffer lives.</summary>
+internal sealed record BufferGuard(string Buffer, long Offset, int Floats, int FirstUse, int LastUse)
+{
+    /// <summary>A NaN bit pattern no kernel produces by arithmetic on the test inputs.</summary>
+    public const uint Canary = 0x7FBADBAD;
 }
 
 /// <summary>

@@ -25,7 +25,7 @@ internal sealed class ChannelSplitDepthwiseStep : Step
     private readonly TensorView _output;
     private readonly FusedActivation _expandAct, _dwAct;
     private readonly ChannelRun[] _runs;
-    private readonly int _eStride;
+    private readonly int _eStride, _maxParts;
     private readonly string _description;
     private readonly long _work;
 
@@ -61,6 +61,7 @@ internal sealed class ChannelSplitDepthwiseStep : Step
         if (runs.Sum(r => r.Count) != shape.C)
             throw new ArgumentException($"the expansion's groups cover {runs.Sum(r => r.Count)} of the depthwise's {shape.C} channels", nameof(expand));
         _runs = [.. runs];
+        _maxParts = Math.Max(1, 2 * threads);
         _eStride = _runs.Max(r => r.Count);
         if (_eStride % 256 == 0) _eStride += 16; // rows a multiple of 1 KiB apart alias in the L1 sets
     }
@@ -71,11 +72,12 @@ internal sealed class ChannelSplitDepthwiseStep : Step
 
     private long EFloats => (long)_runs[0].Shape.H * _runs[0].Shape.W * _eStride;
 
-    public override long ScratchFloats => _runs.Length * EFloats;
+    /// <summary>One expanded run per part: as many parts as there may be, not as many runs (a batch has more units than runs).</summary>
+    public override long ScratchFloats => _maxParts * EFloats;
 
     private int Units => _output.Batch * _runs.Length;
 
-    public override int Parts(int threads) => PartsFor(_work, threads, Units);
+    public override int Parts(int threads) => PartsFor(_work, threads, Math.Min(Units, _maxParts));
 
     public override unsafe void Run(in RunContext ctx, int part, int parts)
     {

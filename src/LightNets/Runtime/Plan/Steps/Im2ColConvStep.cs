@@ -70,12 +70,15 @@ internal sealed class Im2ColConvStep : Step
 
     public override IEnumerable<TensorView> Operands() => [_input, _output];
 
-    public override long ScratchFloats => (long)_threads * RowsPerTile * _kPerGroup;
+    /// <summary>A tile of unfolded rows per part; <see cref="Parts"/> never cuts more parts than this holds.</summary>
+    public override long ScratchFloats => (long)MaxParts * RowsPerTile * _kPerGroup;
+
+    private int MaxParts => 2 * _threads;
 
     private int Rows => _output.Batch * _output.Height;
 
     public override int Parts(int threads) =>
-        PartsFor((long)Rows * _output.Width * _kPerGroup * _output.Channels, threads, Rows);
+        PartsFor((long)Rows * _output.Width * _kPerGroup * _output.Channels, threads, Math.Min(Rows, MaxParts));
 
     public override unsafe void Run(in RunContext ctx, int part, int parts)
     {
