@@ -26,10 +26,11 @@ internal static class BenchCommand
         var runs = ModelSelection.Number<int>("--runs", "Measured runs per engine (default 200), in 10 interleaved rounds.");
         var compare = FormatOption.Choice("--compare", "Also run the same graph in ONNX Runtime (same threads, ORT_ENABLE_ALL), interleaved.", "none", "onnxruntime");
         var profile = new Option<bool>("--profile") { Description = "Per-layer table: time, MACs, memory access, GFLOP/s, share of the total." };
+        var unfused = new Option<bool>("--unfused") { Description = "Run every graph node as its own pass (no epilogue or depthwise-band fusion), to see what fusion saves." };
         var format = FormatOption.Create("table", "json");
         var command = new Command("bench", "Measure a zoo model or ONNX file: median/min/max latency, throughput, GFLOP/s, allocations per run; --compare onnxruntime for the ratio.")
         {
-            threads, warmup, runs, compare, profile, format, model.Seed,
+            threads, warmup, runs, compare, profile, unfused, format, model.Seed,
         };
         model.AddTo(command);
         command.SetAction(p =>
@@ -39,7 +40,8 @@ internal static class BenchCommand
                 Warmup: p.GetValue(warmup) ?? 20,
                 Runs: p.GetValue(runs) ?? 200,
                 CompareOrt: p.GetValue(compare) == "onnxruntime",
-                Profile: p.GetValue(profile));
+                Profile: p.GetValue(profile),
+                Fuse: !p.GetValue(unfused));
             if (settings.Threads < 1 || settings.Runs < 1 || settings.Warmup < 0)
                 throw new CliUsageException("--threads and --runs must be at least 1, --warmup at least 0");
             var batch = model.Options(p).Batch ?? 1;
@@ -53,7 +55,7 @@ internal static class BenchCommand
         return command;
     }
 
-    internal sealed record BenchSettings(int Threads, int Warmup, int Runs, bool CompareOrt, bool Profile);
+    internal sealed record BenchSettings(int Threads, int Warmup, int Runs, bool CompareOrt, bool Profile, bool Fuse = true);
 
     internal sealed record BenchResult(
         string Model, Graph Graph, CostReport Cost, BenchSettings Settings, Isa Isa, long ArenaBytes, int Steps,
@@ -66,7 +68,7 @@ internal static class BenchCommand
 
     internal static BenchResult Measure(string name, Graph graph, BenchSettings s, ProgressReporter progress)
     {
-        using var session = new InferenceSession(graph, new SessionOptions { Threads = s.Threads });
+        using var session = new InferenceSession(graph, new SessionOptions { Threads = s.Threads, Fuse = s.Fuse });
         var input = new Rng(1).NormalTensor(graph.Input.Shape.ToArray());
         var output = new float[session.OutputShape.ElementCount];
         var ortBytes = s.CompareOrt ? OrtModel(name, graph) : null;

@@ -149,6 +149,7 @@ public class InferenceSessionTierTests
 public class InferenceSessionUnfusedTests
 {
     [Theory]
+    [InlineData("mobilenetv1_100")] // 256/512/1024 channels: buffers whose pixels are padded apart (strided ReLU)
     [InlineData("mobilenetv2_050")]
     [InlineData("mobilenetv3_small_075")]
     [InlineData("shufflenetv1_g3_050")]

@@ -41,8 +41,9 @@ internal sealed class ElementwiseStep : Step
 
     /// <summary>
     /// The activation of the SIMD path (<see cref="Elementwise.Add"/>, <see cref="Elementwise.Activate"/>) when this step
-    /// is a plain Add of two same-shape tensors or a standalone ReLU/ReLU6, and every operand is dense NHWC with no
-    /// channel map; null for the per-element path (broadcasting, strided slices, the other ops). Both paths round alike.
+    /// is a plain Add of two same-shape tensors or a standalone ReLU/ReLU6, and every operand is NHWC with no channel
+    /// map (each pixel's channels contiguous, pixels possibly padded apart); null for the per-element path
+    /// (broadcasting, the other ops). Both paths round alike.
     /// </summary>
     private FusedActivation? FlatActivation()
     {
@@ -57,8 +58,12 @@ internal sealed class ElementwiseStep : Step
         };
     }
 
-    private bool Packed(TensorView? v) => v is { Map: null, IsPixelMatrix: true } && v.PixelStride == v.Channels
+    private bool Packed(TensorView? v) => v is { Map: null, IsPixelMatrix: true }
         && v.Batch == _output.Batch && v.Height == _output.Height && v.Width == _output.Width && v.Channels == _output.Channels;
+
+    /// <summary>Whether every operand's pixels are back to back (no padding between them): one pass over all the rows' elements.</summary>
+    private bool Contiguous => _output.PixelStride == _output.Channels && _a.View!.PixelStride == _output.Channels
+        && (_b?.View is null || _b.View.PixelStride == _output.Channels);
 
     /// <summary>One input: a view, or a constant laid out N, H, W, C with size-1 dimensions broadcast.</summary>
     private sealed record Operand(TensorView? View, float[]? Constant, int N, int H, int W, int C)
@@ -154,11 +159,20 @@ internal sealed class ElementwiseStep : Step
         var o = _output;
         if (_flat is { } act)
         {
-            // Same-shape operands packed back to back: one SIMD pass over the rows' elements (memory speed).
-            var offset = (long)start * o.Width * o.Channels;
-            var count = (int)((long)(end - start) * o.Width * o.Channels);
-            if (_kind == Kind.Add) Elementwise.Add(ctx.Base(_a.View!) + offset, ctx.Base(_b!.View!) + offset, ctx.Base(o) + offset, count, act, ctx.Isa);
-            else Elementwise.Activate(ctx.Base(_a.View!) + offset, ctx.Base(o) + offset, count, act, ctx.Isa);
+            // Same-shape operands: one SIMD pass over the rows' elements (memory speed) when the pixels are back to
+            // back, else one per pixel (buffers whose pixels are padded apart, e.g. 256 channels stored 272 apart).
+            var (pixels, length) = Contiguous ? (1, (int)((long)(end - start) * o.Width * o.Channels)) : ((end - start) * o.Width, o.Channels);
+            var a = ctx.Base(_a.View!);
+            var b = _b?.View is { } bv ? ctx.Base(bv) : null;
+            var y = ctx.Base(o);
+            var (sa, sb, so) = (_a.View!.PixelStride, _b?.View?.PixelStride ?? 0, o.PixelStride);
+            var first = (long)start * o.Width;
+            for (var p = 0L; p < pixels; p++)
+            {
+                var pixel = first + p;
+                if (_kind == Kind.Add) Elementwise.Add(a + pixel * sa, b + pixel * sb, y + pixel * so, length, act, ctx.Isa);
+                else Elementwise.Activate(a + pixel * sa, y + pixel * so, length, act, ctx.Isa);
+            }
             return;
         }
         var dst = ctx.Base(o);
