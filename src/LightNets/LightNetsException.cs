@@ -17,3 +17,9 @@ public sealed class InputShapeException(string message) : LightNetsException(mes
 
 /// <summary>An input given under a name the graph does not declare, or a declared input that was not given.</summary>
 public sealed class InputNameException(string message) : LightNetsException(message);
+
+/// <summary>
+/// A graph whose run needs more working memory than the session may allocate (<c>SessionOptions.MaxArenaBytes</c>):
+/// the message names the graph, its input shape and both sizes.
+/// </summary>
+public sealed class WorkingMemoryException(string message) : LightNetsException(message);

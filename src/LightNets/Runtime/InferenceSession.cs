@@ -31,10 +31,41 @@ public sealed class InferenceSession : IDisposable
         Threads = options.EffectiveThreads;
         Isa = options.EffectiveIsa;
         Graph = graph;
+        CheckTensorSizes(graph, options.MaxArenaBytes); // before compiling: the compiler indexes within a tensor with ints
         _plan = PlanCompiler.Compile(graph, Isa, Threads, options.Fuse, options.GuardBuffers);
+        CheckWorkingMemory(graph, _plan.ArenaFloats, options.MaxArenaBytes);
         _pool = Threads > 1 ? new WorkerPool(Threads) : null;
         _arenas.Add(new Arena(_plan.ArenaFloats)); // allocated and touched now, not in the first run
     }
+
+    /// <summary>Refuses a graph with a single tensor above the limit (the arena would be larger still), before compiling it.</summary>
+    private static void CheckTensorSizes(Graph graph, long maxBytes)
+    {
+        if (maxBytes < 1) throw new ArgumentOutOfRangeException(nameof(maxBytes), maxBytes, "SessionOptions.MaxArenaBytes must be positive");
+        foreach (var value in graph.Inputs.Select(i => i.Name).Concat(graph.Nodes.SelectMany(n => n.Outputs)))
+        {
+            long floats;
+            try { floats = graph.ShapeOf(value).ElementCount; }
+            catch (OverflowException) { floats = long.MaxValue / sizeof(float); }
+            if (floats > Limit(maxBytes) / sizeof(float))
+                throw Refusal(graph, $"its tensor '{value}' ({graph.ShapeOf(value)}) alone needs {Bytes(floats * sizeof(float))}", maxBytes);
+        }
+    }
+
+    /// <summary>Refuses, before allocating it, an arena above the caller's limit or above what one array can hold.</summary>
+    private static void CheckWorkingMemory(Graph graph, long floats, long maxBytes)
+    {
+        var bytes = (floats + Arena.AlignmentFloats) * sizeof(float);
+        if (floats < 0 || bytes > Limit(maxBytes)) throw Refusal(graph, $"it needs {Bytes(bytes)} of working memory", maxBytes);
+    }
+
+    private static long Limit(long maxBytes) => Math.Min(maxBytes, Arena.MaxFloats * sizeof(float));
+
+    private static WorkingMemoryException Refusal(Graph graph, string need, long maxBytes) => new(
+        $"{graph.Name}: at input {graph.Input.Shape} {need}, more than the session's limit of {Bytes(Limit(maxBytes))} of working memory "
+        + "(SessionOptions.MaxArenaBytes, at most one array's 8 GiB): lower the batch or the input size, or raise the limit");
+
+    private static string Bytes(long b) => b >= 1L << 30 ? $"{b / (double)(1L << 30):0.##} GiB" : $"{b / (double)(1L << 20):0.##} MiB";
 
     public Graph Graph { get; }
     public int Threads { get; }

@@ -19,6 +19,15 @@ public sealed record SessionOptions
     public bool Fuse { get; init; } = true;
 
     /// <summary>
+    /// Most bytes of working memory (intermediate tensors and per-thread scratch) the session may allocate; default
+    /// 4 GiB, and never more than one .NET array holds (8 GiB). A graph that needs more — a huge batch or input size,
+    /// perhaps declared by a model file — fails with <see cref="WorkingMemoryException"/> before anything is allocated.
+    /// </summary>
+    public long MaxArenaBytes { get; init; } = DefaultMaxArenaBytes;
+
+    public const long DefaultMaxArenaBytes = 4L << 30;
+
+    /// <summary>
     /// Tests only: every arena buffer gets a guard zone after it, filled with a canary before its first step and checked
     /// after every step that may write it, so that a kernel writing past its buffer fails with the step's name.
     /// </summary>

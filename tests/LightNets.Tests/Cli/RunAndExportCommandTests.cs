@@ -97,6 +97,9 @@ public sealed class RunAndExportCommandTests : IDisposable
         File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
         Expect("", "run", truncated, "--input", wrongShape);
 
+        // A batch whose working memory is absurd: refused by the session's limit, not by a failed allocation.
+        Expect("alone needs 560.76 GiB, more than the session's limit of 4 GiB of working memory", "bench", "mobilenetv1_025", "--batch", "1000000", "--runs", "1");
+
         var raw = Path.Combine(_dir, "x.f32");
         File.WriteAllBytes(raw, new byte[100]);
         Expect("--shape 1,3,48,48 needs 27648", "run", Fixture("mobilenet_v2_025_op11_static.onnx"), "--input", raw, "--shape", "1,3,48,48");

@@ -164,3 +164,43 @@ public class InferenceSessionUnfusedTests
         OnnxExportTests.AssertClose(ReferenceInterpreter.Run(graph, x), unfused.Run(x), 1e-4, model + " unfused");
     }
 }
+
+/// <summary>A graph whose working memory is above the session's limit fails, naming the limit, before it is allocated.</summary>
+public class InferenceSessionMemoryLimitTests
+{
+    [Fact]
+    public void Above_the_callers_limit_is_a_clear_error()
+    {
+        var graph = ModelZoo.Build("mobilenetv2_050", new ModelOptions { Resolution = 64 });
+        using (var fits = new InferenceSession(graph, new SessionOptions { Threads = 1 }))
+            Assert.True(fits.ArenaBytes > 64 * 1024);
+        var e = Assert.Throws<WorkingMemoryException>(() => new InferenceSession(graph, new SessionOptions { Threads = 1, MaxArenaBytes = 64 * 1024 }));
+        Assert.Contains("1×3×64×64", e.Message);
+        Assert.Contains("SessionOptions.MaxArenaBytes", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new InferenceSession(graph, new SessionOptions { MaxArenaBytes = 0 }));
+    }
+
+    [Theory]
+    [InlineData(100_000)]     // ≈ 60 GiB: above the default limit
+    [InlineData(int.MaxValue)] // the arena's float count no longer fits an array
+    public void A_huge_batch_fails_without_allocating_it(int batch)
+    {
+        var graph = ModelZoo.Build("mobilenetv1_025", new ModelOptions { Resolution = 64 }).WithBatch(batch);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<WorkingMemoryException>(() => new InferenceSession(graph, new SessionOptions { Threads = 2 }));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64 << 20, "allocated before refusing");
+        Assert.Contains($"{batch}×3×64×64", e.Message);
+        Assert.Contains("GiB", e.Message);
+    }
+
+    [Fact]
+    public void A_model_file_declaring_a_huge_input_fails_before_compiling()
+    {
+        // 2³¹ − 1 pixels wide: one image's offsets no longer fit the kernels' 32-bit indexing, let alone memory.
+        var model = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(OnnxFixtures.Model("mobilenet_v2_025_op11_static")));
+        model.Graph.Input[0].Type.TensorType.Shape.Dim[3].DimValue = int.MaxValue;
+        var graph = LightNets.Onnx.OnnxImporter.Import(model, null);
+        var e = Assert.Throws<WorkingMemoryException>(() => new InferenceSession(graph, new SessionOptions { Threads = 1 }));
+        Assert.Contains($"1×3×48×{int.MaxValue}", e.Message);
+    }
+}

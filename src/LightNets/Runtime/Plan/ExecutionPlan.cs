@@ -91,10 +91,15 @@ internal sealed unsafe class Arena
 {
     private readonly float[] _memory;
 
+    /// <summary>Extra floats so that the first element can be moved to a 64-byte boundary.</summary>
+    public const int AlignmentFloats = 16;
+
+    /// <summary>The largest arena one array holds.</summary>
+    public static long MaxFloats => Array.MaxLength - AlignmentFloats;
+
     public Arena(long floats)
     {
-        // 16 extra floats so that the first element can be moved to a 64-byte boundary.
-        _memory = GC.AllocateArray<float>(checked((int)Math.Max(16, floats + 16)), pinned: true);
+        _memory = GC.AllocateArray<float>(checked((int)Math.Max(AlignmentFloats, floats + AlignmentFloats)), pinned: true);
         var address = (nuint)Unsafe.AsPointer(ref _memory[0]);
         var aligned = (address + 63) & ~(nuint)63;
         Pointer = (float*)aligned;
