@@ -36,6 +36,12 @@ public sealed class ImageDecoder
     /// <summary>The largest width × height this decoder accepts.</summary>
     public long MaxPixels { get; }
 
+    /// <summary>
+    /// The largest encoded image accepted: the size of the largest image's pixels stored raw (4 bytes each), plus
+    /// 16 MiB for metadata. The encoded bytes are read into memory before decoding.
+    /// </summary>
+    public long MaxEncodedBytes => Math.Min(Array.MaxLength, MaxPixels * 4 + (16L << 20));
+
     /// <summary>Decodes the image file at <paramref name="path"/>.</summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
     /// <exception cref="ImageDecodeException">Not an image in a supported format, corrupt, truncated, or over <see cref="MaxPixels"/>.</exception>
@@ -49,34 +55,45 @@ public sealed class ImageDecoder
         return Decode(stream, path);
     }
 
-    /// <summary>Decodes an image held in memory; <paramref name="name"/> is used in error messages.</summary>
-    public DecodedImage Decode(ReadOnlySpan<byte> encoded, string name = "image")
-    {
-        if (encoded.IsEmpty) throw new ImageDecodeException(name, "the data is empty");
-        using var stream = new MemoryStream(encoded.ToArray(), writable: false);
-        return Decode(stream, name);
-    }
-
-    /// <summary>Decodes an image from a seekable stream; <paramref name="name"/> is used in error messages.</summary>
+    /// <summary>Decodes an image from a seekable stream, from its position to its end; <paramref name="name"/> is used in error messages.</summary>
     public DecodedImage Decode(Stream stream, string name = "image")
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanSeek) throw new ArgumentException("the stream must be seekable (copy it to a MemoryStream first)", nameof(stream));
+        var length = stream.Length - stream.Position;
+        if (length > MaxEncodedBytes)
+            throw new ImageDecodeException(name, $"{length:N0} bytes is more than an image of at most {MaxPixels:N0} pixels needs ({MaxEncodedBytes:N0} bytes)");
+        var bytes = new byte[length];
+        try { stream.ReadExactly(bytes); }
+        catch (EndOfStreamException) { throw new ImageDecodeException(name, "the file shrank while being read"); }
+        return Decode(bytes, name);
+    }
+
+    /// <summary>Decodes an image held in memory; <paramref name="name"/> is used in error messages.</summary>
+    public DecodedImage Decode(ReadOnlySpan<byte> encoded, string name = "image")
+    {
+        if (encoded.IsEmpty) throw new ImageDecodeException(name, "the data is empty");
+        if (encoded.Length > MaxEncodedBytes)
+            throw new ImageDecodeException(name, $"{encoded.Length:N0} bytes is more than an image of at most {MaxPixels:N0} pixels needs ({MaxEncodedBytes:N0} bytes)");
         // Sniff the signature ourselves: Skia reports a short text file as "incomplete input", which would read as
         // "truncated"; a known signature whose header Skia rejects is a damaged image instead.
-        Span<byte> head = stackalloc byte[12];
-        var start = stream.Position;
-        var got = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        stream.Position = start;
-        var format = Sniff(head[..got]);
+        var format = Sniff(encoded[..Math.Min(12, encoded.Length)]);
         if (format is null) throw new ImageDecodeException(name, "not a supported image: JPEG, PNG, WebP, BMP or GIF expected");
 
-        using var codec = SKCodec.Create(stream, out var result);
+        // Skia reads a native copy (SKData), never a managed Stream: a damaged file can make a codec ask for a read
+        // SkiaSharp's managed-stream callback rejects by throwing, and an exception thrown inside that native callback
+        // ends the process.
+        using var data = SKData.CreateCopy(encoded);
+        // The stream passes to Skia: the codec owns it, or Skia frees it when no codec can be made.
+        var codec = SKCodec.Create(new SKMemoryStream(data), out var result);
         if (codec is null)
+        {
             throw new ImageDecodeException(name, result == SKCodecResult.IncompleteInput
                 ? $"the {format} file is truncated: it ends inside the header"
                 : $"the {format} header is corrupt ({result})");
-        return Decode(codec, name);
+        }
+        using (codec)
+            return Decode(codec, name);
     }
 
     /// <summary>The format whose signature starts <paramref name="head"/>, or null.</summary>

@@ -194,6 +194,34 @@ public sealed class ImageDecoderTests
         Assert.Equal(97, ok.Width);
     }
 
+    /// <summary>
+    /// A BMP whose pixel-data offset (bytes 10–13) points ~4 GiB past its end, found by fuzzing: through a managed
+    /// Stream, Skia's skip request made SkiaSharp's read callback throw inside native code, which ended the process.
+    /// </summary>
+    [Fact]
+    public void A_pixel_offset_far_past_the_end_is_rejected_from_bytes_stream_and_file()
+    {
+        var bytes = File.ReadAllBytes(ImagingFixtures.Get("odd_bmp").Path);
+        (bytes[12], bytes[13]) = (14, 0xFF);
+        using var dir = new ImageFiles.TempDir();
+        var path = dir.Write("far_offset.bmp", bytes);
+        Assert.Throws<ImageDecodeException>(() => _decoder.Decode(bytes, "far_offset.bmp"));
+        Assert.Throws<ImageDecodeException>(() => _decoder.Decode(new MemoryStream(bytes), "far_offset.bmp"));
+        var e = Assert.Throws<ImageDecodeException>(() => _decoder.Decode(path));
+        Assert.StartsWith(path, e.Message);
+    }
+
+    [Fact]
+    public void More_encoded_bytes_than_the_pixel_limit_can_need_are_rejected_unread()
+    {
+        var small = new ImageDecoder(maxPixels: 1000);
+        Assert.Equal(1000 * 4 + (16L << 20), small.MaxEncodedBytes);
+        var stream = new MemoryStream(new byte[small.MaxEncodedBytes + 1]);
+        var e = Assert.Throws<ImageDecodeException>(() => small.Decode(stream, "big.png"));
+        Assert.Contains("is more than an image of at most 1,000 pixels needs", e.Reason);
+        Assert.Equal(0, stream.Position);
+    }
+
     [Fact]
     public void A_huge_header_in_a_tiny_file_is_rejected_before_any_allocation()
     {
