@@ -34,14 +34,30 @@ public static class Activations
         _ => x,
     };
 
+    // The vector forms clamp with MaxNative/MinNative, the bare vmaxps/vminps: Max/Min's IEEE 754 semantics add a
+    // vfixupimmps per call. The constant goes first: x86 returns the second operand when either is NaN, so a NaN input
+    // still comes out NaN, as in the scalar reference; only ReLU(−0) gives −0 (equal to +0) instead of +0.
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Clamp0(Vector512<float> x) => Vector512.MaxNative(Vector512<float>.Zero, x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Clamp06(Vector512<float> x) => Vector512.MinNative(Vector512.Create(6f), Clamp0(x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Clamp0(Vector256<float> x) => Vector256.MaxNative(Vector256<float>.Zero, x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Clamp06(Vector256<float> x) => Vector256.MinNative(Vector256.Create(6f), Clamp0(x));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Apply(Vector512<float> x, FusedActivation act) => act switch
     {
         FusedActivation.None => x,
-        FusedActivation.Relu => Vector512.Max(x, Vector512<float>.Zero),
-        FusedActivation.Relu6 => Vector512.Min(Vector512.Max(x, Vector512<float>.Zero), Vector512.Create(6f)),
-        FusedActivation.HardSwish => x * (Vector512.Min(Vector512.Max(x + Vector512.Create(3f), Vector512<float>.Zero), Vector512.Create(6f)) * Vector512.Create(Sixth)),
-        FusedActivation.HardSigmoid => Vector512.Min(Vector512.Max(x + Vector512.Create(3f), Vector512<float>.Zero), Vector512.Create(6f)) * Vector512.Create(Sixth),
+        FusedActivation.Relu => Clamp0(x),
+        FusedActivation.Relu6 => Clamp06(x),
+        FusedActivation.HardSwish => x * (Clamp06(x + Vector512.Create(3f)) * Vector512.Create(Sixth)),
+        FusedActivation.HardSigmoid => Clamp06(x + Vector512.Create(3f)) * Vector512.Create(Sixth),
         _ => x,
     };
 
@@ -49,10 +65,10 @@ public static class Activations
     public static Vector256<float> Apply(Vector256<float> x, FusedActivation act) => act switch
     {
         FusedActivation.None => x,
-        FusedActivation.Relu => Vector256.Max(x, Vector256<float>.Zero),
-        FusedActivation.Relu6 => Vector256.Min(Vector256.Max(x, Vector256<float>.Zero), Vector256.Create(6f)),
-        FusedActivation.HardSwish => x * (Vector256.Min(Vector256.Max(x + Vector256.Create(3f), Vector256<float>.Zero), Vector256.Create(6f)) * Vector256.Create(Sixth)),
-        FusedActivation.HardSigmoid => Vector256.Min(Vector256.Max(x + Vector256.Create(3f), Vector256<float>.Zero), Vector256.Create(6f)) * Vector256.Create(Sixth),
+        FusedActivation.Relu => Clamp0(x),
+        FusedActivation.Relu6 => Clamp06(x),
+        FusedActivation.HardSwish => x * (Clamp06(x + Vector256.Create(3f)) * Vector256.Create(Sixth)),
+        FusedActivation.HardSigmoid => Clamp06(x + Vector256.Create(3f)) * Vector256.Create(Sixth),
         _ => x,
     };
 
@@ -100,8 +116,8 @@ public readonly struct ReluActivation : IActivation
 {
     public static FusedActivation Kind => FusedActivation.Relu;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Apply(float x) => Activations.Apply(x, FusedActivation.Relu);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Apply(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Apply(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Apply(Vector512<float> x) => Activations.Apply(x, FusedActivation.Relu);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Apply(Vector256<float> x) => Activations.Apply(x, FusedActivation.Relu);
 }
 
 public readonly struct Relu6Activation : IActivation
