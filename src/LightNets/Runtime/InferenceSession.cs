@@ -38,11 +38,14 @@ public sealed class InferenceSession : IDisposable
         _arenas.Add(new Arena(_plan.ArenaFloats)); // allocated and touched now, not in the first run
     }
 
-    /// <summary>Refuses a graph with a single tensor above the limit (the arena would be larger still), before compiling it.</summary>
+    /// <summary>
+    /// Refuses a graph with a single intermediate tensor above the limit (the arena would be larger still), before
+    /// compiling it. The input is the caller's memory, not the arena's.
+    /// </summary>
     private static void CheckTensorSizes(Graph graph, long maxBytes)
     {
         if (maxBytes < 1) throw new ArgumentOutOfRangeException(nameof(maxBytes), maxBytes, "SessionOptions.MaxArenaBytes must be positive");
-        foreach (var value in graph.Inputs.Select(i => i.Name).Concat(graph.Nodes.SelectMany(n => n.Outputs)))
+        foreach (var value in graph.Nodes.SelectMany(n => n.Outputs))
         {
             long floats;
             try { floats = graph.ShapeOf(value).ElementCount; }
