@@ -30,21 +30,45 @@ public static class OnnxImporter
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new OnnxImportOptions();
         var source = Path.GetFileName(path);
-        var file = new FileInfo(path);
-        if (!file.Exists) throw new FileNotFoundException($"ONNX model '{path}' does not exist", path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"ONNX model '{path}' does not exist", path);
         var limit = Math.Min(options.MaxFileBytes, Array.MaxLength);
-        if (file.Length == 0) throw new OnnxFormatException($"{source}: the file is empty, not an ONNX model");
-        if (file.Length > limit)
-            throw new OnnxFormatException($"{source}: {file.Length} bytes is more than the {limit}-byte limit for an ONNX model (OnnxImportOptions.MaxFileBytes)");
+        // Pipes and devices report a size of 0: refused before opening, which would block on a FIFO.
+        var notRegular = new OnnxFormatException($"{source}: the file is empty or not a regular file (a pipe or a device); an ONNX model is a regular file");
+        if (SizeOfTarget(path) == 0) throw notRegular;
 
-        var bytes = new byte[file.Length];
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        byte[] bytes;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0))
         {
+            // The size of the file actually opened.
+            var length = stream.Length;
+            if (length == 0) throw notRegular;
+            if (length > limit)
+                throw new OnnxFormatException($"{source}: {length} bytes is more than the {limit}-byte limit for an ONNX model (OnnxImportOptions.MaxFileBytes)");
+            bytes = new byte[length];
             try { stream.ReadExactly(bytes); }
             catch (EndOfStreamException ex) { throw new OnnxFormatException($"{source}: the file shrank while being read", ex); }
         }
         var model = Parse(bytes, source);
-        return Convert(model, file.DirectoryName, options, source, Path.GetFileNameWithoutExtension(path));
+        return Convert(model, Path.GetDirectoryName(Path.GetFullPath(path)), options, source, Path.GetFileNameWithoutExtension(path));
+    }
+
+    /// <summary>
+    /// The size of the file <paramref name="path"/> leads to, without opening it: a FileInfo describes a link itself,
+    /// whose size is the length of its target's name. 0 when the target is no file (a loop, or a link such as
+    /// /dev/fd/N whose target, "pipe:[N]", names no path).
+    /// </summary>
+    private static long SizeOfTarget(string path)
+    {
+        var file = new FileInfo(path);
+        try
+        {
+            var target = file.LinkTarget is null ? file : file.ResolveLinkTarget(returnFinalTarget: true) as FileInfo;
+            return target is { Exists: true } ? target.Length : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>

@@ -7,12 +7,14 @@ namespace LightNets.Onnx;
 /// <summary>
 /// Turns <see cref="TensorProto"/>s (initializers, Constant attributes) into <see cref="ConstTensor"/>s. Every size
 /// is checked before anything is allocated: the declared dims must multiply (without overflow) to exactly the number
-/// of elements present, whether the data is inline (raw_data or a typed field) or in an external file, whose path
-/// must stay inside the model's directory and whose offset and length must lie inside that file.
+/// of elements present, whether the data is inline (raw_data or a typed field) or in an external file, whose real
+/// path must stay inside the model's real directory and whose offset and length must lie inside that file.
 /// </summary>
 internal sealed class OnnxTensorReader(string source, string? baseDirectory)
 {
     private const int Float = 1, Uint8 = 2, Int8 = 3, Int32 = 6, Int64 = 7, Bool = 9, Double = 11;
+
+    private ExternalDataFile? _directory;
 
     private static readonly Dictionary<int, string> TypeNames = new()
     {
@@ -115,9 +117,9 @@ internal sealed class OnnxTensorReader(string source, string? baseDirectory)
     }
 
     /// <summary>
-    /// The bytes of an external tensor: "location" relative to the model's directory (no absolute path, no escape
-    /// through "..", no symbolic link leading out), "offset" and "length" inside the file, and the length equal to
-    /// what the dims promise. Only then is a buffer of that (file-bounded) size allocated.
+    /// The bytes of an external tensor: "offset" and "length" checked against what the dims promise, then read by
+    /// <see cref="ExternalDataFile"/>, which keeps "location" inside the model's real directory and bounds the read
+    /// by the file. Every external tensor, whichever engine later runs the graph, is read here.
     /// </summary>
     private byte[] ReadExternal(TensorProto t, string what, long expectedBytes)
     {
@@ -137,38 +139,20 @@ internal sealed class OnnxTensorReader(string source, string? baseDirectory)
             throw Fail($"{what} is stored as external data but names no location");
         if (baseDirectory is null)
             throw Fail($"{what} is stored in external file '{location}', but no base directory was given to resolve it (import from a file path or pass the model's directory)");
-        if (Path.IsPathRooted(location) || location.Contains('\0'))
+        if (location.Contains('\0'))
+            throw Fail($"{what} refers to external file '{location.Replace("\0", "\\0")}', a name with a NUL character");
+        if (Path.IsPathRooted(location))
             throw Fail($"{what} refers to external file '{location}', an absolute path; external data must be relative to the model's directory");
-
-        var root = Path.GetFullPath(baseDirectory);
-        var rootWithSeparator = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
-        var full = Path.GetFullPath(Path.Combine(root, location));
-        if (!full.StartsWith(rootWithSeparator, StringComparison.Ordinal))
-            throw Fail($"{what} refers to external file '{location}', which lies outside the model's directory '{root}'");
-        var file = new FileInfo(full);
-        if (!file.Exists)
-            throw Fail($"{what} refers to external file '{location}', which does not exist in '{root}'");
-        if (file.ResolveLinkTarget(returnFinalTarget: true) is { } target
-            && !Path.GetFullPath(target.FullName).StartsWith(rootWithSeparator, StringComparison.Ordinal))
-            throw Fail($"{what} refers to external file '{location}', a link to '{target.FullName}' outside the model's directory");
-
-        var fileLength = file.Length;
         if (length is { } declared && declared != expectedBytes)
             throw Fail($"{what} declares {expectedBytes} bytes by its dims but its external data length is {declared}");
-        if (offset > fileLength || expectedBytes > fileLength - offset)
-            throw Fail($"{what} needs bytes [{offset}, {offset + expectedBytes}) of '{location}', past the end of that {fileLength}-byte file");
 
-        var buffer = new byte[expectedBytes];
-        using var handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read, FileShare.Read);
-        var done = 0;
-        while (done < buffer.Length)
+        // The directory is resolved once per model, when its first external tensor is read.
+        if (_directory is null)
         {
-            var read = RandomAccess.Read(handle, buffer.AsSpan(done), offset + done);
-            if (read == 0)
-                throw Fail($"{what}: external file '{location}' ended early (it changed while being read)");
-            done += read;
+            _directory = ExternalDataFile.InDirectory(baseDirectory, out var problem)
+                ?? throw Fail($"{what} refers to external file '{location}', but the model's directory '{baseDirectory}' {problem}");
         }
-        return buffer;
+        return _directory.Read(location, offset, expectedBytes, clause => Fail($"{what} {clause}"));
     }
 
     private long ParseNonNegative(string text, string key, string what) =>
@@ -177,7 +161,4 @@ internal sealed class OnnxTensorReader(string source, string? baseDirectory)
             : throw Fail($"{what} has external data {key} '{text}', which is not a non-negative integer");
 
     private OnnxFormatException Fail(string message) => new($"{source}: {message}");
-
-    /// <summary>A reader for tensors that can only be inline (no directory to resolve files against).</summary>
-    public static ConstTensor ReadInline(TensorProto t, string source, string what) => new OnnxTensorReader(source, null).Read(t, what);
 }
