@@ -10,8 +10,20 @@ namespace LightNets.Imaging;
 /// </summary>
 public sealed class Labels
 {
-    /// <summary>The longest label file read (1 MiB: far more than any label list needs).</summary>
-    public const long MaxFileBytes = 1 << 20;
+    /// <summary>
+    /// The most names a labels file may hold: 65,536, three times the classes of ImageNet-21k (about 21,800), the
+    /// largest label list of a common classifier.
+    /// </summary>
+    public const int MaxClasses = 65_536;
+
+    /// <summary>The room given to each name when bounding a file's size (the longest ImageNet-1k name has 30 bytes).</summary>
+    public const int MaxLabelBytes = 128;
+
+    /// <summary>
+    /// The largest labels file read: <see cref="MaxClasses"/> × <see cref="MaxLabelBytes"/> = 8 MiB. A larger file is
+    /// refused before it is read.
+    /// </summary>
+    public const long MaxFileBytes = (long)MaxClasses * MaxLabelBytes;
 
     private static readonly Lazy<Labels> LazyImageNet = new(LoadImageNet);
     private readonly string[] _names;
@@ -42,18 +54,54 @@ public sealed class Labels
     public IReadOnlyList<string> Names => _names;
 
     /// <summary>
-    /// Reads one name per line (UTF-8; surrounding spaces trimmed; a trailing empty line ignored).
+    /// Reads one name per line (UTF-8, or the encoding its byte-order mark names; surrounding spaces trimmed; a
+    /// trailing empty line ignored). A link is followed. Only a regular file of at most <see cref="MaxFileBytes"/> is
+    /// read: pipes and devices (which report a size of 0, as an empty file does) and larger files are refused unread.
     /// </summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
-    /// <exception cref="LabelsFormatException">Empty, too large, or with an empty line among the names.</exception>
+    /// <exception cref="LabelsFormatException">A directory, a pipe or device, empty, too large, more than
+    /// <see cref="MaxClasses"/> names, or an empty line among the names.</exception>
     public static Labels Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path)) throw new LabelsFormatException($"{path}: a directory, not a labels file");
+        if (!File.Exists(path)) throw new FileNotFoundException($"no such labels file: {path}", path);
+        CheckSize(SizeOfTarget(path), path);
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        // Checked again on the file actually opened, and the read never goes past that size.
+        var bytes = new byte[CheckSize(stream.Length, path)];
+        var read = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+        using var reader = new StreamReader(new MemoryStream(bytes, 0, read), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return Parse(reader.ReadToEnd(), path);
+    }
+
+    private static long CheckSize(long size, string path) => size switch
+    {
+        0 => throw new LabelsFormatException(
+            $"{path}: the file is empty or not a regular file (a pipe or a device); expected one class name per line"),
+        > MaxFileBytes => throw new LabelsFormatException(
+            $"{path}: {size:N0} bytes is more than a label list needs (limit {MaxFileBytes:N0} bytes: {MaxClasses:N0} classes × {MaxLabelBytes} bytes)"),
+        _ => size,
+    };
+
+    /// <summary>
+    /// The size of the file <paramref name="path"/> leads to, without opening it (opening a FIFO blocks): a FileInfo
+    /// describes a link itself, whose size is the length of its target's name. 0 when the target names no file (a
+    /// loop, or /dev/fd/N, whose target is "pipe:[N]").
+    /// </summary>
+    private static long SizeOfTarget(string path)
+    {
         var file = new FileInfo(path);
-        if (!file.Exists) throw new FileNotFoundException($"no such labels file: {path}", path);
-        if (file.Length > MaxFileBytes)
-            throw new LabelsFormatException($"{path}: {file.Length:N0} bytes is too large for a labels file (one class name per line; limit {MaxFileBytes:N0})");
-        return Parse(File.ReadAllText(path, Encoding.UTF8), path);
+        try
+        {
+            var target = file.LinkTarget is null ? file : file.ResolveLinkTarget(returnFinalTarget: true) as FileInfo;
+            return target is { Exists: true } ? target.Length : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>Parses one name per line; <paramref name="source"/> names the text in error messages.</summary>
@@ -63,6 +111,8 @@ public sealed class Labels
         var lines = text.ReplaceLineEndings("\n").Split('\n').Select(l => l.Trim()).ToList();
         while (lines.Count > 0 && lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);
         if (lines.Count == 0) throw new LabelsFormatException($"{source}: no labels (expected one class name per line)");
+        if (lines.Count > MaxClasses)
+            throw new LabelsFormatException($"{source}: {lines.Count:N0} labels, more than the {MaxClasses:N0} a labels file may hold");
         var blank = lines.FindIndex(l => l.Length == 0);
         if (blank >= 0) throw new LabelsFormatException($"{source}: line {blank + 1} is empty (expected one class name per line)");
         return new Labels(lines);
