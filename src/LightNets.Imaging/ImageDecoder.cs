@@ -38,43 +38,96 @@ public sealed class ImageDecoder
 
     /// <summary>
     /// The largest encoded image accepted: the size of the largest image's pixels stored raw (4 bytes each), plus
-    /// 16 MiB for metadata. The encoded bytes are read into memory before decoding.
+    /// 16 MiB for metadata. The encoded bytes are read into memory before decoding; a pipe is read no further.
     /// </summary>
     public long MaxEncodedBytes => Math.Min(Array.MaxLength, MaxPixels * 4 + (16L << 20));
 
-    /// <summary>Decodes the image file at <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Decodes the image file at <paramref name="path"/>. A pipe (a FIFO, or bash's <c>&lt;(cat img.jpg)</c>) is read
+    /// to its end, at most <see cref="MaxEncodedBytes"/>; opening a FIFO waits for its writer, as any reader does.
+    /// </summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
-    /// <exception cref="ImageDecodeException">Not an image in a supported format, corrupt, truncated, or over <see cref="MaxPixels"/>.</exception>
+    /// <exception cref="ImageDecodeException">Not an image in a supported format, corrupt, truncated, over
+    /// <see cref="MaxPixels"/> or <see cref="MaxEncodedBytes"/>, or a device such as /dev/zero.</exception>
     public DecodedImage Decode(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
             throw new FileNotFoundException(Directory.Exists(path) ? $"{path} is a directory, not an image file" : $"no such file: {path}", path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        if (stream.Length == 0) throw new ImageDecodeException(path, "the file is empty");
-        return Decode(stream, path);
+        // Unbuffered: every byte goes straight into the encoded buffer.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        var (bytes, length) = ReadEncoded(stream, path);
+        return Decode(bytes.AsSpan(0, length), path);
     }
 
-    /// <summary>Decodes an image from a seekable stream, from its position to its end; <paramref name="name"/> is used in error messages.</summary>
+    /// <summary>
+    /// Decodes an image from a stream, from its position to its end; <paramref name="name"/> is used in error
+    /// messages. A seekable stream longer than <see cref="MaxEncodedBytes"/> is refused unread; any other is read
+    /// no further than that.
+    /// </summary>
     public DecodedImage Decode(Stream stream, string name = "image")
     {
         ArgumentNullException.ThrowIfNull(stream);
-        if (!stream.CanSeek) throw new ArgumentException("the stream must be seekable (copy it to a MemoryStream first)", nameof(stream));
+        var (bytes, length) = ReadEncoded(stream, name);
+        return Decode(bytes.AsSpan(0, length), name);
+    }
+
+    /// <summary>The encoded bytes of <paramref name="stream"/> (the first <c>Length</c> of the array).</summary>
+    private (byte[] Bytes, int Length) ReadEncoded(Stream stream, string name)
+    {
+        if (!stream.CanSeek) return ReadToEnd(stream, name);
         var length = stream.Length - stream.Position;
-        if (length > MaxEncodedBytes)
-            throw new ImageDecodeException(name, $"{length:N0} bytes is more than an image of at most {MaxPixels:N0} pixels needs ({MaxEncodedBytes:N0} bytes)");
+        if (length > MaxEncodedBytes) throw TooLarge(name, length);
+        if (length == 0)
+        {
+            // Empty, unless it is a device or a /proc file: those report a size of 0 whatever they hold, and
+            // /dev/zero never ends. One byte tells them apart.
+            if (stream.ReadByte() < 0) throw new ImageDecodeException(name, "the file is empty");
+            throw new ImageDecodeException(name, "it reports a size of 0 bytes yet yields data: a device or special file, not an image file");
+        }
         var bytes = new byte[length];
         try { stream.ReadExactly(bytes); }
         catch (EndOfStreamException) { throw new ImageDecodeException(name, "the file shrank while being read"); }
-        return Decode(bytes, name);
+        return (bytes, bytes.Length);
     }
+
+    /// <summary>
+    /// Reads a stream of unknown length (a pipe) to its end into a buffer that doubles as it fills, up to
+    /// <see cref="MaxEncodedBytes"/>; one byte more is an error.
+    /// </summary>
+    private (byte[] Bytes, int Length) ReadToEnd(Stream stream, string name)
+    {
+        var limit = (int)MaxEncodedBytes;
+        var buffer = new byte[Math.Min(64 << 10, limit)];
+        var filled = 0;
+        while (true)
+        {
+            if (filled == buffer.Length)
+            {
+                if (filled == limit)
+                {
+                    if (stream.ReadByte() >= 0)
+                        throw new ImageDecodeException(name, $"more than {limit:N0} bytes, more than an image of at most {MaxPixels:N0} pixels needs");
+                    break;
+                }
+                Array.Resize(ref buffer, (int)Math.Min(2L * buffer.Length, limit));
+            }
+            var read = stream.Read(buffer, filled, buffer.Length - filled);
+            if (read == 0) break;
+            filled += read;
+        }
+        if (filled == 0) throw new ImageDecodeException(name, "the file is empty");
+        return (buffer, filled);
+    }
+
+    private ImageDecodeException TooLarge(string name, long length) =>
+        new(name, $"{length:N0} bytes is more than an image of at most {MaxPixels:N0} pixels needs ({MaxEncodedBytes:N0} bytes)");
 
     /// <summary>Decodes an image held in memory; <paramref name="name"/> is used in error messages.</summary>
     public DecodedImage Decode(ReadOnlySpan<byte> encoded, string name = "image")
     {
         if (encoded.IsEmpty) throw new ImageDecodeException(name, "the data is empty");
-        if (encoded.Length > MaxEncodedBytes)
-            throw new ImageDecodeException(name, $"{encoded.Length:N0} bytes is more than an image of at most {MaxPixels:N0} pixels needs ({MaxEncodedBytes:N0} bytes)");
+        if (encoded.Length > MaxEncodedBytes) throw TooLarge(name, encoded.Length);
         // Sniff the signature ourselves: Skia reports a short text file as "incomplete input", which would read as
         // "truncated"; a known signature whose header Skia rejects is a damaged image instead.
         var format = Sniff(encoded[..Math.Min(12, encoded.Length)]);
