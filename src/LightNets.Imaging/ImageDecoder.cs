@@ -76,7 +76,8 @@ public sealed class ImageDecoder
     private (byte[] Bytes, int Length) ReadEncoded(Stream stream, string name)
     {
         if (!stream.CanSeek) return ReadToEnd(stream, name);
-        var length = stream.Length - stream.Position;
+        // A stream may be positioned past its end: nothing is left to read.
+        var length = Math.Max(0, stream.Length - stream.Position);
         if (length > MaxEncodedBytes) throw TooLarge(name, length);
         if (length == 0)
         {

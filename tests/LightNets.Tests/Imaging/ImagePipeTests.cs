@@ -128,6 +128,14 @@ public sealed class ImagePipeTests : IDisposable
         finally { SpecialFiles.Release(fifo, feeder); }
     }
 
+    [Fact]
+    public void A_stream_positioned_past_its_end_is_empty()
+    {
+        var stream = new MemoryStream(File.ReadAllBytes(ImagingFixtures.Get("odd_bmp").Path));
+        stream.Position = stream.Length + 10;
+        Assert.Equal("the file is empty", Assert.Throws<ImageDecodeException>(() => _decoder.Decode(stream, "past-the-end")).Reason);
+    }
+
     /// <summary>A stream that cannot seek or tell its length, as standard input or a socket.</summary>
     private sealed class ForwardOnlyStream(Stream inner) : Stream
     {
