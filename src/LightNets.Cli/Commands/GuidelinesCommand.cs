@@ -8,7 +8,7 @@ namespace LightNets.Cli.Commands;
 
 /// <summary>
 /// <c>lightnets guidelines</c>: the ShuffleNetV2 paper's Tables 1–4 (G1–G4) re-measured on the LightNets runtime
-/// under GUIDELINES-SPEC's protocol, printed beside the paper's figures with a verdict per table, charts and a
+/// under docs/GUIDELINES-SPEC.md's protocol, printed beside the paper's figures with a verdict per table, charts and a
 /// Markdown report in <c>--out</c>.
 /// </summary>
 internal static class GuidelinesCommand

@@ -66,7 +66,7 @@ public sealed class CostReport
     public static CostReport Analyze(Graph graph, MemoryAccessMode mode = MemoryAccessMode.ConvAndFc) =>
         new(graph, mode, graph.Nodes.Select(n => CostRules.Cost(graph, n, mode)).ToArray());
 
-    /// <summary>Element-wise and memory counts of ARCH-SPEC §6.3 (the analyzer's "all ops" view).</summary>
+    /// <summary>Element-wise and memory counts of docs/ARCH-SPEC.md §6.3 (the analyzer's "all ops" view).</summary>
     public ElementwiseCounts Elementwise() => ElementwiseCounts.Of(Graph);
 
     private static NodeCost? FindClassifier(Graph graph, IReadOnlyList<NodeCost> nodes)

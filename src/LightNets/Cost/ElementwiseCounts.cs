@@ -3,7 +3,7 @@ using LightNets.Graphs;
 namespace LightNets.Cost;
 
 /// <summary>
-/// Elements that pass through each kind of cheap op, the "all ops" view of ARCH-SPEC §6.3. Not published anywhere;
+/// Elements that pass through each kind of cheap op, the "all ops" view of docs/ARCH-SPEC.md §6.3. Not published anywhere;
 /// they show where a network spends memory traffic that the MAC count does not see.
 /// </summary>
 public sealed record ElementwiseCounts(

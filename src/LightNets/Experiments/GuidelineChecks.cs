@@ -6,7 +6,7 @@ namespace LightNets.Experiments;
 public sealed record ColumnOutcome(string Column, bool? Holds, string Value);
 
 /// <summary>
-/// One acceptance check of GUIDELINES-SPEC §11. Hard checks are the paper's ARM orderings, judged in the ARM-like mode;
+/// One acceptance check of docs/GUIDELINES-SPEC.md §11. Hard checks are the paper's ARM orderings, judged in the ARM-like mode;
 /// everything else (and every check in the GPU-like mode) is soft: reported, never enforced.
 /// </summary>
 public sealed record CheckResult(string Id, bool Hard, string Rule, IReadOnlyList<ColumnOutcome> Columns, bool? Holds, string Summary)

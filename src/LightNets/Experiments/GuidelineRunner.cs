@@ -17,7 +17,7 @@ public sealed record GuidelineMeasurements(IReadOnlyDictionary<CellKey, CellMeas
 }
 
 /// <summary>
-/// Times the guideline stacks on the LightNets runtime under <see cref="ProtocolSettings"/> (GUIDELINES-SPEC §10):
+/// Times the guideline stacks on the LightNets runtime under <see cref="ProtocolSettings"/> (docs/GUIDELINES-SPEC.md §10):
 /// every configuration is compiled into its own <see cref="InferenceSession"/> before any timing (each with its own
 /// weights, buffers allocated and touched), called once, warmed up, then timed in rotated rounds with a full GC before
 /// each round; a GC inside a timed block is counted and reported.

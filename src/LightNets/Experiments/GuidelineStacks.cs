@@ -4,7 +4,7 @@ using LightNets.Tensors;
 namespace LightNets.Experiments;
 
 /// <summary>
-/// Builds the guideline stacks as graphs (GUIDELINES-SPEC §3): float32 N×C×size×size input, ten blocks, 1×1
+/// Builds the guideline stacks as graphs (docs/GUIDELINES-SPEC.md §3): float32 N×C×size×size input, ten blocks, 1×1
 /// convolutions without bias or padding, no BatchNorm, no activation except G4's ReLUs, element-wise ops (ReLU, Add,
 /// Concat) as nodes of their own, a group convolution as one Conv2d node. Weights follow §3, not the zoo's Kaiming
 /// fan-out: N(0, 1/fan_in) keeps the RMS of a linear stack roughly constant, and G4's convs before a ReLU use He

@@ -16,7 +16,7 @@ public enum Guideline
     G4 = 4,
 }
 
-/// <summary>GUIDELINES-SPEC §2: which of the paper's columns a run reproduces, and how.</summary>
+/// <summary>docs/GUIDELINES-SPEC.md §2: which of the paper's columns a run reproduces, and how.</summary>
 public enum GuidelineMode
 {
     /// <summary>Mode A, primary: the paper's ARM/CPU channel numbers, batch 1, one thread. All hard checks.</summary>
@@ -46,7 +46,7 @@ public enum RowRole
 public sealed record GuidelineRow(string Label, RowRole Role, IReadOnlyList<StackSpec> Stacks, IReadOnlyList<double>? Paper, bool Fused = false);
 
 /// <summary>
-/// One of the paper's Tables 1–4 in one mode, as typed rows: GUIDELINES-SPEC's channel numbers per column, the paper's
+/// One of the paper's Tables 1–4 in one mode, as typed rows: docs/GUIDELINES-SPEC.md's channel numbers per column, the paper's
 /// images/s beside them. The first non-fused row is the reference; fused rows have their own fused reference.
 /// </summary>
 public sealed record GuidelineTable(

@@ -1,7 +1,7 @@
 namespace LightNets.Experiments;
 
 /// <summary>
-/// GUIDELINES-SPEC §4–§7 as data: the paper's Tables 1–4 with the channel numbers of every column and the paper's
+/// docs/GUIDELINES-SPEC.md §4–§7 as data: the paper's Tables 1–4 with the channel numbers of every column and the paper's
 /// throughput beside them (GPU in batches/s at batch 1, ARM in images/s). Each table adds rows of ours, marked by
 /// their role: a duplicate of the reference where the table has no twin (the noise band, §10) and, in Table 4, the
 /// fused ablation (ReLU and Add inside the convolutions' epilogues).

@@ -1,7 +1,7 @@
 namespace LightNets.Experiments;
 
 /// <summary>
-/// The measurement protocol of GUIDELINES-SPEC §10 for a noisy 2-core machine: untimed warm-up passes, R rounds in
+/// The measurement protocol of docs/GUIDELINES-SPEC.md §10 for a noisy 2-core machine: untimed warm-up passes, R rounds in
 /// which every configuration runs once in a rotated order, n timed runs per configuration and round (enough for
 /// <see cref="TargetSeconds"/> of work, at least <see cref="MinIterations"/>, at most <see cref="MaxIterations"/>), the
 /// median run as the round's statistic, rounds dropped whose reference time is off the median by more than

@@ -1,7 +1,7 @@
 namespace LightNets.Experiments;
 
 /// <summary>
-/// One network of the ShuffleNetV2 guideline experiments (GUIDELINES-SPEC §3–§7): ten identical blocks stacked on a
+/// One network of the ShuffleNetV2 guideline experiments (docs/GUIDELINES-SPEC.md §3–§7): ten identical blocks stacked on a
 /// C×56×56 input, no stem, no head. The four kinds are the four tables' blocks; <see cref="GuidelineStacks.Build"/>
 /// turns one into a graph.
 /// </summary>
@@ -52,7 +52,7 @@ public enum FragmentLayout
 
 /// <summary>
 /// G3 (Table 3): a block of 1 to 4 1×1 convolutions in series or in parallel, widths chosen so that every layout has
-/// the FLOPs of the one-conv block of width <see cref="Channels"/> (GUIDELINES-SPEC §6).
+/// the FLOPs of the one-conv block of width <see cref="Channels"/> (docs/GUIDELINES-SPEC.md §6).
 /// </summary>
 public sealed record FragmentStack(int Channels, FragmentLayout Layout) : StackSpec
 {

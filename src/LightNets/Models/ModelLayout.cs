@@ -11,7 +11,7 @@ public enum ModelLayout
     Megvii,
 }
 
-/// <summary>MobileNetV3's width-multiplier conventions (ARCH-SPEC §5.5). All three build the same network at α = 1.</summary>
+/// <summary>MobileNetV3's width-multiplier conventions (docs/ARCH-SPEC.md §5.5). All three build the same network at α = 1.</summary>
 public enum WidthRounding
 {
     /// <summary>

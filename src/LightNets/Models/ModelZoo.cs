@@ -36,7 +36,7 @@ public static class ModelZoo
     public static IEnumerable<string> Names => ByName.Keys.Order(StringComparer.Ordinal);
 
     /// <summary>
-    /// What <c>lightnets models</c> lists: every entry, plus the variants whose counts ARCH-SPEC §6.1 pins
+    /// What <c>lightnets models</c> lists: every entry, plus the variants whose counts docs/ARCH-SPEC.md §6.1 pins
     /// (other resolutions, the ShuffleNetV2 paper layout, MobileNetV3's torchvision rounding, Small with the paper's head SE).
     /// </summary>
     public static IReadOnlyList<ZooConfiguration> Configurations { get; } = CreateConfigurations();

@@ -42,7 +42,7 @@ public enum ParamsConvention
 /// </summary>
 public sealed record PublishedFigure
 {
-    /// <summary>PUBLISHED.md's source key and the table, e.g. "P-MN1 Table 6", "R-TFS-MN".</summary>
+    /// <summary>docs/PUBLISHED.md's source key and the table, e.g. "P-MN1 Table 6", "R-TFS-MN".</summary>
     public required string Source { get; init; }
 
     /// <summary>The zoo name of the model (<see cref="ModelZoo.Entries"/>).</summary>
@@ -110,7 +110,7 @@ public sealed record PublishedFigure
 }
 
 /// <summary>
-/// The published complexity figures of the five families (PUBLISHED.md) as data: every table row that maps to a zoo
+/// The published complexity figures of the five families (docs/PUBLISHED.md) as data: every table row that maps to a zoo
 /// configuration, with its rounding and counting convention, and the errata that are known not to reproduce.
 /// </summary>
 public static partial class Published
@@ -185,7 +185,7 @@ public static partial class Published
             || RoundedUnits(count, PublishedRounding.Truncate, decimals) == published;
     }
 
-    /// <summary>How far a model may be from its nominal complexity class (ARCH-SPEC §2.5 asks for "a tolerance").</summary>
+    /// <summary>How far a model may be from its nominal complexity class (docs/ARCH-SPEC.md §2.5 asks for "a tolerance").</summary>
     public const double NominalTolerance = 0.20;
 
     /// <summary>The count in units of the last printed digit (10^(6 − decimals)), rounded in integers: no float error.</summary>

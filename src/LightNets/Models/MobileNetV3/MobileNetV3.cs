@@ -10,7 +10,7 @@ public sealed record MobileNetV3Config : ModelConfig
 
     public double Width { get; init; } = 1.0;
 
-    /// <summary>How α is applied (ARCH-SPEC §5.5). All conventions agree at α = 1.</summary>
+    /// <summary>How α is applied (docs/ARCH-SPEC.md §5.5). All conventions agree at α = 1.</summary>
     public WidthRounding Rounding { get; init; } = WidthRounding.Paper;
 
     /// <summary>Honour Table 2's SE mark on Small's last 1×1 conv (no implementation does; 2,709,464 params).</summary>

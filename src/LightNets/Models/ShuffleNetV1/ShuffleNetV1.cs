@@ -13,7 +13,7 @@ public sealed record ShuffleNetV1Config : ModelConfig
 
     /// <summary>
     /// Whether the final FC has a bias. The paper does not say; megvii's code has none. LightNets defaults to a bias (the
-    /// ARCH-SPEC §6.1 convention); <see cref="ModelLayout.Megvii"/> turns it off.
+    /// docs/ARCH-SPEC.md §6.1 convention); <see cref="ModelLayout.Megvii"/> turns it off.
     /// </summary>
     public bool ClassifierBias { get; init; } = true;
 
