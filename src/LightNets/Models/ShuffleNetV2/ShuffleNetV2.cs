@@ -21,7 +21,7 @@ public sealed record ShuffleNetV2Config : ModelConfig
     public override void Validate()
     {
         base.Validate();
-        _ = new OutputChannels()[Scale]; // throws for a scale the table lacks
+        if (!OutputChannels.Scales.Contains(Scale)) throw OutputChannels.NoColumn(Scale);
     }
 }
 
@@ -40,56 +40,55 @@ public static class ShuffleNetV2
         var eps = config.BatchNormEpsilon;
 
         var x = config.Input(b);
-        var stage = 1;
         var unit = 0;
         foreach (var row in ShuffleNetV2Table.Rows)
         {
-            var c = row.OutputChannels?[config.Scale] ?? 0;
-            switch (row.Layer)
+            var c = row.OutputChannels?[config.Scale];
+            // Every Layer has an arm (a missing one is error CS8509); CS8524 asks for one for unnamed values, which only a
+            // cast can make, and those throw SwitchExpressionException.
+#pragma warning disable CS8524
+            x = row.Layer switch
             {
-                case "Image":
-                    break;
-                case "Conv1":
-                    using (b.Block("stem"))
-                        x = ConvBnAct.Build(b, x, c, row.KSize!.Value, row.Stride!.Value, 1, Activation.Relu, eps, name: "conv1");
-                    break;
-                case "MaxPool":
-                    using (b.Block("stem"))
-                        x = b.MaxPool(x, row.KSize!.Value, row.Stride!.Value, padding: 1);
-                    break;
-                case "Conv5":
-                    using (b.Block("conv5"))
-                        x = ConvBnAct.Build(b, x, c, 1, 1, 1, Activation.Relu, eps, name: "conv5");
-                    break;
-                case "GlobalPool":
-                    using (b.Block("classifier"))
-                        x = b.Flatten(b.GlobalAveragePool(x));
-                    break;
-                case "FC":
-                    using (b.Block("classifier"))
-                        x = b.Gemm(x, config.Classes, bias: !paper);
-                    break;
-                default:
-                    if (row.Stride == 2) { stage++; unit = 0; }
-                    for (var r = 0; r < row.Repeat; r++, unit++)
-                    {
-                        using var _ = b.Block($"stage{stage}.{unit}");
-                        if (row.Stride == 2 && r == 0)
-                        {
-                            var cin = x.Shape.C;
-                            // Only Stage 2's first unit has C_in ≠ C_out/2; there the paper keeps C_in on the left.
-                            var left = paper && cin != c / 2 ? cin : c / 2;
-                            x = ShuffleUnitV2.DownSampling(b, x, left, c / 2, c - left, eps);
-                        }
-                        else
-                        {
-                            x = ShuffleUnitV2.Basic(b, x, eps);
-                        }
-                    }
-                    break;
-            }
+                Layer.Image => x,
+                Layer.Conv1 => ShuffleNetStem.Conv1(b, x, c!.Value, row.KSize!.Value, row.Stride!.Value, eps),
+                Layer.MaxPool => ShuffleNetStem.MaxPool(b, x, row.KSize!.Value, row.Stride!.Value),
+                Layer.Stage2 or Layer.Stage3 or Layer.Stage4 => Units(row, c!.Value, x),
+                Layer.Conv5 => Conv5(b, x, c!.Value, row.KSize!.Value, row.Stride!.Value, eps),
+                Layer.GlobalPool => Classifier.Pool(b, x),
+                Layer.FC => Classifier.Fc(b, x, config.Classes, bias: !paper),
+            };
+#pragma warning restore CS8524
         }
         b.Output(x);
         return b.Build();
+
+        // A row's Repeat units, in blocks named after the Layer column and numbered from 0 in each stage ("stage3.0" is
+        // Stage 3's down-sampling unit, the stage's stride-2 row).
+        Value Units(ShuffleNetV2Row row, int c, Value x)
+        {
+            if (row.Stride == 2) unit = 0;
+            for (var r = 0; r < row.Repeat; r++, unit++)
+            {
+                using var _ = b.Block($"{row.Layer.ToString().ToLowerInvariant()}.{unit}");
+                if (row.Stride == 2)
+                {
+                    var cin = x.Shape.C;
+                    // Only Stage 2's first unit has C_in ≠ C_out/2; there the paper keeps C_in on the left.
+                    var left = paper && cin != c / 2 ? cin : c / 2;
+                    x = ShuffleUnitV2.DownSampling(b, x, left, c / 2, c - left, eps);
+                }
+                else
+                {
+                    x = ShuffleUnitV2.Basic(b, x, eps);
+                }
+            }
+            return x;
+        }
+    }
+
+    private static Value Conv5(GraphBuilder b, Value x, int outChannels, int kSize, int stride, float bnEpsilon)
+    {
+        using var _ = b.Block("conv5");
+        return ConvBnAct.Build(b, x, outChannels, kSize, stride, 1, Activation.Relu, bnEpsilon, name: "conv5");
     }
 }
