@@ -11,13 +11,14 @@ namespace LightNets.Tests.Models;
 /// </summary>
 public class TableRowTests
 {
-    private static readonly Type[] RowTypes = typeof(ModelConfig).Assembly.GetTypes()
-        .Where(t => t.IsPublic && t.Namespace?.StartsWith("LightNets.Models", StringComparison.Ordinal) == true && t.Name.EndsWith("Row", StringComparison.Ordinal))
+    /// <summary>The public types of the model zoo whose names end in <paramref name="suffix"/>.</summary>
+    private static Type[] ModelTypes(string suffix) => typeof(ModelConfig).Assembly.GetTypes()
+        .Where(t => t.IsPublic && t.Namespace?.StartsWith("LightNets.Models", StringComparison.Ordinal) == true && t.Name.EndsWith(suffix, StringComparison.Ordinal))
         .ToArray();
 
-    public static TheoryData<string> Tables() => new(typeof(ModelConfig).Assembly.GetTypes()
-        .Where(t => t.IsPublic && t.Namespace?.StartsWith("LightNets.Models", StringComparison.Ordinal) == true && t.Name.EndsWith("Table", StringComparison.Ordinal))
-        .Select(t => t.FullName!));
+    private static readonly Type[] RowTypes = ModelTypes("Row");
+
+    public static TheoryData<string> Tables() => new(ModelTypes("Table").Select(t => t.FullName!));
 
     [Theory]
     [MemberData(nameof(Tables))]

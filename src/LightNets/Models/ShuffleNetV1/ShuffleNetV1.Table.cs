@@ -1,25 +1,10 @@
 namespace LightNets.Models.ShuffleNetV1;
 
-/// <summary>ShuffleNetV1 Table 1's "Layer" column. A stage's second row, blank in the paper, repeats the stage's name.</summary>
-public enum Layer
-{
-    /// <summary>"Image": the network's input, not a layer.</summary>
-    Image,
-    /// <summary>"Conv1": k×k convolution → BN → ReLU.</summary>
-    Conv1,
-    /// <summary>"MaxPool": k×k max pooling.</summary>
-    MaxPool,
-    /// <summary>"Stage2": ShuffleNet units (Fig. 2 b, c); its first pointwise layer is not grouped (Table 1 note).</summary>
-    Stage2,
-    /// <summary>"Stage3": ShuffleNet units.</summary>
-    Stage3,
-    /// <summary>"Stage4": ShuffleNet units.</summary>
-    Stage4,
-    /// <summary>"GlobalPool": global average pooling.</summary>
-    GlobalPool,
-    /// <summary>"FC": the classifier.</summary>
-    FC,
-}
+/// <summary>
+/// ShuffleNetV1 Table 1's "Layer" column, named as printed. The Image row is the input, no layer; a stage's second
+/// row, blank in the paper, repeats the stage's name.
+/// </summary>
+public enum Layer { Image, Conv1, MaxPool, Stage2, Stage3, Stage4, GlobalPool, FC }
 
 /// <summary>ShuffleNetV1 Table 1's "Output channels (g groups)" columns, g = 1, 2, 3, 4, 8.</summary>
 public readonly record struct OutputChannels(int G1, int G2, int G3, int G4, int G8)

@@ -3,8 +3,8 @@ using LightNets.Models.Blocks;
 
 namespace LightNets.Models.ShuffleNetV1;
 
-/// <summary>ShuffleNetV1 settings: groups g ∈ {1, 2, 3, 4, 8} and scale s ("ShuffleNet s×").</summary>
-public sealed record ShuffleNetV1Config : ModelConfig
+/// <summary>ShuffleNetV1 settings: groups g ∈ {1, 2, 3, 4, 8} and scale s ("ShuffleNet s×"). BN ε: megvii's 1e-5.</summary>
+public sealed record ShuffleNetV1Config() : ModelConfig(batchNormEpsilon: 1e-5f)
 {
     public int Groups { get; init; } = 3;
 
@@ -16,8 +16,6 @@ public sealed record ShuffleNetV1Config : ModelConfig
     /// ARCH-SPEC §6.1 convention); <see cref="ModelLayout.Megvii"/> turns it off.
     /// </summary>
     public bool ClassifierBias { get; init; } = true;
-
-    public float BatchNormEpsilon { get; init; } = 1e-5f;
 
     public override void Validate()
     {
@@ -35,7 +33,7 @@ public sealed record ShuffleNetV1Config : ModelConfig
 public static class ShuffleNetV1
 {
     public static Graph Build(ShuffleNetV1Config config, string? name = null) =>
-        config.BuildChecked("ShuffleNetV1", () => BuildUnchecked(config, name ?? $"shufflenetv1_g{config.Groups}_{config.Scale * 100:000}"));
+        config.Build("ShuffleNetV1", name ?? $"shufflenetv1_g{config.Groups}_{config.Scale * 100:000}", (b, x) => Layers(config, b, x));
 
     /// <summary>
     /// Stem and stage widths for (g, s). At s = 1 the table; megvii's table where it has the pair; otherwise each stage
@@ -68,15 +66,13 @@ public static class ShuffleNetV1
     /// <summary>Table 1's stages in order: <see cref="Widths"/> returns their widths in this order.</summary>
     private static readonly Layer[] Stages = [Layer.Stage2, Layer.Stage3, Layer.Stage4];
 
-    private static Graph BuildUnchecked(ShuffleNetV1Config config, string name)
+    private static Value Layers(ShuffleNetV1Config config, GraphBuilder b, Value x)
     {
-        var b = new GraphBuilder(name, config.Init);
-        b.Meta("family", "ShuffleNetV1").Meta("groups", config.Groups.ToString()).Meta("scale", config.Scale.ToString("0.###"))
+        b.Meta("groups", config.Groups.ToString()).Meta("scale", config.Scale.ToString("0.###"))
             .Meta("resolution", config.Resolution.ToString());
         var eps = config.BatchNormEpsilon;
         var (stem, stages) = Widths(config.Groups, config.Scale);
 
-        var x = config.Input(b);
         var unit = 0;
         foreach (var row in ShuffleNetV1Table.Rows)
         {
@@ -94,8 +90,7 @@ public static class ShuffleNetV1
             };
 #pragma warning restore CS8524
         }
-        b.Output(x);
-        return b.Build();
+        return x;
 
         // A row's Repeat units, in blocks named after the Layer column and numbered from 0 in each stage ("stage3.0" is
         // Stage 3's first unit, the stage's stride-2 row).

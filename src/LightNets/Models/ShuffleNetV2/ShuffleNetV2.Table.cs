@@ -1,27 +1,10 @@
 namespace LightNets.Models.ShuffleNetV2;
 
-/// <summary>ShuffleNetV2 Table 5's "Layer" column. A stage's second row, blank in the paper, repeats the stage's name.</summary>
-public enum Layer
-{
-    /// <summary>"Image": the network's input, not a layer.</summary>
-    Image,
-    /// <summary>"Conv1": k×k convolution → BN → ReLU.</summary>
-    Conv1,
-    /// <summary>"MaxPool": k×k max pooling.</summary>
-    MaxPool,
-    /// <summary>"Stage2": a down-sampling unit (Fig. 3 d), then basic units (Fig. 3 c).</summary>
-    Stage2,
-    /// <summary>"Stage3": as Stage 2.</summary>
-    Stage3,
-    /// <summary>"Stage4": as Stage 2.</summary>
-    Stage4,
-    /// <summary>"Conv5": 1×1 convolution → BN → ReLU.</summary>
-    Conv5,
-    /// <summary>"GlobalPool": global average pooling.</summary>
-    GlobalPool,
-    /// <summary>"FC": the classifier.</summary>
-    FC,
-}
+/// <summary>
+/// ShuffleNetV2 Table 5's "Layer" column, named as printed. The Image row is the input, no layer; a stage's second
+/// row, blank in the paper, repeats the stage's name.
+/// </summary>
+public enum Layer { Image, Conv1, MaxPool, Stage2, Stage3, Stage4, Conv5, GlobalPool, FC }
 
 /// <summary>ShuffleNetV2 Table 5's "Output channels" columns: 0.5×, 1×, 1.5×, 2×.</summary>
 public readonly record struct OutputChannels(int X050, int X100, int X150, int X200)

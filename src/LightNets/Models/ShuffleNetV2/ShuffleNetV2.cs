@@ -3,8 +3,8 @@ using LightNets.Models.Blocks;
 
 namespace LightNets.Models.ShuffleNetV2;
 
-/// <summary>ShuffleNetV2 settings: scale (0.5×, 1×, 1.5×, 2×) and layout of Stage 2's first unit.</summary>
-public sealed record ShuffleNetV2Config : ModelConfig
+/// <summary>ShuffleNetV2 settings: scale (0.5×, 1×, 1.5×, 2×) and layout of Stage 2's first unit. BN ε: 1e-5 (torchvision, megvii).</summary>
+public sealed record ShuffleNetV2Config() : ModelConfig(batchNormEpsilon: 1e-5f)
 {
     public double Scale { get; init; } = 1.0;
 
@@ -15,8 +15,6 @@ public sealed record ShuffleNetV2Config : ModelConfig
     /// At 0.5× the two coincide except for the FC bias.
     /// </summary>
     public ModelLayout Layout { get; init; } = ModelLayout.Torchvision;
-
-    public float BatchNormEpsilon { get; init; } = 1e-5f;
 
     public override void Validate()
     {
@@ -29,17 +27,15 @@ public sealed record ShuffleNetV2Config : ModelConfig
 public static class ShuffleNetV2
 {
     public static Graph Build(ShuffleNetV2Config config, string? name = null) =>
-        config.BuildChecked("ShuffleNetV2", () => BuildUnchecked(config, name ?? $"shufflenetv2_{config.Scale * 100:000}"));
+        config.Build("ShuffleNetV2", name ?? $"shufflenetv2_{config.Scale * 100:000}", (b, x) => Layers(config, b, x));
 
-    private static Graph BuildUnchecked(ShuffleNetV2Config config, string name)
+    private static Value Layers(ShuffleNetV2Config config, GraphBuilder b, Value x)
     {
-        var b = new GraphBuilder(name, config.Init);
         var paper = config.Layout != ModelLayout.Torchvision;
-        b.Meta("family", "ShuffleNetV2").Meta("scale", config.Scale.ToString("0.###")).Meta("resolution", config.Resolution.ToString())
+        b.Meta("scale", config.Scale.ToString("0.###")).Meta("resolution", config.Resolution.ToString())
             .Meta("layout", paper ? "paper" : "torchvision");
         var eps = config.BatchNormEpsilon;
 
-        var x = config.Input(b);
         var unit = 0;
         foreach (var row in ShuffleNetV2Table.Rows)
         {
@@ -59,8 +55,7 @@ public static class ShuffleNetV2
             };
 #pragma warning restore CS8524
         }
-        b.Output(x);
-        return b.Build();
+        return x;
 
         // A row's Repeat units, in blocks named after the Layer column and numbered from 0 in each stage ("stage3.0" is
         // Stage 3's down-sampling unit, the stage's stride-2 row).
