@@ -3,9 +3,12 @@ using LightNets.Tensors;
 
 namespace LightNets.Models;
 
-/// <summary>Settings every family shares: input resolution, number of classes, batch, weights.</summary>
+/// <summary>Settings every family shares: input resolution, number of classes, batch, weights, BatchNorm ε.</summary>
 public abstract record ModelConfig
 {
+    /// <param name="batchNormEpsilon">The family's default BatchNorm ε: its reference implementation's.</param>
+    protected ModelConfig(float batchNormEpsilon) => BatchNormEpsilon = batchNormEpsilon;
+
     /// <summary>Square input size (the resolution multiplier ρ is applied through it: 224ρ).</summary>
     public int Resolution { get; init; } = 224;
 
@@ -17,6 +20,9 @@ public abstract record ModelConfig
 
     /// <summary>Weight initialization (seeded, deterministic).</summary>
     public WeightInit Init { get; init; } = WeightInit.Default;
+
+    /// <summary>BatchNorm ε (the family's reference value unless set).</summary>
+    public float BatchNormEpsilon { get; init; }
 
     public const int MinResolution = 32;
     public const int MaxResolution = 4096;
@@ -38,21 +44,40 @@ public abstract record ModelConfig
             throw new ModelConfigurationException($"{what} must be > 0 (and at most 16), got {width}");
     }
 
-    internal Value Input(GraphBuilder b) => b.Input("input", Shape.Nchw(Batch, 3, Resolution, Resolution));
-
     /// <summary>
-    /// Builds the graph and turns a shape failure caused by a too-small resolution into a configuration error that says so.
+    /// The frame of every family's builder: validates the settings, creates graph <paramref name="name"/> with
+    /// <paramref name="family"/> as its first metadata, declares the input, lets <paramref name="layers"/> take it to the
+    /// output, and turns a shape failure caused by a too-small resolution into a configuration error that says so.
     /// </summary>
-    internal Graph BuildChecked(string family, Func<Graph> build)
+    internal Graph Build(string family, string name, Func<GraphBuilder, Value, Value> layers)
     {
         Validate();
         try
         {
-            return build();
+            var b = new GraphBuilder(name, Init);
+            b.Meta("family", family);
+            b.Output(layers(b, b.Input("input", Shape.Nchw(Batch, 3, Resolution, Resolution))));
+            return b.Build();
         }
         catch (GraphValidationException e) when (e.Message.Contains("smaller than its window"))
         {
             throw new ModelConfigurationException($"{family} cannot run at resolution {Resolution}: the feature map shrinks below a layer's window ({e.Message})");
         }
+    }
+}
+
+/// <summary>Settings every MobileNet shares: the width multiplier α (each family's config says how it rounds).</summary>
+public abstract record MobileNetConfig : ModelConfig
+{
+    protected MobileNetConfig(float batchNormEpsilon) : base(batchNormEpsilon)
+    {
+    }
+
+    public double Width { get; init; } = 1.0;
+
+    public override void Validate()
+    {
+        base.Validate();
+        RequirePositiveWidth(Width);
     }
 }

@@ -8,6 +8,8 @@ using LightNets.Models.ShuffleNetV1;
 using LightNets.Models.ShuffleNetV2;
 using LightNets.Tensors;
 using V2Operator = LightNets.Models.MobileNetV2.Operator;
+using V1Layer = LightNets.Models.ShuffleNetV1.Layer;
+using V2Layer = LightNets.Models.ShuffleNetV2.Layer;
 using V3Operator = LightNets.Models.MobileNetV3.Operator;
 
 namespace LightNets.Tests.Models;
@@ -197,7 +199,7 @@ public class ShapeWalkTests
     public void ShuffleNetV1_table(int groups, int r)
     {
         var report = CostReport.Analyze(ShuffleNetV1.Build(new ShuffleNetV1Config { Groups = groups, Resolution = r }));
-        WalkShuffleNet(report, ShuffleNetV1Table.Rows.Select(row => (row.Layer, row.OutputSize, row.KSize, row.Stride, row.Repeat, row.OutputChannels?[groups])), r);
+        WalkShuffleNet(report, ShuffleNetV1Rows(groups), r);
     }
 
     public static TheoryData<double, int> ShuffleNetV2Cases()
@@ -215,11 +217,90 @@ public class ShapeWalkTests
     public void ShuffleNetV2_table(double scale, int r)
     {
         var report = CostReport.Analyze(ShuffleNetV2.Build(new ShuffleNetV2Config { Scale = scale, Resolution = r }));
-        WalkShuffleNet(report, ShuffleNetV2Table.Rows.Select(row => (row.Layer, row.OutputSize, row.KSize, row.Stride, row.Repeat, row.OutputChannels?[scale])), r);
+        WalkShuffleNet(report, ShuffleNetV2Rows(scale), r);
     }
 
+    /// <summary>
+    /// The ShuffleNet tables chain on their own, for every g and scale: each row's input is the previous row's output. A
+    /// conv, the max pool or a unit row divides the size by its stride; a pool keeps the channels; the global pool's window
+    /// is the whole map; a stride-1 unit keeps its input's width; every unit's widths divide as its unit needs.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ShuffleNetV1Groups))]
+    public void ShuffleNetV1_rows_chain(int groups) =>
+        ChainShuffleNet(ShuffleNetV1Rows(groups), (cin, cout, stride) =>
+            cout / 4 % groups == 0 && (stride == 1 ? cout == cin && cout % groups == 0 : (cout - cin) % groups == 0 && cout > cin));
+
+    [Theory]
+    [MemberData(nameof(ShuffleNetV2Scales))]
+    public void ShuffleNetV2_rows_chain(double scale) =>
+        ChainShuffleNet(ShuffleNetV2Rows(scale), (cin, cout, stride) => cout % 2 == 0 && (stride == 2 || cout == cin));
+
+    public static TheoryData<int> ShuffleNetV1Groups() => new(ShuffleNetV1Table.Groups);
+
+    public static TheoryData<double> ShuffleNetV2Scales() => new(LightNets.Models.ShuffleNetV2.OutputChannels.Scales);
+
+    private static ShuffleNetRow[] ShuffleNetV1Rows(int groups) => ShuffleNetV1Table.Rows.Select(row => new ShuffleNetRow(row.Layer switch
+    {
+        V1Layer.Image => Probe.Input,
+        V1Layer.Conv1 => Probe.StemConv,
+        V1Layer.MaxPool => Probe.StemPool,
+        V1Layer.Stage2 or V1Layer.Stage3 or V1Layer.Stage4 => Probe.Units,
+        V1Layer.GlobalPool => Probe.GlobalPool,
+        V1Layer.FC => Probe.Output,
+        _ => throw new ArgumentOutOfRangeException(nameof(row), row.Layer, null),
+    }, row.Layer.ToString(), row.OutputSize, row.KSize, row.Stride, row.Repeat, row.OutputChannels?[groups])).ToArray();
+
+    private static ShuffleNetRow[] ShuffleNetV2Rows(double scale) => ShuffleNetV2Table.Rows.Select(row => new ShuffleNetRow(row.Layer switch
+    {
+        V2Layer.Image => Probe.Input,
+        V2Layer.Conv1 => Probe.StemConv,
+        V2Layer.MaxPool => Probe.StemPool,
+        V2Layer.Stage2 or V2Layer.Stage3 or V2Layer.Stage4 => Probe.Units,
+        V2Layer.Conv5 => Probe.Conv5,
+        V2Layer.GlobalPool => Probe.GlobalPool,
+        V2Layer.FC => Probe.Output,
+        _ => throw new ArgumentOutOfRangeException(nameof(row), row.Layer, null),
+    }, row.Layer.ToString(), row.OutputSize, row.KSize, row.Stride, row.Repeat, row.OutputChannels?[scale])).ToArray();
+
+    /// <param name="rows">One table, read for one g or scale.</param>
+    /// <param name="unitWidths">Whether a unit can map C_in to C_out at this stride.</param>
+    private static void ChainShuffleNet(IReadOnlyList<ShuffleNetRow> rows, Func<int, int, int, bool> unitWidths)
+    {
+        Assert.Equal((Probe.Input, 224, 3), (rows[0].Probe, rows[0].Size, rows[0].Channels));
+        var (size, channels) = (rows[0].Size, rows[0].Channels!.Value);
+        foreach (var row in rows.Skip(1))
+        {
+            int Strided() => (size + row.Stride!.Value - 1) / row.Stride.Value;
+            var expected = row.Probe switch
+            {
+                Probe.StemConv or Probe.Conv5 => (Strided(), row.Channels!.Value),
+                Probe.StemPool => (Strided(), channels),
+                Probe.Units => (Strided(), row.Channels!.Value),
+                Probe.GlobalPool => (1, channels),
+                Probe.Output => (1, 1000),
+                _ => throw new ArgumentOutOfRangeException(nameof(rows), row.Probe, null),
+            };
+            if (row.Probe == Probe.GlobalPool) Assert.Equal((row.Layer, size), (row.Layer, row.KSize!.Value));
+            if (row.Probe == Probe.Output) Assert.Equal((row.Layer, 1), (row.Layer, size));
+            if (row.Probe == Probe.Units)
+            {
+                Assert.True(row.Repeat >= 1 && unitWidths(channels, row.Channels!.Value, row.Stride!.Value),
+                    $"{row.Layer}: {row.Repeat} units of stride {row.Stride} cannot take {channels} channels to {row.Channels}");
+            }
+            Assert.Equal((row.Layer, expected), (row.Layer, (row.Size, row.Channels ?? channels)));
+            (size, channels) = expected;
+        }
+    }
+
+    /// <summary>Where in the graph a ShuffleNet table row's output is found.</summary>
+    private enum Probe { Input, StemConv, StemPool, Units, Conv5, GlobalPool, Output }
+
+    /// <summary>A row of either ShuffleNet table, its channels read for one g or scale.</summary>
+    private readonly record struct ShuffleNetRow(Probe Probe, string Layer, int Size, int? KSize, int? Stride, int Repeat, int? Channels);
+
     /// <summary>Both ShuffleNet tables declare each layer's output size and channels (none for the pools: unchanged).</summary>
-    private static void WalkShuffleNet(CostReport report, IEnumerable<(string Layer, int Size, int? KSize, int? Stride, int Repeat, int? Channels)> rows, int r)
+    private static void WalkShuffleNet(CostReport report, IEnumerable<ShuffleNetRow> rows, int r)
     {
         var g = report.Graph;
         var stage = "";
@@ -229,40 +310,42 @@ public class ShapeWalkTests
         {
             var size = Scaled(row.Size, r);
             Shape actual;
-            switch (row.Layer)
+            switch (row.Probe)
             {
-                case "Image":
+                case Probe.Input:
                     actual = g.Input.Shape;
                     break;
-                case "Conv1":
+                case Probe.StemConv:
                 {
                     var conv = g.Nodes.First(n => n.Block == "stem" && n.Op is Conv2dOp);
                     Assert.Equal((row.KSize, row.Stride), (((Conv2dOp)conv.Op).KernelH, ((Conv2dOp)conv.Op).StrideH));
                     actual = g.ShapeOf(conv.Outputs[0]);
                     break;
                 }
-                case "MaxPool":
+                case Probe.StemPool:
                 {
                     var pool = Only<MaxPoolOp>(g, "stem");
                     Assert.Equal((row.KSize, row.Stride), (((MaxPoolOp)pool.Op).KernelH, ((MaxPoolOp)pool.Op).StrideH));
                     actual = g.ShapeOf(pool.Outputs[0]);
                     break;
                 }
-                case "Conv5":
+                case Probe.Conv5:
                     actual = Block(report, "conv5").Output;
                     break;
-                case "GlobalPool":
+                case Probe.GlobalPool:
                     actual = g.ShapeOf(Only<GlobalAveragePoolOp>(g, "classifier").Outputs[0]);
                     break;
-                case "FC":
+                case Probe.Output:
                     actual = g.ShapeOf(g.Output);
                     break;
-                default:
+                case Probe.Units:
                     if (row.Layer != stage) (stage, unit) = (row.Layer, 0);
                     for (var k = 0; k < row.Repeat - 1; k++, unit++)
                         Assert.Equal((row.Channels!.Value, size), (Block(report, $"stage{stage[^1]}.{unit}").Output.C, Block(report, $"stage{stage[^1]}.{unit}").Output.H));
                     actual = Block(report, $"stage{stage[^1]}.{unit++}").Output;
                     break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(rows), row.Probe, null);
             }
             channels = row.Channels ?? channels;
             Assert.Equal((row.Layer, size, channels), (row.Layer, actual.H, actual.C));

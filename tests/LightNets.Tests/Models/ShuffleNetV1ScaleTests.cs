@@ -51,4 +51,18 @@ public class ShuffleNetV1ScaleTests
         var (actualStem, stages) = ShuffleNetV1.Widths(g, s);
         Assert.Equal((stem, stage2), (actualStem, stages[0]));
     }
+
+    [Theory]
+    [InlineData(0, 1.0, "g = 0")]
+    [InlineData(5, 1.0, "g = 5")]
+    [InlineData(-3, 1.0, "g = -3")]
+    [InlineData(3, 0.0, "scale factor s")]
+    [InlineData(3, double.NaN, "scale factor s")]
+    [InlineData(3, double.PositiveInfinity, "scale factor s")]
+    [InlineData(3, 17.0, "scale factor s")]
+    public void Groups_and_scales_outside_the_family_are_refused(int g, double s, string named)
+    {
+        var e = Assert.Throws<ModelConfigurationException>(() => ShuffleNetV1.Build(new ShuffleNetV1Config { Groups = g, Scale = s }));
+        Assert.Contains(named, e.Message);
+    }
 }

@@ -60,4 +60,18 @@ public class ShuffleNetV2CountTests
         Assert.Equal(mac, e.MemoryAccess);
         Assert.Equal(75_264, e.MaxPoolOutput);
     }
+
+    /// <summary>A scale Table 5 has no column for is a configuration error naming the four it has, never a guess.</summary>
+    [Theory]
+    [InlineData(0.75)]
+    [InlineData(1.0000001)]
+    [InlineData(0.0)]
+    [InlineData(-1.0)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void A_scale_outside_the_table_is_refused(double scale)
+    {
+        var e = Assert.Throws<ModelConfigurationException>(() => ShuffleNetV2.Build(new ShuffleNetV2Config { Scale = scale }));
+        Assert.Contains("defined for 0.5×, 1×, 1.5× and 2× only", e.Message);
+    }
 }

@@ -3,17 +3,14 @@ using LightNets.Models.Blocks;
 
 namespace LightNets.Models.MobileNetV1;
 
-/// <summary>MobileNetV1 settings: width multiplier α (published 1.0, 0.75, 0.5, 0.25) and activation.</summary>
-public sealed record MobileNetV1Config : ModelConfig
+/// <summary>
+/// MobileNetV1 settings: width multiplier α (published 1.0, 0.75, 0.5, 0.25; every layer's channels become max(⌊c·α⌋, 8)
+/// as in TF-slim) and activation. BN ε: TF-slim's 1e-3.
+/// </summary>
+public sealed record MobileNetV1Config() : MobileNetConfig(batchNormEpsilon: 1e-3f)
 {
-    /// <summary>Width multiplier α: every layer's channels become max(⌊c·α⌋, 8) (TF-slim).</summary>
-    public double Width { get; init; } = 1.0;
-
     /// <summary>ReLU as in the paper; TF-slim and Keras checkpoints use ReLU6.</summary>
     public Activation Activation { get; init; } = Activation.Relu;
-
-    /// <summary>BN ε of TF-slim's MobileNetV1.</summary>
-    public float BatchNormEpsilon { get; init; } = 1e-3f;
 
     /// <summary>End with the table's Softmax row instead of logits.</summary>
     public bool IncludeSoftmax { get; init; }
@@ -21,7 +18,6 @@ public sealed record MobileNetV1Config : ModelConfig
     public override void Validate()
     {
         base.Validate();
-        RequirePositiveWidth(Width);
         if (Activation is not (Activation.Relu or Activation.Relu6))
             throw new ModelConfigurationException($"MobileNetV1 uses ReLU (paper) or ReLU6 (TF-slim), not {Activation}");
     }
@@ -31,15 +27,13 @@ public sealed record MobileNetV1Config : ModelConfig
 public static class MobileNetV1
 {
     public static Graph Build(MobileNetV1Config config, string? name = null) =>
-        config.BuildChecked("MobileNetV1", () => BuildUnchecked(config, name ?? $"mobilenetv1_{config.Width * 100:000}"));
+        config.Build("MobileNetV1", name ?? $"mobilenetv1_{config.Width * 100:000}", (b, x) => Layers(config, b, x));
 
-    private static Graph BuildUnchecked(MobileNetV1Config config, string name)
+    private static Value Layers(MobileNetV1Config config, GraphBuilder b, Value x)
     {
-        var b = new GraphBuilder(name, config.Init);
-        b.Meta("family", "MobileNetV1").Meta("width", config.Width.ToString("0.###")).Meta("resolution", config.Resolution.ToString());
+        b.Meta("width", config.Width.ToString("0.###")).Meta("resolution", config.Resolution.ToString());
         int Scale(int c) => Channels.TfSlimDepth(c, config.Width);
 
-        var x = config.Input(b);
         var layer = 0;
         var rows = MobileNetV1Table.Rows;
         for (var i = 0; i < rows.Length; i++)
@@ -80,7 +74,6 @@ public static class MobileNetV1
                     throw new InvalidOperationException($"MobileNetV1 table row {i} ({row.Type}) is out of place");
             }
         }
-        b.Output(x);
-        return b.Build();
+        return x;
     }
 }

@@ -3,39 +3,27 @@ using LightNets.Models.Blocks;
 
 namespace LightNets.Models.MobileNetV2;
 
-/// <summary>MobileNetV2 settings: width multiplier α (published 0.35, 0.5, 0.75, 1.0, 1.3, 1.4).</summary>
-public sealed record MobileNetV2Config : ModelConfig
+/// <summary>
+/// MobileNetV2 settings: width multiplier α (published 0.35, 0.5, 0.75, 1.0, 1.3, 1.4). Stem and stage widths:
+/// make_divisible(c·α, 8). The last 1×1 conv: make_divisible(1280·max(1, α)) — it stays 1280 for α &lt; 1 (paper §4,
+/// "except the very last convolutional layer"). BN ε: torchvision's 1e-5.
+/// </summary>
+public sealed record MobileNetV2Config() : MobileNetConfig(batchNormEpsilon: 1e-5f)
 {
-    /// <summary>
-    /// Width multiplier α. Stem and stage widths: make_divisible(c·α, 8). The last 1×1 conv: make_divisible(1280·max(1, α))
-    /// — it stays 1280 for α &lt; 1 (paper §4, "except the very last convolutional layer").
-    /// </summary>
-    public double Width { get; init; } = 1.0;
-
-    public float BatchNormEpsilon { get; init; } = 1e-5f;
-
     /// <summary>Dropout ratio before the classifier (torchvision: 0.2; the identity at inference).</summary>
     public float DropoutRatio { get; init; } = 0.2f;
-
-    public override void Validate()
-    {
-        base.Validate();
-        RequirePositiveWidth(Width);
-    }
 }
 
 /// <summary>Builds MobileNetV2 by walking <see cref="MobileNetV2Table.Rows"/>; blocks are numbered as torchvision's features.</summary>
 public static class MobileNetV2
 {
     public static Graph Build(MobileNetV2Config config, string? name = null) =>
-        config.BuildChecked("MobileNetV2", () => BuildUnchecked(config, name ?? $"mobilenetv2_{config.Width * 100:000}"));
+        config.Build("MobileNetV2", name ?? $"mobilenetv2_{config.Width * 100:000}", (b, x) => Layers(config, b, x));
 
-    private static Graph BuildUnchecked(MobileNetV2Config config, string name)
+    private static Value Layers(MobileNetV2Config config, GraphBuilder b, Value x)
     {
-        var b = new GraphBuilder(name, config.Init);
-        b.Meta("family", "MobileNetV2").Meta("width", config.Width.ToString("0.###")).Meta("resolution", config.Resolution.ToString());
+        b.Meta("width", config.Width.ToString("0.###")).Meta("resolution", config.Resolution.ToString());
         var eps = config.BatchNormEpsilon;
-        var x = config.Input(b);
         var index = 0;
         foreach (var row in MobileNetV2Table.Rows)
         {
@@ -62,16 +50,13 @@ public static class MobileNetV2
                         x = ConvBnAct.Build(b, x, Channels.MakeDivisible(row.C!.Value * Math.Max(1.0, config.Width)), 1, 1, 1, Activation.Relu6, eps);
                     break;
                 case Operator.AvgPool7x7:
-                    using (b.Block("classifier"))
-                        x = b.Flatten(b.GlobalAveragePool(x));
+                    x = Classifier.Pool(b, x);
                     break;
                 case Operator.Classifier:
-                    using (b.Block("classifier"))
-                        x = b.Gemm(b.Dropout(x, config.DropoutRatio), config.Classes);
+                    x = Classifier.Fc(b, x, config.Classes, dropout: config.DropoutRatio);
                     break;
             }
         }
-        b.Output(x);
-        return b.Build();
+        return x;
     }
 }

@@ -3,12 +3,13 @@ using LightNets.Models.Blocks;
 
 namespace LightNets.Models.MobileNetV3;
 
-/// <summary>MobileNetV3 settings: Large or Small, width multiplier α under either rounding convention.</summary>
-public sealed record MobileNetV3Config : ModelConfig
+/// <summary>
+/// MobileNetV3 settings: Large or Small, width multiplier α under any of the rounding conventions. BN ε: torchvision's
+/// 1e-3 for MobileNetV3.
+/// </summary>
+public sealed record MobileNetV3Config() : MobileNetConfig(batchNormEpsilon: 1e-3f)
 {
     public MobileNetV3Variant Variant { get; init; } = MobileNetV3Variant.Large;
-
-    public double Width { get; init; } = 1.0;
 
     /// <summary>How α is applied (docs/ARCH-SPEC.md §5.5). All conventions agree at α = 1.</summary>
     public WidthRounding Rounding { get; init; } = WidthRounding.Paper;
@@ -16,24 +17,16 @@ public sealed record MobileNetV3Config : ModelConfig
     /// <summary>Honour Table 2's SE mark on Small's last 1×1 conv (no implementation does; 2,709,464 params).</summary>
     public bool PaperSmallHeadSqueezeExcite { get; init; }
 
-    /// <summary>torchvision's BN ε for MobileNetV3.</summary>
-    public float BatchNormEpsilon { get; init; } = 1e-3f;
-
+    /// <summary>Dropout ratio before the classifier (torchvision: 0.2; the identity at inference).</summary>
     public float DropoutRatio { get; init; } = 0.2f;
-
-    public override void Validate()
-    {
-        base.Validate();
-        RequirePositiveWidth(Width);
-    }
 }
 
 /// <summary>Builds MobileNetV3 by walking <see cref="MobileNetV3Table.Large"/> or <see cref="MobileNetV3Table.Small"/>.</summary>
 public static class MobileNetV3
 {
     public static Graph Build(MobileNetV3Config config, string? name = null) =>
-        config.BuildChecked("MobileNetV3", () => BuildUnchecked(config,
-            name ?? $"mobilenetv3_{config.Variant.ToString().ToLowerInvariant()}_{config.Width * 100:000}"));
+        config.Build("MobileNetV3", name ?? $"mobilenetv3_{config.Variant.ToString().ToLowerInvariant()}_{config.Width * 100:000}",
+            (b, x) => Layers(config, b, x));
 
     /// <summary>
     /// Whether two width conventions build the same network for <paramref name="variant"/> at width
@@ -61,10 +54,9 @@ public static class MobileNetV3
         _ => head.Out!.Value,
     };
 
-    private static Graph BuildUnchecked(MobileNetV3Config config, string name)
+    private static Value Layers(MobileNetV3Config config, GraphBuilder b, Value x)
     {
-        var b = new GraphBuilder(name, config.Init);
-        b.Meta("family", "MobileNetV3").Meta("variant", config.Variant.ToString()).Meta("width", config.Width.ToString("0.###"))
+        b.Meta("variant", config.Variant.ToString()).Meta("width", config.Width.ToString("0.###"))
             .Meta("rounding", config.Rounding.ToString().ToLowerInvariant()).Meta("resolution", config.Resolution.ToString());
         var rows = MobileNetV3Table.For(config.Variant);
         var alpha = config.Width;
@@ -72,7 +64,6 @@ public static class MobileNetV3
         var eps = config.BatchNormEpsilon;
         int Scale(int c) => Channels.MakeDivisible(c * alpha);
 
-        var x = config.Input(b);
         var index = 0;
         var lastBneckOut = 0;
         for (var i = 0; i < rows.Length; i++)
@@ -110,20 +101,17 @@ public static class MobileNetV3
                     break;
                 }
                 case Operator.Pool:
-                    using (b.Block("classifier"))
-                        x = b.Flatten(b.GlobalAveragePool(x));
+                    x = Classifier.Pool(b, x);
                     break;
                 case Operator.Conv2dNbn when row.Out is not null:
                     using (b.Block("classifier"))
                         x = b.Apply(row.NL!.Value.ToActivation(), b.Gemm(x, HeadWidth(row, alpha, config.Rounding), name: "head"));
                     break;
                 case Operator.Conv2dNbn:
-                    using (b.Block("classifier"))
-                        x = b.Gemm(b.Dropout(x, config.DropoutRatio), config.Classes);
+                    x = Classifier.Fc(b, x, config.Classes, dropout: config.DropoutRatio);
                     break;
             }
         }
-        b.Output(x);
-        return b.Build();
+        return x;
     }
 }

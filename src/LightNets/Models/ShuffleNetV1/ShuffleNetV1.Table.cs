@@ -1,10 +1,17 @@
 namespace LightNets.Models.ShuffleNetV1;
 
+/// <summary>
+/// ShuffleNetV1 Table 1's "Layer" column, named as printed. The Image row is the input, no layer; a stage's second
+/// row, blank in the paper, repeats the stage's name.
+/// </summary>
+public enum Layer { Image, Conv1, MaxPool, Stage2, Stage3, Stage4, GlobalPool, FC }
+
 /// <summary>ShuffleNetV1 Table 1's "Output channels (g groups)" columns, g = 1, 2, 3, 4, 8.</summary>
 public readonly record struct OutputChannels(int G1, int G2, int G3, int G4, int G8)
 {
     public static OutputChannels All(int c) => new(c, c, c, c, c);
 
+    /// <summary>The column for <paramref name="groups"/>; a g the table has no column for is a configuration error.</summary>
     public int this[int groups] => groups switch
     {
         1 => G1,
@@ -16,8 +23,12 @@ public readonly record struct OutputChannels(int G1, int G2, int G3, int G4, int
     };
 }
 
-/// <summary>One row of ShuffleNetV1 Table 1: Layer, Output size, KSize, Stride, Repeat, Output channels (g groups).</summary>
-public readonly record struct ShuffleNetV1Row(string Layer, int OutputSize, int? KSize, int? Stride, int Repeat, OutputChannels? OutputChannels);
+/// <summary>
+/// One row of ShuffleNetV1 Table 1: Layer, Output size (square: 28 is 28×28), KSize (square: 3 is 3×3), Stride, Repeat,
+/// Output channels (g groups). A null is the paper's blank cell; a pool's blank channels keep its input's. Repeat is 1
+/// where the paper leaves it blank on a single layer and 0 on the Image row, which is no layer.
+/// </summary>
+public readonly record struct ShuffleNetV1Row(Layer Layer, int OutputSize, int? KSize, int? Stride, int Repeat, OutputChannels? OutputChannels);
 
 /// <summary>One of megvii's exact scaled configurations (ShuffleNetV1/network.py): the stem and the three stage widths.</summary>
 public readonly record struct MegviiChannels(int Groups, double Scale, int Stem, int Stage2, int Stage3, int Stage4);
@@ -26,24 +37,24 @@ public static class ShuffleNetV1Table
 {
     public static readonly int[] Groups = [1, 2, 3, 4, 8];
 
-    /// <summary>Zhang et al. 2018, ShuffleNet, Table 1 (the 1× network).</summary>
+    /// <summary>
+    /// Zhang et al. 2018, ShuffleNet, Table 1 (the 1× network). The table's "Complexity" row is a published figure
+    /// (<see cref="Published"/>).
+    /// </summary>
     public static readonly ShuffleNetV1Row[] Rows =
     [
-        new(Layer: "Image", OutputSize: 224, KSize: null, Stride: null, Repeat: 0, OutputChannels: OutputChannels.All(3)),
-        new(Layer: "Conv1", OutputSize: 112, KSize: 3, Stride: 2, Repeat: 1, OutputChannels: OutputChannels.All(24)),
-        new(Layer: "MaxPool", OutputSize: 56, KSize: 3, Stride: 2, Repeat: 1, OutputChannels: null),
-        new(Layer: "Stage2", OutputSize: 28, KSize: null, Stride: 2, Repeat: 1, OutputChannels: new(144, 200, 240, 272, 384)),
-        new(Layer: "Stage2", OutputSize: 28, KSize: null, Stride: 1, Repeat: 3, OutputChannels: new(144, 200, 240, 272, 384)),
-        new(Layer: "Stage3", OutputSize: 14, KSize: null, Stride: 2, Repeat: 1, OutputChannels: new(288, 400, 480, 544, 768)),
-        new(Layer: "Stage3", OutputSize: 14, KSize: null, Stride: 1, Repeat: 7, OutputChannels: new(288, 400, 480, 544, 768)),
-        new(Layer: "Stage4", OutputSize: 7, KSize: null, Stride: 2, Repeat: 1, OutputChannels: new(576, 800, 960, 1088, 1536)),
-        new(Layer: "Stage4", OutputSize: 7, KSize: null, Stride: 1, Repeat: 3, OutputChannels: new(576, 800, 960, 1088, 1536)),
-        new(Layer: "GlobalPool", OutputSize: 1, KSize: 7, Stride: null, Repeat: 1, OutputChannels: null),
-        new(Layer: "FC", OutputSize: 1, KSize: null, Stride: null, Repeat: 1, OutputChannels: OutputChannels.All(1000)),
+        new(Layer: Layer.Image, OutputSize: 224, KSize: null, Stride: null, Repeat: 0, OutputChannels: OutputChannels.All(3)),
+        new(Layer: Layer.Conv1, OutputSize: 112, KSize: 3, Stride: 2, Repeat: 1, OutputChannels: OutputChannels.All(24)),
+        new(Layer: Layer.MaxPool, OutputSize: 56, KSize: 3, Stride: 2, Repeat: 1, OutputChannels: null),
+        new(Layer: Layer.Stage2, OutputSize: 28, KSize: null, Stride: 2, Repeat: 1, OutputChannels: new(144, 200, 240, 272, 384)),
+        new(Layer: Layer.Stage2, OutputSize: 28, KSize: null, Stride: 1, Repeat: 3, OutputChannels: new(144, 200, 240, 272, 384)),
+        new(Layer: Layer.Stage3, OutputSize: 14, KSize: null, Stride: 2, Repeat: 1, OutputChannels: new(288, 400, 480, 544, 768)),
+        new(Layer: Layer.Stage3, OutputSize: 14, KSize: null, Stride: 1, Repeat: 7, OutputChannels: new(288, 400, 480, 544, 768)),
+        new(Layer: Layer.Stage4, OutputSize: 7, KSize: null, Stride: 2, Repeat: 1, OutputChannels: new(576, 800, 960, 1088, 1536)),
+        new(Layer: Layer.Stage4, OutputSize: 7, KSize: null, Stride: 1, Repeat: 3, OutputChannels: new(576, 800, 960, 1088, 1536)),
+        new(Layer: Layer.GlobalPool, OutputSize: 1, KSize: 7, Stride: null, Repeat: 1, OutputChannels: null),
+        new(Layer: Layer.FC, OutputSize: 1, KSize: null, Stride: null, Repeat: 1, OutputChannels: OutputChannels.All(1000)),
     ];
-
-    /// <summary>Table 1's "Complexity" row (MFLOPs = mega multiply-adds, without the FC layer).</summary>
-    public static readonly OutputChannels PublishedComplexityMillions = new(143, 140, 137, 133, 137);
 
     /// <summary>
     /// megvii-model/ShuffleNet-Series, ShuffleNetV1/network.py: the only published channel tables for scales other than 1×

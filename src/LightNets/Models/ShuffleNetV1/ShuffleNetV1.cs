@@ -3,8 +3,8 @@ using LightNets.Models.Blocks;
 
 namespace LightNets.Models.ShuffleNetV1;
 
-/// <summary>ShuffleNetV1 settings: groups g ∈ {1, 2, 3, 4, 8} and scale s ("ShuffleNet s×").</summary>
-public sealed record ShuffleNetV1Config : ModelConfig
+/// <summary>ShuffleNetV1 settings: groups g ∈ {1, 2, 3, 4, 8} and scale s ("ShuffleNet s×"). BN ε: megvii's 1e-5.</summary>
+public sealed record ShuffleNetV1Config() : ModelConfig(batchNormEpsilon: 1e-5f)
 {
     public int Groups { get; init; } = 3;
 
@@ -16,8 +16,6 @@ public sealed record ShuffleNetV1Config : ModelConfig
     /// docs/ARCH-SPEC.md §6.1 convention); <see cref="ModelLayout.Megvii"/> turns it off.
     /// </summary>
     public bool ClassifierBias { get; init; } = true;
-
-    public float BatchNormEpsilon { get; init; } = 1e-5f;
 
     public override void Validate()
     {
@@ -35,7 +33,7 @@ public sealed record ShuffleNetV1Config : ModelConfig
 public static class ShuffleNetV1
 {
     public static Graph Build(ShuffleNetV1Config config, string? name = null) =>
-        config.BuildChecked("ShuffleNetV1", () => BuildUnchecked(config, name ?? $"shufflenetv1_g{config.Groups}_{config.Scale * 100:000}"));
+        config.Build("ShuffleNetV1", name ?? $"shufflenetv1_g{config.Groups}_{config.Scale * 100:000}", (b, x) => Layers(config, b, x));
 
     /// <summary>
     /// Stem and stage widths for (g, s). At s = 1 the table; megvii's table where it has the pair; otherwise each stage
@@ -44,9 +42,8 @@ public static class ShuffleNetV1
     /// </summary>
     public static (int Stem, int[] Stages) Widths(int groups, double scale)
     {
-        var stages = ShuffleNetV1Table.Rows.Where(r => r.Layer.StartsWith("Stage", StringComparison.Ordinal) && r.Stride == 2)
-            .Select(r => r.OutputChannels!.Value[groups]).ToArray();
-        var stem = ShuffleNetV1Table.Rows.Single(r => r.Layer == "Conv1").OutputChannels!.Value[groups];
+        var stages = Stages.Select(stage => ShuffleNetV1Table.Rows.First(r => r.Layer == stage).OutputChannels!.Value[groups]).ToArray();
+        var stem = ShuffleNetV1Table.Rows.Single(r => r.Layer == Layer.Conv1).OutputChannels!.Value[groups];
         if (scale == 1.0) return (stem, stages);
         foreach (var m in ShuffleNetV1Table.Megvii)
         {
@@ -66,57 +63,49 @@ public static class ShuffleNetV1
         return (best, scaled);
     }
 
-    private static Graph BuildUnchecked(ShuffleNetV1Config config, string name)
+    /// <summary>Table 1's stages in order: <see cref="Widths"/> returns their widths in this order.</summary>
+    private static readonly Layer[] Stages = [Layer.Stage2, Layer.Stage3, Layer.Stage4];
+
+    private static Value Layers(ShuffleNetV1Config config, GraphBuilder b, Value x)
     {
-        var b = new GraphBuilder(name, config.Init);
-        b.Meta("family", "ShuffleNetV1").Meta("groups", config.Groups.ToString()).Meta("scale", config.Scale.ToString("0.###"))
+        b.Meta("groups", config.Groups.ToString()).Meta("scale", config.Scale.ToString("0.###"))
             .Meta("resolution", config.Resolution.ToString());
         var eps = config.BatchNormEpsilon;
         var (stem, stages) = Widths(config.Groups, config.Scale);
 
-        var x = config.Input(b);
-        var stage = -1;
         var unit = 0;
         foreach (var row in ShuffleNetV1Table.Rows)
         {
-            switch (row.Layer)
+            // Every Layer has an arm (a missing one is error CS8509); CS8524 asks for one for unnamed values, which only a
+            // cast can make, and those throw SwitchExpressionException.
+#pragma warning disable CS8524
+            x = row.Layer switch
             {
-                case "Image":
-                    break;
-                case "Conv1":
-                    using (b.Block("stem"))
-                        x = ConvBnAct.Build(b, x, stem, row.KSize!.Value, row.Stride!.Value, 1, Activation.Relu, eps, name: "conv1");
-                    break;
-                case "MaxPool":
-                    using (b.Block("stem"))
-                        x = b.MaxPool(x, row.KSize!.Value, row.Stride!.Value, padding: 1);
-                    break;
-                case "GlobalPool":
-                    using (b.Block("classifier"))
-                        x = b.Flatten(b.GlobalAveragePool(x));
-                    break;
-                case "FC":
-                    using (b.Block("classifier"))
-                        x = b.Gemm(x, config.Classes, bias: config.ClassifierBias);
-                    break;
-                default:
-                {
-                    if (row.Stride == 2) { stage++; unit = 0; }
-                    var cout = stages[stage];
-                    for (var r = 0; r < row.Repeat; r++, unit++)
-                    {
-                        using (b.Block($"stage{stage + 2}.{unit}"))
-                        {
-                            // Stage 2's first pointwise layer is not grouped: its 24 input channels are too few (Table 1 note).
-                            var groupFirst = !(stage == 0 && unit == 0);
-                            x = ShuffleUnitV1.Build(b, x, cout, cout / 4, config.Groups, row.Stride == 2 && r == 0 ? 2 : 1, groupFirst, eps);
-                        }
-                    }
-                    break;
-                }
-            }
+                Layer.Image => x,
+                Layer.Conv1 => ShuffleNetStem.Conv1(b, x, stem, row.KSize!.Value, row.Stride!.Value, eps),
+                Layer.MaxPool => ShuffleNetStem.MaxPool(b, x, row.KSize!.Value, row.Stride!.Value),
+                Layer.Stage2 or Layer.Stage3 or Layer.Stage4 => Units(row, x),
+                Layer.GlobalPool => Classifier.Pool(b, x),
+                Layer.FC => Classifier.Fc(b, x, config.Classes, config.ClassifierBias),
+            };
+#pragma warning restore CS8524
         }
-        b.Output(x);
-        return b.Build();
+        return x;
+
+        // A row's Repeat units, in blocks named after the Layer column and numbered from 0 in each stage ("stage3.0" is
+        // Stage 3's first unit, the stage's stride-2 row).
+        Value Units(ShuffleNetV1Row row, Value x)
+        {
+            if (row.Stride == 2) unit = 0;
+            var cout = stages[Array.IndexOf(Stages, row.Layer)];
+            for (var r = 0; r < row.Repeat; r++, unit++)
+            {
+                using var _ = b.Block($"{row.Layer.ToString().ToLowerInvariant()}.{unit}");
+                // Stage 2's first pointwise layer is not grouped: its 24 input channels are too few (Table 1 note).
+                var groupFirst = !(row.Layer == Layer.Stage2 && unit == 0);
+                x = ShuffleUnitV1.Build(b, x, cout, cout / 4, config.Groups, row.Stride!.Value, groupFirst, eps);
+            }
+            return x;
+        }
     }
 }

@@ -3,8 +3,8 @@ using LightNets.Models.Blocks;
 
 namespace LightNets.Models.ShuffleNetV2;
 
-/// <summary>ShuffleNetV2 settings: scale (0.5×, 1×, 1.5×, 2×) and layout of Stage 2's first unit.</summary>
-public sealed record ShuffleNetV2Config : ModelConfig
+/// <summary>ShuffleNetV2 settings: scale (0.5×, 1×, 1.5×, 2×) and layout of Stage 2's first unit. BN ε: 1e-5 (torchvision, megvii).</summary>
+public sealed record ShuffleNetV2Config() : ModelConfig(batchNormEpsilon: 1e-5f)
 {
     public double Scale { get; init; } = 1.0;
 
@@ -16,12 +16,10 @@ public sealed record ShuffleNetV2Config : ModelConfig
     /// </summary>
     public ModelLayout Layout { get; init; } = ModelLayout.Torchvision;
 
-    public float BatchNormEpsilon { get; init; } = 1e-5f;
-
     public override void Validate()
     {
         base.Validate();
-        _ = new OutputChannels()[Scale]; // throws for a scale the table lacks
+        if (!OutputChannels.Scales.Contains(Scale)) throw OutputChannels.NoColumn(Scale);
     }
 }
 
@@ -29,67 +27,63 @@ public sealed record ShuffleNetV2Config : ModelConfig
 public static class ShuffleNetV2
 {
     public static Graph Build(ShuffleNetV2Config config, string? name = null) =>
-        config.BuildChecked("ShuffleNetV2", () => BuildUnchecked(config, name ?? $"shufflenetv2_{config.Scale * 100:000}"));
+        config.Build("ShuffleNetV2", name ?? $"shufflenetv2_{config.Scale * 100:000}", (b, x) => Layers(config, b, x));
 
-    private static Graph BuildUnchecked(ShuffleNetV2Config config, string name)
+    private static Value Layers(ShuffleNetV2Config config, GraphBuilder b, Value x)
     {
-        var b = new GraphBuilder(name, config.Init);
         var paper = config.Layout != ModelLayout.Torchvision;
-        b.Meta("family", "ShuffleNetV2").Meta("scale", config.Scale.ToString("0.###")).Meta("resolution", config.Resolution.ToString())
+        b.Meta("scale", config.Scale.ToString("0.###")).Meta("resolution", config.Resolution.ToString())
             .Meta("layout", paper ? "paper" : "torchvision");
         var eps = config.BatchNormEpsilon;
 
-        var x = config.Input(b);
-        var stage = 1;
         var unit = 0;
         foreach (var row in ShuffleNetV2Table.Rows)
         {
-            var c = row.OutputChannels?[config.Scale] ?? 0;
-            switch (row.Layer)
+            var c = row.OutputChannels?[config.Scale];
+            // Every Layer has an arm (a missing one is error CS8509); CS8524 asks for one for unnamed values, which only a
+            // cast can make, and those throw SwitchExpressionException.
+#pragma warning disable CS8524
+            x = row.Layer switch
             {
-                case "Image":
-                    break;
-                case "Conv1":
-                    using (b.Block("stem"))
-                        x = ConvBnAct.Build(b, x, c, row.KSize!.Value, row.Stride!.Value, 1, Activation.Relu, eps, name: "conv1");
-                    break;
-                case "MaxPool":
-                    using (b.Block("stem"))
-                        x = b.MaxPool(x, row.KSize!.Value, row.Stride!.Value, padding: 1);
-                    break;
-                case "Conv5":
-                    using (b.Block("conv5"))
-                        x = ConvBnAct.Build(b, x, c, 1, 1, 1, Activation.Relu, eps, name: "conv5");
-                    break;
-                case "GlobalPool":
-                    using (b.Block("classifier"))
-                        x = b.Flatten(b.GlobalAveragePool(x));
-                    break;
-                case "FC":
-                    using (b.Block("classifier"))
-                        x = b.Gemm(x, config.Classes, bias: !paper);
-                    break;
-                default:
-                    if (row.Stride == 2) { stage++; unit = 0; }
-                    for (var r = 0; r < row.Repeat; r++, unit++)
-                    {
-                        using var _ = b.Block($"stage{stage}.{unit}");
-                        if (row.Stride == 2 && r == 0)
-                        {
-                            var cin = x.Shape.C;
-                            // Only Stage 2's first unit has C_in ≠ C_out/2; there the paper keeps C_in on the left.
-                            var left = paper && cin != c / 2 ? cin : c / 2;
-                            x = ShuffleUnitV2.DownSampling(b, x, left, c / 2, c - left, eps);
-                        }
-                        else
-                        {
-                            x = ShuffleUnitV2.Basic(b, x, eps);
-                        }
-                    }
-                    break;
-            }
+                Layer.Image => x,
+                Layer.Conv1 => ShuffleNetStem.Conv1(b, x, c!.Value, row.KSize!.Value, row.Stride!.Value, eps),
+                Layer.MaxPool => ShuffleNetStem.MaxPool(b, x, row.KSize!.Value, row.Stride!.Value),
+                Layer.Stage2 or Layer.Stage3 or Layer.Stage4 => Units(row, c!.Value, x),
+                Layer.Conv5 => Conv5(b, x, c!.Value, row.KSize!.Value, row.Stride!.Value, eps),
+                Layer.GlobalPool => Classifier.Pool(b, x),
+                Layer.FC => Classifier.Fc(b, x, config.Classes, bias: !paper),
+            };
+#pragma warning restore CS8524
         }
-        b.Output(x);
-        return b.Build();
+        return x;
+
+        // A row's Repeat units, in blocks named after the Layer column and numbered from 0 in each stage ("stage3.0" is
+        // Stage 3's down-sampling unit, the stage's stride-2 row).
+        Value Units(ShuffleNetV2Row row, int c, Value x)
+        {
+            if (row.Stride == 2) unit = 0;
+            for (var r = 0; r < row.Repeat; r++, unit++)
+            {
+                using var _ = b.Block($"{row.Layer.ToString().ToLowerInvariant()}.{unit}");
+                if (row.Stride == 2)
+                {
+                    var cin = x.Shape.C;
+                    // Only Stage 2's first unit has C_in ≠ C_out/2; there the paper keeps C_in on the left.
+                    var left = paper && cin != c / 2 ? cin : c / 2;
+                    x = ShuffleUnitV2.DownSampling(b, x, left, c / 2, c - left, eps);
+                }
+                else
+                {
+                    x = ShuffleUnitV2.Basic(b, x, eps);
+                }
+            }
+            return x;
+        }
+    }
+
+    private static Value Conv5(GraphBuilder b, Value x, int outChannels, int kSize, int stride, float bnEpsilon)
+    {
+        using var _ = b.Block("conv5");
+        return ConvBnAct.Build(b, x, outChannels, kSize, stride, 1, Activation.Relu, bnEpsilon, name: "conv5");
     }
 }

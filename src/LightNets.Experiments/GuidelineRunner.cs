@@ -88,11 +88,7 @@ public sealed class GuidelineRunner : IDisposable
         }
         foreach (var s in _slots)
         {
-            var t0 = Stopwatch.GetTimestamp();
-            s.Session.Run(s.Input, s.Output);
-            s.SecondsPerRun = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-            s.Times = new double[_settings.Iterations(s.SecondsPerRun)];
-            Settle(s);
+            SizeRuns(s);
             tick(s.Cell.Describe());
         }
         var perRound = _slots.Sum(s => s.Times.Length * s.SecondsPerRun + SettleSeconds(s));
@@ -119,15 +115,18 @@ public sealed class GuidelineRunner : IDisposable
             tick($"warm-up pass {pass + 1}");
         }
         Thread.Sleep(300);
-        foreach (var s in _slots)
-        {
-            var t0 = Stopwatch.GetTimestamp();
-            s.Session.Run(s.Input, s.Output);
-            s.SecondsPerRun = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-            s.Times = new double[_settings.Iterations(s.SecondsPerRun)];
-            Settle(s);
-        }
+        foreach (var s in _slots) SizeRuns(s);
         tick("warm-up: runs per round sized");
+    }
+
+    /// <summary>One timed run of <paramref name="s"/>, which sizes its timed runs per round.</summary>
+    private void SizeRuns(Slot s)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        s.Session.Run(s.Input, s.Output);
+        s.SecondsPerRun = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        s.Times = new double[_settings.Iterations(s.SecondsPerRun)];
+        Settle(s);
     }
 
     /// <summary>The timed rounds; <paramref name="tick"/> hears of every configuration timed.</summary>
