@@ -208,6 +208,20 @@ public class OddGraphImportTests
         }
     }
 
+    [Fact]
+    public void Every_input_takes_the_batch_option()
+    {
+        var b = new OnnxProtoBuilder().Input("x", "N", 2, 3, 3).Input("z", "N", 2).Output("y").Output("g");
+        b.Random("w", 2, 2, 1, 1);
+        b.Random("fc", 2, 4);
+        b.Node("Conv", ["x", "w"], ["y"]);
+        b.Node("MatMul", ["z", "fc"], ["g"]);
+        var graph = OnnxImporter.Import(b.Model, null, new OnnxImportOptions { Batch = 3 });
+        Assert.Equal([new Shape(3, 2, 3, 3), new Shape(3, 2)], graph.Inputs.Select(i => i.Shape));
+        Assert.Equal(new Shape(3, 2, 3, 3), graph.ShapeOf("y"));
+        Assert.Equal(new Shape(3, 4), graph.ShapeOf("g"));
+    }
+
     /// <summary>The same value listed twice among a graph's outputs (possible in the IR, and in ONNX files).</summary>
     [Fact]
     public void The_same_value_listed_twice_fills_both_positions()

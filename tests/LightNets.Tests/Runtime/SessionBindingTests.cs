@@ -68,6 +68,33 @@ public class SessionBindingTests
     }
 
     [Fact]
+    public void Threads_with_their_own_bindings_get_the_serial_results_bit_for_bit()
+    {
+        var graph = WithFeatures("shufflenetv2_050");
+        using var session = new InferenceSession(graph, new SessionOptions { Threads = 2 });
+        var images = Enumerable.Range(0, 4).Select(i => new Rng((ulong)i + 20).NormalTensor(1, 3, 64, 64)).ToArray();
+        var serial = images.Select(x => session.Run(new Dictionary<string, Tensor> { ["input"] = x })).ToArray();
+        var failures = 0;
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, t =>
+        {
+            var binding = session.CreateBinding();
+            var outputs = session.Outputs.Select(o => new float[o.Shape.ElementCount]).ToArray();
+            for (var i = 0; i < outputs.Length; i++) binding.BindOutput(i, outputs[i]);
+            for (var r = 0; r < 20; r++)
+            {
+                var which = (t + r) % images.Length;
+                binding.BindInput("input", images[which]);
+                session.Run(binding);
+                for (var i = 0; i < outputs.Length; i++)
+                {
+                    if (!outputs[i].AsSpan().SequenceEqual(serial[which][session.OutputNames[i]].Data)) Interlocked.Increment(ref failures);
+                }
+            }
+        });
+        Assert.Equal(0, failures);
+    }
+
+    [Fact]
     public void Names_shapes_and_indices()
     {
         var graph = WithFeatures("mobilenetv1_025");
