@@ -15,8 +15,17 @@ public sealed class ModelConfigurationException(string message) : LightNetsExcep
 /// </summary>
 public sealed class InputShapeException(string message) : LightNetsException(message);
 
-/// <summary>An input given under a name the graph does not declare, or a declared input that was not given.</summary>
+/// <summary>
+/// An input given under a name the graph does not declare, a declared input that was not given, or a single-input API
+/// used on a graph with several inputs: the message lists the graph's inputs.
+/// </summary>
 public sealed class InputNameException(string message) : LightNetsException(message);
+
+/// <summary>
+/// An output asked for under a name the graph does not declare, or a single-output API used on a graph with several
+/// outputs: the message lists the graph's outputs.
+/// </summary>
+public sealed class OutputNameException(string message) : LightNetsException(message);
 
 /// <summary>
 /// A graph whose run needs more working memory than the session may allocate (<c>SessionOptions.MaxArenaBytes</c>):

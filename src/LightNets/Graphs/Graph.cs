@@ -29,6 +29,9 @@ public sealed class Graph
 
         foreach (var input in Inputs)
         {
+            if (input.Shape.Rank is < 1 or > MaxRank)
+                throw new GraphValidationException(
+                    $"graph input '{input.Name}' has rank {input.Shape.Rank} ([{input.Shape}]); LightNets takes inputs of rank 1 to {MaxRank} (a batch dimension first, N×C×H×W at most)");
             if (Initializers.ContainsKey(input.Name))
                 throw new GraphValidationException($"graph input '{input.Name}' is also an initializer");
             if (!_shapes.TryAdd(input.Name, input.Shape))
@@ -40,6 +43,7 @@ public sealed class Graph
         Nodes = TopologicalOrder(nodes.ToArray());
         foreach (var node in Nodes)
         {
+            RequireConstantOperands(node);
             var inShapes = node.Inputs.Select(v => _shapes[v]).ToArray();
             var outShapes = ShapeInference.Infer(node, inShapes);
             for (var i = 0; i < outShapes.Length; i++)
@@ -67,7 +71,6 @@ public sealed class Graph
     public Shape ShapeOf(string value) =>
         _shapes.TryGetValue(value, out var s) ? s : throw new KeyNotFoundException($"graph '{Name}' has no value '{value}'");
 
-    public bool HasValue(string value) => _shapes.ContainsKey(value);
     public bool IsInitializer(string value) => Initializers.ContainsKey(value);
 
     /// <summary>The node that computes <paramref name="value"/>, or null for inputs and initializers.</summary>
@@ -77,13 +80,43 @@ public sealed class Graph
     public IReadOnlyList<Node> Consumers(string value) =>
         _consumers.TryGetValue(value, out var list) ? list : [];
 
+    /// <summary>The highest tensor rank a graph input or a node output may have: the runtime holds every value as N×C×H×W.</summary>
+    public const int MaxRank = 4;
+
+    /// <summary>The graph's only input.</summary>
+    /// <exception cref="InputNameException">The graph has several inputs: pick one from <see cref="Inputs"/>.</exception>
     public Value Input => Inputs.Count == 1
         ? Inputs[0]
-        : throw new InvalidOperationException($"graph '{Name}' has {Inputs.Count} inputs");
+        : throw new InputNameException(
+            $"graph '{Name}' has {Inputs.Count} inputs ({string.Join(", ", Inputs.Select(i => $"'{i.Name}' [{i.Shape}]"))}), where a model with one input is needed");
 
+    /// <summary>The graph's only output.</summary>
+    /// <exception cref="OutputNameException">The graph has several outputs: pick one from <see cref="Outputs"/>.</exception>
     public string Output => Outputs.Count == 1
         ? Outputs[0]
-        : throw new InvalidOperationException($"graph '{Name}' has {Outputs.Count} outputs");
+        : throw new OutputNameException(
+            $"graph '{Name}' has {Outputs.Count} outputs ({string.Join(", ", Outputs.Select(o => $"'{o}' [{ShapeOf(o)}]"))}), where a model with one output is needed");
+
+    /// <summary>
+    /// Weights, biases and BatchNorm statistics are initializers: the runtime packs them once at compile time, and the
+    /// cost model counts them as parameters. A node reading one from a computed value or a graph input is refused.
+    /// </summary>
+    private void RequireConstantOperands(Node node)
+    {
+        var (first, what) = node.Op switch
+        {
+            Conv2dOp => (1, "weight and bias"),
+            GemmOp => (1, "weight and bias"),
+            BatchNormOp => (1, "statistics (scale, bias, mean, variance)"),
+            _ => (int.MaxValue, ""),
+        };
+        for (var i = first; i < node.Inputs.Count; i++)
+        {
+            if (!Initializers.ContainsKey(node.Inputs[i]))
+                throw new GraphValidationException(
+                    $"node '{node.Name}' ({node.Kind}) reads input {i} '{node.Inputs[i]}' from a graph input or a computed value; LightNets needs its {what} to be constants (initializers)");
+        }
+    }
 
     /// <summary>The same graph for another batch size (shapes re-inferred; initializers shared).</summary>
     public Graph WithBatch(int batch)

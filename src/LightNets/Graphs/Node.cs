@@ -31,7 +31,6 @@ public sealed class Node
         : throw new InvalidOperationException($"node '{Name}' has {Outputs.Count} outputs");
 
     public Node WithInputs(IReadOnlyList<string> inputs) => new(Name, Op, inputs, Outputs, Block);
-    public Node WithOp(Op op) => new(Name, op, Inputs, Outputs, Block);
 
     public override string ToString() => $"{Name}: {Kind}({string.Join(", ", Inputs)}) -> {string.Join(", ", Outputs)}";
 }

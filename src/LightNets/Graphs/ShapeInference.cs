@@ -11,7 +11,7 @@ public static class ShapeInference
     public static Shape[] Infer(Node node, IReadOnlyList<Shape> inputs)
     {
         var ctx = new Context(node, inputs);
-        return node.Op switch
+        var outputs = node.Op switch
         {
             Conv2dOp conv => [Conv(ctx, conv)],
             BatchNormOp => [BatchNorm(ctx)],
@@ -25,9 +25,15 @@ public static class ShapeInference
             GlobalAveragePoolOp => [GlobalPool(ctx)],
             FlattenOp => [Flatten(ctx)],
             GemmOp => [Gemm(ctx)],
-            SoftmaxOp => [ctx.Unary()],
+            SoftmaxOp => [Softmax(ctx)],
             _ => throw ctx.Fail($"has no shape rule for {node.Op.GetType().Name}"),
         };
+        for (var i = 0; i < outputs.Length; i++)
+        {
+            if (outputs[i].Rank > Graph.MaxRank)
+                throw ctx.Fail($"produces '{node.Outputs[i]}' of rank {outputs[i].Rank} ([{outputs[i]}]); LightNets holds tensors of rank {Graph.MaxRank} at most (N×C×H×W)");
+        }
+        return outputs;
     }
 
     private readonly struct Context(Node node, IReadOnlyList<Shape> inputs)
@@ -217,10 +223,18 @@ public static class ShapeInference
         return Shape.Nchw(x.N, x.C, 1, 1);
     }
 
+    private static Shape Softmax(Context ctx)
+    {
+        var x = ctx.Unary();
+        if (x.Rank < 2) throw ctx.Fail($"normalizes over the channels (axis 1) but {ctx.Describe(0)} has rank {x.Rank}");
+        return x;
+    }
+
     private static Shape Flatten(Context ctx)
     {
         ctx.Arity(1, 1);
         var x = ctx.Inputs[0];
+        if (x.Rank < 1) throw ctx.Fail($"keeps the batch dimension but {ctx.Describe(0)} is a scalar");
         return new Shape(x.N, checked((int)(x.ElementCount / x.N)));
     }
 

@@ -109,24 +109,40 @@ internal sealed class IrEmitter
     }
 
     /// <summary>
-    /// The finished graph: outputs renamed to their ONNX names where the value came through an alias (Identity,
-    /// Dropout), unused nodes and initializers dropped.
+    /// The finished graph, whose outputs carry their ONNX names: a value that came through an alias (Identity, Dropout)
+    /// is renamed; one that cannot be (a graph input, a constant, a value that is also another output) gets an identity
+    /// node of that name. Unused nodes and initializers are dropped.
     /// </summary>
     public Graph Build(string name, IReadOnlyList<(string OnnxName, IrValue Value)> outputs, IReadOnlyDictionary<string, string> metadata)
     {
         var rename = new Dictionary<string, string>(StringComparer.Ordinal);
-        var outputNames = new List<string>();
+        var assigned = new Dictionary<string, string>(StringComparer.Ordinal); // ONNX output name → IR value
+        var aliases = new List<Node>();
         foreach (var (onnxName, value) in outputs)
         {
+            if (assigned.ContainsKey(onnxName)) continue; // listed twice
             var canRename = value.Name != onnxName && _producers.ContainsKey(value.Name) && !_shapes.ContainsKey(onnxName)
                             && !rename.ContainsKey(value.Name) && !rename.ContainsValue(onnxName)
-                            && outputs.Count(o => o.Value.Name == value.Name) == 1;
-            if (canRename) rename[value.Name] = onnxName;
-            outputNames.Add(canRename ? onnxName : value.Name);
+                            && outputs.Count(o => o.Value.Name == value.Name) == 1 && !outputs.Any(o => o.OnnxName == value.Name);
+            if (value.Name == onnxName) assigned[onnxName] = onnxName;
+            else if (canRename)
+            {
+                rename[value.Name] = onnxName;
+                assigned[onnxName] = onnxName;
+            }
+            else if (!_shapes.ContainsKey(onnxName))
+            {
+                _shapes[onnxName] = value.Shape;
+                aliases.Add(new Node(UniqueNodeName(onnxName + "_identity"), new DropoutOp(0f), [value.Name], [onnxName]));
+                assigned[onnxName] = onnxName;
+            }
+            else assigned[onnxName] = value.Name;
         }
+        var outputNames = outputs.Select(o => assigned[o.OnnxName]).ToList();
         string R(string v) => rename.GetValueOrDefault(v, v);
 
         var needed = new HashSet<string>(outputNames, StringComparer.Ordinal);
+        foreach (var alias in aliases) needed.Add(R(alias.Inputs[0]));
         var kept = new List<Node>();
         for (var i = _nodes.Count - 1; i >= 0; i--)
         {
@@ -137,6 +153,7 @@ internal sealed class IrEmitter
             foreach (var input in renamed.Inputs) needed.Add(input);
         }
         kept.Reverse();
+        kept.AddRange(aliases.Select(a => a.WithInputs([R(a.Inputs[0])])));
         var initializers = _initializers.Where(kv => needed.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         var inputs = _inputs.Select(i => new Value(i.Name, i.Shape));
         return new Graph(name, inputs, outputNames, kept, initializers, metadata);

@@ -4,7 +4,7 @@ namespace LightNets.Onnx;
 public sealed record OnnxImportOptions
 {
     /// <summary>
-    /// The batch size of the imported graph. A symbolic or missing batch dimension (an export with dynamic axes) takes
+    /// The batch size of the imported graph (the first dimension of every input). A symbolic or missing batch dimension (an export with dynamic axes) takes
     /// this value, 1 when null; shape subgraphs are folded for it. A model exported with a fixed batch is imported
     /// at that batch and, when this differs, returned for this batch (the imported graph has no batch-dependent op).
     /// </summary>

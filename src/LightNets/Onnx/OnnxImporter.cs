@@ -107,7 +107,7 @@ public static class OnnxImporter
         try
         {
             var (graph, batchFixed) = Build(model, g, opset, baseDirectory, options, source, graphName);
-            return batchFixed && options.Batch is { } b && b != graph.Input.Shape[0] ? graph.WithBatch(b) : graph;
+            return batchFixed && options.Batch is { } b && graph.Inputs.Any(i => i.Shape[0] != b) ? graph.WithBatch(b) : graph;
         }
         catch (GraphValidationException ex)
         {
@@ -129,14 +129,19 @@ public static class OnnxImporter
             values[init.Name] = new ConstValue(reader.Read(init, $"initializer '{init.Name}'"), init.Name);
         }
 
-        // Before IR version 4 initializers were also listed as inputs; the data input is the one without a value.
+        // Before IR version 4 initializers were also listed as inputs; the data inputs are the ones without a value.
         var dataInputs = g.Input.Where(i => !values.ContainsKey(i.Name)).ToArray();
-        if (dataInputs.Length != 1)
-            throw new OnnxFormatException(dataInputs.Length == 0
-                ? $"{source}: the graph has no input (every input is an initializer)"
-                : $"{source}: the graph has {dataInputs.Length} inputs ({string.Join(", ", dataInputs.Select(i => $"'{i.Name}'"))}); LightNets imports single-input models");
-        var (shape, batchFixed) = InputShape(dataInputs[0], options.Batch ?? 1, source);
-        values[dataInputs[0].Name] = emitter.AddInput(dataInputs[0].Name, shape);
+        if (dataInputs.Length == 0)
+            throw new OnnxFormatException($"{source}: the graph has no input (every input is an initializer)");
+        var batchFixed = false;
+        foreach (var input in dataInputs)
+        {
+            if (input.Name.Length == 0) throw new OnnxFormatException($"{source}: a graph input has no name");
+            if (values.ContainsKey(input.Name)) throw new OnnxFormatException($"{source}: graph input '{input.Name}' is declared twice");
+            var (shape, fixedBatch) = InputShape(input, options.Batch ?? 1, source);
+            batchFixed |= fixedBatch;
+            values[input.Name] = emitter.AddInput(input.Name, shape);
+        }
 
         foreach (var (node, index) in TopologicalOrder(g, values.Keys, source))
         {
@@ -200,7 +205,7 @@ public static class OnnxImporter
         return version;
     }
 
-    /// <summary>The input's shape: a symbolic or missing batch takes <paramref name="batch"/>, every other dim must be concrete.</summary>
+    /// <summary>An input's shape: a symbolic or missing batch takes <paramref name="batch"/>, every other dim must be concrete.</summary>
     private static (Shape Shape, bool BatchFixed) InputShape(ValueInfoProto input, int batch, string source)
     {
         var name = input.Name;
@@ -210,6 +215,8 @@ public static class OnnxImporter
             throw new OnnxFormatException($"{source}: input '{name}' has element type {OnnxTensorReader.TypeName(tensor.ElemType)}; LightNets needs FLOAT (1)");
         if (tensor.Shape is not { Dim.Count: > 0 } shape)
             throw new OnnxFormatException($"{source}: input '{name}' declares no shape; LightNets needs its rank and every dimension but the batch");
+        if (shape.Dim.Count > Graph.MaxRank)
+            throw new OnnxFormatException($"{source}: input '{name}' has rank {shape.Dim.Count}; LightNets takes inputs of rank 1 to {Graph.MaxRank} (N×C×H×W at most)");
         var dims = new int[shape.Dim.Count];
         var batchFixed = false;
         for (var i = 0; i < dims.Length; i++)

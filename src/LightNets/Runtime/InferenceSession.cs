@@ -11,36 +11,69 @@ namespace LightNets.Runtime;
 /// <summary>
 /// A graph compiled for the CPU: passes (BatchNorm folded, activations, residual adds and SE scales fused into the
 /// convolutions, ShuffleNet's channel split/shuffle/concat turned into index maps), NHWC kernels for the best
-/// instruction set, weights packed once, and a memory plan. Immutable and thread-safe: each <see cref="Run(ReadOnlySpan{float}, Span{float})"/>
-/// rents its own arena, so after the first call a run allocates nothing.
+/// instruction set, weights packed once, and a memory plan. Immutable and thread-safe: each run rents its own arena,
+/// so after the first call a run allocates nothing.
+/// <para>
+/// A graph may have any number of inputs and outputs (<see cref="Inputs"/>, <see cref="Outputs"/>): an output can be an
+/// intermediate value that later nodes also read (features beside logits), a graph input, or a constant, and the same
+/// value may be listed twice. A model with one input and one output runs with
+/// <see cref="Run(ReadOnlySpan{float}, Span{float})"/>; any model with a <see cref="SessionBinding"/> or
+/// <see cref="Run(ReadOnlySpan{ReadOnlyMemory{float}}, ReadOnlySpan{Memory{float}})"/>.
+/// </para>
 /// <code>
 /// using var session = new InferenceSession(graph, new SessionOptions { Threads = 1 });
-/// session.Run(input, output);
+/// session.Run(input, output);                                 // one input, one output
+///
+/// var binding = session.CreateBinding();                      // several: bind once, run many times
+/// binding.BindInput("image", image);
+/// binding.BindOutput("logits", logits);
+/// binding.BindOutput("features", features);
+/// session.Run(binding);
 /// </code>
+/// <para>
+/// <see cref="Dispose"/> stops the worker threads (sessions with <see cref="SessionOptions.Threads"/> above 1) and
+/// releases the arenas; calling it again does nothing. After it every other member throws
+/// <see cref="ObjectDisposedException"/>. A run already under way on another thread when Dispose is called finishes
+/// normally (Dispose waits for it to release the worker threads; a run that had not yet claimed them finishes on its
+/// own thread); runs that start after Dispose throw.
+/// </para>
 /// </summary>
-public sealed class InferenceSession : IDisposable
+public sealed partial class InferenceSession : IDisposable
 {
     private readonly ExecutionPlan _plan;
     private readonly WorkerPool? _pool;
     private readonly ConcurrentBag<Arena> _arenas = [];
+    private readonly Graph _graph;
+    private readonly Value[] _inputs;
+    private readonly Value[] _outputs;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly int _threads;
+    private readonly Isa _isa;
+    private int _disposed;
 
+    /// <exception cref="WorkingMemoryException">The graph needs more working memory than <see cref="SessionOptions.MaxArenaBytes"/>.</exception>
     public InferenceSession(Graph graph, SessionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(graph);
         options ??= new SessionOptions();
-        Threads = options.EffectiveThreads;
-        Isa = options.EffectiveIsa;
-        Graph = graph;
+        _threads = options.EffectiveThreads;
+        _isa = options.EffectiveIsa;
+        _graph = graph;
         CheckTensorSizes(graph, options.MaxArenaBytes); // before compiling: the compiler indexes within a tensor with ints
-        _plan = PlanCompiler.Compile(graph, Isa, Threads, options.Fuse, options.GuardBuffers);
+        _plan = PlanCompiler.Compile(graph, _isa, _threads, options.Fuse, options.GuardBuffers);
         CheckWorkingMemory(graph, _plan.ArenaFloats, options.MaxArenaBytes);
-        _pool = Threads > 1 ? new WorkerPool(Threads) : null;
-        _arenas.Add(new Arena(_plan.ArenaFloats)); // allocated and touched now, not in the first run
+        _inputs = _plan.Inputs.Select(i => new Value(i.Name, i.Shape)).ToArray();
+        _outputs = _plan.Outputs.Select(o => new Value(o.Name, o.Shape)).ToArray();
+        _inputNames = _inputs.Select(i => i.Name).ToArray();
+        _outputNames = _outputs.Select(o => o.Name).ToArray();
+        _pool = _threads > 1 ? new WorkerPool(_threads) : null;
+        _arenas.Add(NewArena()); // allocated and touched now, not in the first run
     }
 
     /// <summary>
     /// Refuses a graph with a single intermediate tensor above the limit (the arena would be larger still), before
-    /// compiling it. The input is the caller's memory, not the arena's.
+    /// compiling it. The inputs are the caller's memory, not the arena's.
     /// </summary>
     private static void CheckTensorSizes(Graph graph, long maxBytes)
     {
@@ -65,86 +98,114 @@ public sealed class InferenceSession : IDisposable
     private static long Limit(long maxBytes) => Math.Min(maxBytes, Arena.MaxFloats * sizeof(float));
 
     private static WorkingMemoryException Refusal(Graph graph, string need, long maxBytes) => new(
-        $"{graph.Name}: at input {graph.Input.Shape} {need}, more than the session's limit of {Bytes(Limit(maxBytes))} of working memory "
+        $"{graph.Name}: at {InputsText(graph)} {need}, more than the session's limit of {Bytes(Limit(maxBytes))} of working memory "
         + "(SessionOptions.MaxArenaBytes, at most one array's 8 GiB): lower the batch or the input size, or raise the limit");
+
+    private static string InputsText(Graph graph) => graph.Inputs.Count == 1
+        ? $"input {graph.Inputs[0].Shape}"
+        : $"inputs {string.Join(", ", graph.Inputs.Select(i => $"'{i.Name}' {i.Shape}"))}";
 
     private static string Bytes(long b) => b >= 1L << 30 ? $"{b / (double)(1L << 30):0.##} GiB" : $"{b / (double)(1L << 20):0.##} MiB";
 
-    public Graph Graph { get; }
-    public int Threads { get; }
-    public Isa Isa { get; }
-    public Shape InputShape => _plan.InputShape;
-    public Shape OutputShape => _plan.OutputShape;
+    /// <summary>The graph as given (before the compiler's passes).</summary>
+    public Graph Graph => Live(_graph);
+
+    public int Threads => Live(_threads);
+    public Isa Isa => Live(_isa);
+
+    /// <summary>The graph inputs in declared order, with their shapes (NCHW; every dimension fixed, the batch included).</summary>
+    public IReadOnlyList<Value> Inputs => Live(_inputs);
+
+    /// <summary>The graph outputs in declared order, with their shapes; a value the graph lists twice appears twice.</summary>
+    public IReadOnlyList<Value> Outputs => Live(_outputs);
+
+    public IReadOnlyList<string> InputNames => Live(_inputNames);
+    public IReadOnlyList<string> OutputNames => Live(_outputNames);
+
+    /// <summary>Position of input <paramref name="name"/> in <see cref="Inputs"/>.</summary>
+    /// <exception cref="InputNameException">The graph has no input of that name (the message lists them).</exception>
+    public int InputIndex(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var i = Array.IndexOf(Live(_inputNames), name);
+        return i >= 0 ? i : throw new InputNameException($"{_graph.Name} has no input '{name}'; its inputs are {List(_inputs)}");
+    }
+
+    /// <summary>Position of output <paramref name="name"/> in <see cref="Outputs"/> (the first, if the graph lists it twice).</summary>
+    /// <exception cref="OutputNameException">The graph has no output of that name (the message lists them).</exception>
+    public int OutputIndex(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var i = Array.IndexOf(Live(_outputNames), name);
+        return i >= 0 ? i : throw new OutputNameException($"{_graph.Name} has no output '{name}'; its outputs are {List(_outputs)}");
+    }
+
+    /// <summary>The shape of input <paramref name="name"/>.</summary>
+    /// <exception cref="InputNameException">No input of that name.</exception>
+    public Shape InputShapeOf(string name) => _inputs[InputIndex(name)].Shape;
+
+    /// <summary>The shape of output <paramref name="name"/>.</summary>
+    /// <exception cref="OutputNameException">No output of that name.</exception>
+    public Shape OutputShapeOf(string name) => _outputs[OutputIndex(name)].Shape;
+
+    /// <summary>The shape of the graph's only input.</summary>
+    /// <exception cref="InputNameException">The graph has several inputs: use <see cref="Inputs"/> or <see cref="InputShapeOf"/>.</exception>
+    public Shape InputShape => Single(Live(_inputs), "input").Shape;
+
+    /// <summary>The shape of the graph's only output.</summary>
+    /// <exception cref="OutputNameException">The graph has several outputs: use <see cref="Outputs"/> or <see cref="OutputShapeOf"/>.</exception>
+    public Shape OutputShape => Single(Live(_outputs), "output").Shape;
 
     /// <summary>Bytes of one run's arena (all activations and scratch, after liveness packing).</summary>
-    public long ArenaBytes => _plan.ArenaBytes;
+    public long ArenaBytes => Live(_plan).ArenaBytes;
 
     /// <summary>Number of kernel steps after fusion.</summary>
-    public int StepCount => _plan.Steps.Count;
+    public int StepCount => Live(_plan).Steps.Count;
 
     /// <summary>Why the runtime layout is what it is.</summary>
-    public string Layout => _plan.Layout;
+    public string Layout => Live(_plan).Layout;
 
-    internal ExecutionPlan Plan => _plan;
+    internal ExecutionPlan Plan => Live(_plan);
 
-    /// <summary>Runs the graph on <paramref name="input"/> (NCHW, <see cref="InputShape"/>) into <paramref name="output"/> (<see cref="OutputShape"/>).</summary>
-    /// <exception cref="InputShapeException">A span's length does not match the shape.</exception>
-    public void Run(ReadOnlySpan<float> input, Span<float> output) => Run(input, output, null);
+    /// <summary>
+    /// A new, empty binding for this session's inputs and outputs (it allocates once; runs with it allocate nothing).
+    /// See <see cref="SessionBinding"/>.
+    /// </summary>
+    public SessionBinding CreateBinding() => new(Live(this));
 
-    public void Run(Tensor input, Tensor output)
+    /// <summary>
+    /// Stops the worker threads and releases the arenas; a second call does nothing. See the class remarks for runs on
+    /// other threads at the time.
+    /// </summary>
+    public void Dispose()
     {
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(output);
-        if (input.Shape != InputShape)
-            throw new InputShapeException($"input '{Graph.Input.Name}' expects {InputShape} but got {input.Shape}");
-        if (output.Shape != OutputShape)
-            throw new InputShapeException($"output '{Graph.Output}' is {OutputShape} but the tensor given is {output.Shape}");
-        Run(input.Data, output.Data);
-    }
-
-    /// <summary>Runs and returns a new output tensor (allocates it; use the span overload in loops).</summary>
-    public Tensor Run(Tensor input)
-    {
-        var output = new Tensor(OutputShape);
-        Run(input, output);
-        return output;
-    }
-
-    internal unsafe void Run(ReadOnlySpan<float> input, Span<float> output, Action<int, long>? onStep)
-    {
-        if (input.Length != InputShape.ElementCount)
-            throw new InputShapeException($"input '{Graph.Input.Name}' needs {InputShape.ElementCount} floats ({InputShape}) but got {input.Length}");
-        if (output.Length != OutputShape.ElementCount)
-            throw new InputShapeException($"output needs {OutputShape.ElementCount} floats ({OutputShape}) but got {output.Length}");
-        if (!_arenas.TryTake(out var arena)) arena = new Arena(_plan.ArenaFloats);
-        var pool = _pool is not null && _pool.TryEnter() ? _pool : null;
-        try
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (_pool is not null)
         {
-            fixed (float* x = input)
-            {
-                _plan.Execute(x, arena, pool, onStep);
-            }
-            CopyOut(arena, output);
+            // Wait until no run holds the workers, then keep them: a run that starts later finds the pool taken and
+            // stays on its own thread, so no run ever hands work to a stopped pool.
+            var spin = new SpinWait();
+            while (!_pool.TryEnter()) spin.SpinOnce();
+            _pool.Dispose();
         }
-        finally
-        {
-            pool?.Exit();
-            _arenas.Add(arena);
-        }
+        _arenas.Clear();
     }
 
-    /// <summary>The output view, read in the caller's order (N, C, H, W).</summary>
-    private unsafe void CopyOut(Arena arena, Span<float> output)
+    private T Live<T>(T value)
     {
-        var v = _plan.Output;
-        var src = arena.Pointer + v.Slot.Offset + v.ChannelOffset;
-        var i = 0;
-        for (var n = 0; n < v.Batch; n++)
-            for (var c = 0; c < v.Channels; c++)
-                for (var y = 0; y < v.Height; y++)
-                    for (var x = 0; x < v.Width; x++)
-                        output[i++] = src[n * v.BatchStride + y * v.RowStride + (long)x * v.PixelStride + (long)v.Physical(c) * v.ChannelStride];
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return value;
     }
 
-    public void Dispose() => _pool?.Dispose();
+    private Value Single(Value[] values, string kind)
+    {
+        if (values.Length == 1) return values[0];
+        var message = $"{_graph.Name} has {values.Length} {kind}s ({List(values)}), where a model with one {kind} is needed "
+            + "(InferenceSession runs several with CreateBinding() or Run(inputs, outputs))";
+        throw kind == "input" ? new InputNameException(message) : new OutputNameException(message);
+    }
+
+    private static string List(IEnumerable<Value> values) => string.Join(", ", values.Select(v => $"'{v.Name}' [{v.Shape}]"));
+
+    private Arena NewArena() => new(_plan.ArenaFloats, _plan.Inputs.Count);
 }

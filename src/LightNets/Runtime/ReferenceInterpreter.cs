@@ -13,6 +13,8 @@ public static class ReferenceInterpreter
 {
     /// <summary>Runs a graph with one input and one output.</summary>
     /// <exception cref="InputShapeException">The input's shape differs from the graph's.</exception>
+    /// <exception cref="InputNameException">The graph has several inputs: use the dictionary overload.</exception>
+    /// <exception cref="OutputNameException">The graph has several outputs: use the dictionary overload.</exception>
     public static Tensor Run(Graph graph, Tensor input)
     {
         ArgumentNullException.ThrowIfNull(graph);

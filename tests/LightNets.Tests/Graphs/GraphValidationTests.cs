@@ -74,4 +74,50 @@ public class GraphValidationTests
         Assert.Equal(["sig", "relu"], g.Nodes.Select(n => n.Name));
         Assert.Equal(Shape.Nchw(2, 3, 4, 4), g.ShapeOf("y"));
     }
+
+    /// <summary>What the compiled runtime cannot hold is refused when the graph is built, so that every graph runs on both engines.</summary>
+    [Fact]
+    public void Values_above_rank_four_are_rejected()
+    {
+        var none = new Dictionary<string, Tensor>();
+        var input = Assert.Throws<GraphValidationException>(() => new Graph("t", [new Value("x", new Shape(1, 2, 3, 4, 5))], ["x"], [], none));
+        Assert.Contains("graph input 'x' has rank 5 ([1×2×3×4×5]); LightNets takes inputs of rank 1 to 4", input.Message);
+        Assert.Throws<GraphValidationException>(() => new Graph("t", [new Value("x", new Shape())], ["x"], [], none));
+
+        var add = new Node("add", new AddOp(), ["x", "c"], ["y"]);
+        var c = new Dictionary<string, Tensor> { ["c"] = Tensor.Zeros(2, 1, 1, 1, 1) };
+        var output = Assert.Throws<GraphValidationException>(() => new Graph("t", [new Value("x", Shape.Nchw(1, 3, 4, 4))], ["y"], [add], c));
+        Assert.Contains("node 'add' (Add) produces 'y' of rank 5", output.Message);
+    }
+
+    [Fact]
+    public void Weights_and_statistics_must_be_initializers()
+    {
+        var conv = new Node("conv", Conv2dOp.Square(1), ["x", "w"], ["y"]);
+        var ex = Assert.Throws<GraphValidationException>(() => new Graph("t",
+            [new Value("x", Shape.Nchw(1, 2, 4, 4)), new Value("w", Shape.Nchw(3, 2, 1, 1))], ["y"], [conv], new Dictionary<string, Tensor>()));
+        Assert.Contains("node 'conv' (Conv2d) reads input 1 'w' from a graph input or a computed value", ex.Message);
+
+        var relu = new Node("relu", new ReluOp(), ["m"], ["mean"]);
+        var bn = new Node("bn", new BatchNormOp(1e-5f), ["x", "s", "b", "mean", "v"], ["y"]);
+        var stats = Weights(("s", [2]), ("b", [2]), ("m", [2]), ("v", [2]));
+        var bnEx = Assert.Throws<GraphValidationException>(() => new Graph("t", [new Value("x", Shape.Nchw(1, 2, 4, 4))], ["y"], [relu, bn], stats));
+        Assert.Contains("'bn' (BatchNorm) reads input 3 'mean'", bnEx.Message);
+    }
+
+    [Fact]
+    public void Softmax_needs_a_channel_axis()
+    {
+        var softmax = new Node("softmax", new SoftmaxOp(), ["x"], ["y"]);
+        var ex = Assert.Throws<GraphValidationException>(() => new Graph("t", [new Value("x", new Shape(5))], ["y"], [softmax], new Dictionary<string, Tensor>()));
+        Assert.Contains("normalizes over the channels (axis 1)", ex.Message);
+    }
+
+    [Fact]
+    public void Single_input_and_output_accessors_name_the_choices()
+    {
+        var g = new Graph("two", [new Value("a", new Shape(1, 2)), new Value("b", new Shape(1, 3))], ["a", "b"], [], new Dictionary<string, Tensor>());
+        Assert.Contains("graph 'two' has 2 inputs ('a' [1×2], 'b' [1×3])", Assert.Throws<InputNameException>(() => g.Input).Message);
+        Assert.Contains("graph 'two' has 2 outputs ('a' [1×2], 'b' [1×3])", Assert.Throws<OutputNameException>(() => g.Output).Message);
+    }
 }

@@ -126,4 +126,29 @@ internal sealed class OnnxProtoBuilder
         var shape = outputs[0].GetTensorTypeAndShape().Shape.Select(d => (int)d).ToArray();
         return new Tensor(new Shape(shape), outputs[0].GetTensorDataAsSpan<float>().ToArray());
     }
+
+    /// <summary>Runs the model in ONNX Runtime on the given inputs (by name) and returns every output, by name.</summary>
+    public static Dictionary<string, Tensor> RunOnnxRuntime(ModelProto model, IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        using var session = new InferenceSession(model.ToByteArray());
+        var names = inputs.Keys.ToArray();
+        var values = names.Select(n => OrtValue.CreateTensorValueFromMemory(inputs[n].Data, inputs[n].Shape.Select(d => (long)d).ToArray())).ToArray();
+        try
+        {
+            var outputNames = model.Graph.Output.Select(o => o.Name).Distinct().ToArray();
+            using var options = new RunOptions();
+            using var outputs = session.Run(options, names, values, outputNames);
+            var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            for (var i = 0; i < outputNames.Length; i++)
+            {
+                var shape = outputs[i].GetTensorTypeAndShape().Shape.Select(d => (int)d).ToArray();
+                result[outputNames[i]] = new Tensor(new Shape(shape), outputs[i].GetTensorDataAsSpan<float>().ToArray());
+            }
+            return result;
+        }
+        finally
+        {
+            foreach (var v in values) v.Dispose();
+        }
+    }
 }

@@ -13,7 +13,8 @@ namespace LightNets.Tests.Robustness;
 /// Damaged inputs, made by seeded mutations of the committed fixtures: every outcome must be a result or a
 /// <see cref="LightNetsException"/> (a clear, specific error), never another exception, a crash or a hang. A small,
 /// fixed slice of the fuzzing that found a codec crash (a BMP's pixel offset ~4 GiB past its end) and an arena
-/// overflow (a 2³¹-wide input); each case names its mutation, so a failure can be replayed.
+/// overflow (a 2³¹-wide input); each case names its mutation, so a failure can be replayed. A model that imports must
+/// also run on both engines, with every output, or be refused with a LightNetsException; where both run, they agree.
 /// </summary>
 public sealed class MutationSweepTests : IDisposable
 {
@@ -36,13 +37,38 @@ public sealed class MutationSweepTests : IDisposable
         var original = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(OnnxFixtures.Model(fixture)));
         var rng = new Random(fixture.Length * 7919);
         var failures = new List<string>();
+        var ran = 0;
         for (var i = 0; i < CasesPerFixture; i++)
         {
             var model = original.Clone();
             var what = string.Join("; ", Enumerable.Range(0, 1 + rng.Next(3)).Select(_ => MutateStructure(model.Graph, rng)));
-            Check(failures, what, () => RunOnce(OnnxImporter.Import(model, OnnxFixtures.Directory)));
+            Check(failures, what, () => ran += RunOnBothEngines(OnnxImporter.Import(model, OnnxFixtures.Directory), what, failures));
         }
         Assert.True(failures.Count == 0, $"{fixture}:\n{string.Join("\n", failures)}");
+        // The sweep must reach the engines, not only the importer's refusals.
+        Assert.True(ran >= CasesPerFixture / 10, $"{fixture}: only {ran} of {CasesPerFixture} mutated models imported and ran on both engines");
+    }
+
+    /// <summary>
+    /// Only the graph's interface rewired: outputs added or replaced by intermediates (which later nodes also read),
+    /// inputs or initializers; inputs added, unused or read by a node. Most of these import, and all of those must run.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(OnnxFixtures.All), MemberType = typeof(OnnxFixtures))]
+    public void Onnx_models_with_rewired_inputs_and_outputs(string fixture)
+    {
+        var original = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(OnnxFixtures.Model(fixture)));
+        var rng = new Random(fixture.Length * 31337);
+        var failures = new List<string>();
+        var ran = 0;
+        for (var i = 0; i < CasesPerFixture; i++)
+        {
+            var model = original.Clone();
+            var what = string.Join("; ", Enumerable.Range(0, 1 + rng.Next(3)).Select(_ => MutateStructure(model.Graph, rng, InterfaceMutations)));
+            Check(failures, what, () => ran += RunOnBothEngines(OnnxImporter.Import(model, OnnxFixtures.Directory), what, failures));
+        }
+        Assert.True(failures.Count == 0, $"{fixture}:\n{string.Join("\n", failures)}");
+        Assert.True(ran >= CasesPerFixture / 2, $"{fixture}: only {ran} of {CasesPerFixture} rewired models imported and ran on both engines");
     }
 
     /// <summary>Flipped, truncated and overwritten bytes of the files (protobuf tags, lengths, raw tensor data).</summary>
@@ -61,7 +87,7 @@ public sealed class MutationSweepTests : IDisposable
         {
             var (bytes, what) = MutateBytes(original, rng);
             File.WriteAllBytes(path, bytes);
-            Check(failures, what, () => RunOnce(OnnxImporter.Load(path)));
+            Check(failures, what, () => RunOnBothEngines(OnnxImporter.Load(path), what, failures));
         }
         Assert.True(failures.Count == 0, $"{fixture}:\n{string.Join("\n", failures)}");
     }
@@ -104,12 +130,43 @@ public sealed class MutationSweepTests : IDisposable
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
-    private static void RunOnce(Graph graph)
+    /// <summary>
+    /// An imported graph, on the compiled session (every output) and, when it is small enough to be quick, on the
+    /// reference interpreter: each may refuse it with a LightNetsException (too much memory, say), nothing else. When
+    /// both run, every finite output agrees. Returns 1 when both ran.
+    /// </summary>
+    private static int RunOnBothEngines(Graph graph, string what, List<string> failures)
     {
+        IReadOnlyDictionary<string, Tensor> fast;
+        Dictionary<string, Tensor> inputs;
         // A modest limit: a mutated input size the size of a poster is refused (clearly) rather than run for seconds.
-        using var session = new InferenceSession(graph, new SessionOptions { Threads = 1, MaxArenaBytes = 256 << 20 });
-        session.Run(new Tensor(session.InputShape, new float[session.InputShape.ElementCount]));
+        using (var session = new InferenceSession(graph, new SessionOptions { Threads = 1, MaxArenaBytes = 256 << 20, GuardBuffers = true }))
+        {
+            // An input too large to be worth filling here (it feeds nothing big, or the session would have refused it).
+            if (graph.Inputs.Sum(i => i.Shape.ElementCount) > 16 << 20) return 0;
+            inputs = Inputs(graph);
+            fast = session.Run(inputs);
+        }
+        // The reference interpreter allocates per node and runs plain loops: only small (unmutated-size) inputs.
+        if (graph.Inputs.Sum(i => i.Shape.ElementCount) > 3 * 128 * 128) return 0;
+        var reference = ReferenceInterpreter.Run(graph, inputs);
+        foreach (var (name, expected) in reference)
+        {
+            var actual = fast[name];
+            if (expected.Shape != actual.Shape) failures.Add($"[{what}] output '{name}': {actual.Shape} vs the reference's {expected.Shape}");
+            else if (expected.Data.Concat(actual.Data).All(float.IsFinite))
+            {
+                var scale = Math.Max(1f, expected.Data.Max(MathF.Abs));
+                var diff = expected.Data.Zip(actual.Data, (e, a) => MathF.Abs(e - a)).Max();
+                if (diff > 1e-3f * scale) failures.Add($"[{what}] output '{name}': |fast − reference| {diff:g3} > 1e-3 × {scale:g3}");
+            }
+        }
+        return 1;
     }
+
+    /// <summary>Deterministic inputs for every graph input (a ramp: the same for both engines, not all zeros).</summary>
+    private static Dictionary<string, Tensor> Inputs(Graph graph) => graph.Inputs.ToDictionary(
+        i => i.Name, i => new Tensor(i.Shape, Enumerable.Range(0, (int)i.Shape.ElementCount).Select(k => (k % 17 - 8) / 8f).ToArray()));
 
     private static void Check(List<string> failures, string what, Action action)
     {
@@ -118,6 +175,13 @@ public sealed class MutationSweepTests : IDisposable
         catch (FileNotFoundException) { } // a damaged external-data reference naming another file
         catch (Exception e) { failures.Add($"[{what}] {e.GetType().Name}: {e.Message.Split('\n')[0]}"); }
     }
+
+    private static string AnyValue(global::Onnx.GraphProto g, Random rng) => rng.Next(4) switch
+    {
+        0 => g.Input[rng.Next(g.Input.Count)].Name,
+        1 when g.Initializer.Count > 0 => g.Initializer[rng.Next(g.Initializer.Count)].Name,
+        _ => g.Node[rng.Next(g.Node.Count)].Output[0],
+    };
 
     private static (byte[] Bytes, string What) MutateBytes(byte[] original, Random rng)
     {
@@ -152,10 +216,13 @@ public sealed class MutationSweepTests : IDisposable
         }
     }
 
-    private static string MutateStructure(global::Onnx.GraphProto g, Random rng)
+    /// <summary>The mutations of <see cref="MutateStructure"/> that change only which values are inputs and outputs.</summary>
+    private static readonly int[] InterfaceMutations = [7, 8, 9];
+
+    private static string MutateStructure(global::Onnx.GraphProto g, Random rng, int[]? kinds = null)
     {
         var value = Awkward[rng.Next(Awkward.Length)];
-        switch (rng.Next(7))
+        switch (kinds is null ? rng.Next(10) : kinds[rng.Next(kinds.Length)])
         {
             case 0:
             {
@@ -201,6 +268,30 @@ public sealed class MutationSweepTests : IDisposable
                 var k = rng.Next(dims.Count);
                 dims[k].DimValue = value;
                 return $"input dim {k} = {value}";
+            }
+            case 7:
+            {
+                // Another output: an intermediate value (read by later nodes too), a graph input or an initializer.
+                var source = AnyValue(g, rng);
+                g.Output.Add(new global::Onnx.ValueInfoProto { Name = source });
+                return $"output += {source}";
+            }
+            case 8:
+            {
+                var source = AnyValue(g, rng);
+                g.Output[rng.Next(g.Output.Count)].Name = source;
+                return $"an output := {source}";
+            }
+            case 9:
+            {
+                // Another input: unused, or replacing what a node reads (its shape is rarely right: a clear error then).
+                var input = OnnxProtoBuilder.TensorInfo($"extra{g.Input.Count}", Enumerable.Range(0, 1 + rng.Next(4)).Select(_ => (object?)(long)(1 + rng.Next(8))).ToArray());
+                g.Input.Add(input);
+                if (rng.Next(2) == 0) return $"unused input {input.Name}";
+                var node = g.Node[rng.Next(g.Node.Count)];
+                if (node.Input.Count == 0) return $"unused input {input.Name}";
+                node.Input[rng.Next(node.Input.Count)] = input.Name;
+                return $"{node.OpType} reads new input {input.Name}";
             }
             default:
             {

@@ -19,17 +19,17 @@ internal sealed partial class PlanCompiler
                 LowerFullyConnected(node);
                 break;
             case ChannelShuffleOp shuffle:
-                _views[node.Output] = Shuffled(_views[node.Inputs[0]], shuffle.Groups);
+                _views[node.Output] = Shuffled(ViewOf(node.Inputs[0]), shuffle.Groups);
                 break;
             case SliceOp slice:
-                _views[node.Output] = Channels(_views[node.Inputs[0]], slice.Start, slice.End - slice.Start);
+                _views[node.Output] = Channels(ViewOf(node.Inputs[0]), slice.Start, slice.End - slice.Start);
                 break;
             case SplitOp split:
             {
                 var start = 0;
                 for (var i = 0; i < split.Sizes.Count; i++)
                 {
-                    _views[node.Outputs[i]] = Channels(_views[node.Inputs[0]], start, split.Sizes[i]);
+                    _views[node.Outputs[i]] = Channels(ViewOf(node.Inputs[0]), start, split.Sizes[i]);
                     start += split.Sizes[i];
                 }
                 break;
@@ -58,6 +58,9 @@ internal sealed partial class PlanCompiler
             }
             case MulOp when IsFoldableSqueezeExcite(node):
                 break; // lowered with the 1×1 convolution that reads it (see LowerPointwise)
+            case DropoutOp:
+                _views[node.Output] = ViewOf(node.Inputs[0]); // the identity at inference (kept only when it names a graph output)
+                break;
             case SoftmaxOp:
             {
                 var input = Dense(node.Inputs[0]);
@@ -100,7 +103,7 @@ internal sealed partial class PlanCompiler
         var permuted = false;
         foreach (var input in node.Inputs)
         {
-            var view = _views[input];
+            var view = ViewOf(input);
             var c = view.Channels;
             var target = TensorView.NhwcSlice(full.Slot, full.Batch, full.Height, full.Width, c, full.PixelStride, offset);
             if (view.Slot == full.Slot && view.ChannelOffset == offset && view.Map is null)
@@ -130,7 +133,7 @@ internal sealed partial class PlanCompiler
 
     private void LowerFlatten(Node node)
     {
-        var input = _views[node.Inputs[0]];
+        var input = ViewOf(node.Inputs[0]);
         if (input.Height == 1 && input.Width == 1)
         {
             _views[node.Output] = input; // N×C×1×1 and N×C are the same memory in NHWC
@@ -149,7 +152,9 @@ internal sealed partial class PlanCompiler
     private void LowerConv(Node node, Conv2dOp op)
     {
         // A deferred SE multiply has no view of its own: the pointwise path reads its operand x and gate s.
-        var input = _views.TryGetValue(node.Inputs[0], out var v) ? v : _views[SqueezeExciteOperands(_g.Producer(node.Inputs[0])!).X];
+        var input = !_views.ContainsKey(node.Inputs[0]) && _g.Producer(node.Inputs[0]) is { Op: MulOp } se
+            ? _views[SqueezeExciteOperands(se).X]
+            : ViewOf(node.Inputs[0]);
         var w = Init(node.Inputs[1]);
         var bias = node.Inputs.Count > 2 ? Init(node.Inputs[2]).Data : null;
         var cin = input.Channels;
@@ -418,11 +423,10 @@ internal sealed partial class PlanCompiler
 
     private void LowerElementwise(Node node)
     {
-        var inputs = node.Inputs.Where(i => !_g.IsInitializer(i)).Select(Dense).ToArray();
-        var constants = node.Inputs.Where(_g.IsInitializer).Select(i => _g.Initializers[i].Data).ToArray();
+        var views = node.Inputs.Select(i => _g.IsInitializer(i) ? null : Dense(i)).ToArray();
         var (value, act, _, nodes) = node.Op is AddOp or MulOp or BatchNormOp ? Epilogue(node, allowResidual: false) : (node.Output, FusedActivation.None, null, [node]);
         var output = OutputView(value);
-        _steps.Add(ElementwiseStep.For(node, nodes, inputs, constants, _g, output, act));
+        _steps.Add(ElementwiseStep.For(node, nodes, views, _g, output, act));
         _views[value] = output;
     }
 }

@@ -40,20 +40,23 @@ internal sealed partial class PlanCompiler
 
     public static ExecutionPlan Compile(Graph graph, Isa isa, int threads, bool fuse = true, bool guard = false)
     {
-        if (graph.Inputs.Count != 1 || graph.Outputs.Count != 1)
-            throw new NotSupportedException($"the fast runtime runs graphs with one input and one output; '{graph.Name}' has {graph.Inputs.Count} and {graph.Outputs.Count}");
+        // Both passes keep the graph's inputs and outputs (names, order, shapes).
         var prepared = FoldBatchNorm.Apply(EliminateIdentity.Apply(graph));
         return new PlanCompiler(prepared, isa, threads, fuse).Build(guard);
     }
 
     private ExecutionPlan Build(bool guard)
     {
-        var input = _g.Input;
-        if (input.Shape.Rank != 4)
-            throw new NotSupportedException($"the fast runtime needs an N×C×H×W input; '{input.Name}' is {input.Shape}");
-        var inputSlot = new BufferSlot(_slots.Count, input.Shape.ElementCount, input.Name) { IsGraphInput = true };
-        _slots.Add(inputSlot);
-        _views[input.Name] = TensorView.Nchw(inputSlot, input.Shape.N, input.Shape.C, input.Shape.H, input.Shape.W);
+        var inputs = new PlanInput[_g.Inputs.Count];
+        for (var k = 0; k < inputs.Length; k++)
+        {
+            var input = _g.Inputs[k];
+            var slot = new BufferSlot(_slots.Count, input.Shape.ElementCount, input.Name) { InputIndex = k };
+            _slots.Add(slot);
+            var (n, c, h, w) = Dims(input.Shape);
+            _views[input.Name] = TensorView.Nchw(slot, n, c, h, w);
+            inputs[k] = new PlanInput(input.Name, input.Shape);
+        }
 
         foreach (var node in _g.Nodes)
         {
@@ -61,7 +64,7 @@ internal sealed partial class PlanCompiler
             Lower(node);
         }
 
-        var output = Dense(_g.Output);
+        var outputs = _g.Outputs.Select(Output).ToArray();
         SchedulePrefetches();
         for (var i = 0; i < _steps.Count; i++)
         {
@@ -74,14 +77,28 @@ internal sealed partial class PlanCompiler
                 _scratchOf[_steps[i]] = scratch;
             }
         }
-        output.Slot.Touch(_steps.Count); // the output is read after the last step
+        foreach (var o in outputs) o.View?.Slot.Touch(_steps.Count); // outputs are read after the last step
         var arena = MemoryPlanner.Plan(_slots, guard ? GuardFloats : 0);
         foreach (var (step, slot) in _scratchOf) step.ScratchOffset = slot.Offset;
         var guards = guard
             ? _slots.Where(s => !s.IsGraphInput && s.LastUse >= 0).Select(s => new BufferGuard(s.Name, s.Offset + s.Floats, GuardFloats, s.FirstUse, s.LastUse)).ToArray()
             : null;
-        return new ExecutionPlan(_steps, arena, input.Shape, _g.ShapeOf(_g.Output), output, _isa, guards,
+        return new ExecutionPlan(_steps, arena, inputs, outputs, _isa, guards,
             "NHWC (channels last): 1×1 convolutions are GEMMs over pixel rows with weights packed once, depthwise convolutions run on channel vectors of each pixel, and channel split/shuffle/concat become index maps");
+    }
+
+    /// <summary>
+    /// Where a graph output's values are after the last step: the view of the node output or graph input it names (any
+    /// layout, channel map or strides: it is read out in NCHW order), or for an initializer, a copy of the constant.
+    /// </summary>
+    private PlanOutput Output(string name)
+    {
+        var shape = _g.ShapeOf(name);
+        if (_g.Initializers.TryGetValue(name, out var constant)) return new PlanOutput(name, shape, null, (float[])constant.Data.Clone());
+        var view = _views[name];
+        if (view.Slot.Id < 0)
+            throw new InvalidOperationException($"output '{name}' was deferred into the step that reads it and has no memory of its own");
+        return new PlanOutput(name, shape, view, null);
     }
 
     private readonly Dictionary<Step, BufferSlot> _scratchOf = [];
@@ -144,11 +161,18 @@ internal sealed partial class PlanCompiler
         return TensorView.NhwcSlice(NewSlot((long)n * h * w * stride, slotName ?? value), n, h, w, c, stride, 0);
     }
 
-    private static (int N, int C, int H, int W) Dims(Shape s) => s.Rank switch
+    /// <summary>
+    /// A value's runtime dimensions: its axes in order as N, C, H, W, missing trailing ones being 1 ([N, F] is N×F×1×1,
+    /// [N, C, L] is N×C×L×1), so that axis 1 is always the channels. Graphs hold no rank above 4 (<see cref="Graph.MaxRank"/>).
+    /// </summary>
+    internal static (int N, int C, int H, int W) Dims(Shape s) => s.Rank switch
     {
-        4 => (s.N, s.C, s.H, s.W),
+        0 => (1, 1, 1, 1),
+        1 => (s[0], 1, 1, 1),
         2 => (s[0], s[1], 1, 1),
-        _ => throw new NotSupportedException($"the fast runtime handles 2-D and 4-D tensors, not {s}"),
+        3 => (s[0], s[1], s[2], 1),
+        4 => (s[0], s[1], s[2], s[3]),
+        _ => throw new NotSupportedException($"the fast runtime holds tensors of rank {Graph.MaxRank} at most, not [{s}]"),
     };
 
     /// <summary>Where the step producing <paramref name="value"/> should write: its concat slice if a Concat is its only reader.</summary>
@@ -176,10 +200,24 @@ internal sealed partial class PlanCompiler
         return view;
     }
 
+    /// <summary>
+    /// The view of a graph input or a computed value, or of an initializer read as data: that one is loaded into the
+    /// arena by a step of its own, once, before its first reader.
+    /// </summary>
+    private TensorView ViewOf(string value)
+    {
+        if (_views.TryGetValue(value, out var view)) return view;
+        var constant = _g.Initializers[value];
+        view = NewDense(value, value + ".constant");
+        _steps.Add(new ConstantStep($"{value}.load", constant.Data, view));
+        _views[value] = view;
+        return view;
+    }
+
     /// <summary>The value's view as an NHWC pixel matrix without a channel map, copying it into one if needed.</summary>
     private TensorView Dense(string value)
     {
-        var view = _views[value];
+        var view = ViewOf(value);
         if (view.Map is null && view.IsPixelMatrix) return view;
         var dense = NewDense(value, value + ".dense");
         _steps.Add(new CopyChannelsStep($"{value}.materialize", [], view, dense));

@@ -1,6 +1,6 @@
 namespace LightNets.Runtime.Compiler;
 
-/// <summary>A region of the run-time arena, or the caller's input/output memory, that holds one or more views.</summary>
+/// <summary>A region of the run-time arena, or one of the caller's inputs, that holds one or more views.</summary>
 internal sealed class BufferSlot
 {
     public BufferSlot(int id, long floats, string name)
@@ -14,11 +14,13 @@ internal sealed class BufferSlot
     public long Floats { get; }
     public string Name { get; }
 
-    /// <summary>Offset in the arena in floats (64-byte aligned), set by the memory planner; unused for the input.</summary>
+    /// <summary>Offset in the arena in floats (64-byte aligned), set by the memory planner; unused for inputs.</summary>
     public long Offset { get; set; } = -1;
 
-    /// <summary>The caller's input tensor (NCHW): never planned, read in place.</summary>
-    public bool IsGraphInput { get; init; }
+    /// <summary>Index of the graph input this slot is (the caller's NCHW memory, read in place, never planned); −1 for arena slots.</summary>
+    public int InputIndex { get; init; } = -1;
+
+    public bool IsGraphInput => InputIndex >= 0;
 
     /// <summary>Index of the first and last step that touch the slot (inclusive), for liveness.</summary>
     public int FirstUse { get; set; } = int.MaxValue;
@@ -37,7 +39,8 @@ internal sealed class BufferSlot
 /// Where a graph value lives at run time: element (n, y, x, c) is at
 /// slot + n·BatchStride + y·RowStride + x·PixelStride + ChannelOffset + ChannelStride·Map(c), where Map is the identity
 /// unless a channel permutation (ShuffleNet's shuffle) was absorbed instead of executed. The runtime layout is NHWC
-/// (ChannelStride 1); only the caller's input is NCHW. Vectors [N, F] are N×1×1×F.
+/// (ChannelStride 1); only the caller's inputs are NCHW. A value of rank below 4 takes the trailing dimensions as 1
+/// (<see cref="PlanCompiler.Dims"/>): vectors [N, F] are N×1×1×F.
 /// </summary>
 internal sealed record TensorView(
     BufferSlot Slot, int Batch, int Height, int Width, int Channels,

@@ -4,18 +4,17 @@ using LightNets.Runtime.Kernels.Cpu;
 
 namespace LightNets.Runtime.Plan;
 
-/// <summary>The memory one run works in: the caller's input, the arena and the ISA tier.</summary>
-internal readonly unsafe struct RunContext(float* input, float* arena, Isa isa)
+/// <summary>The memory one run works in: the caller's inputs (a table of addresses, one per graph input), the arena and the ISA tier.</summary>
+internal readonly unsafe struct RunContext(float** inputs, float* arena, Isa isa)
 {
-    public readonly float* Input = input;
+    public readonly float** Inputs = inputs;
     public readonly float* Arena = arena;
     public readonly Isa Isa = isa;
 
     /// <summary>Address of element (n, y=0, x=0, physical channel 0) of <paramref name="view"/>'s image n.</summary>
-    public float* Base(TensorView view, int n = 0) =>
-        (view.Slot.IsGraphInput ? Input : Arena + view.Slot.Offset) + n * view.BatchStride + view.ChannelOffset;
+    public float* Base(TensorView view, int n = 0) => Slot(view.Slot) + n * view.BatchStride + view.ChannelOffset;
 
-    public float* Slot(BufferSlot slot) => slot.IsGraphInput ? Input : Arena + slot.Offset;
+    public float* Slot(BufferSlot slot) => slot.IsGraphInput ? Inputs[slot.InputIndex] : Arena + slot.Offset;
 }
 
 /// <summary>A region to prefetch: address and length in bytes (none when Bytes is 0).</summary>

@@ -41,14 +41,14 @@ internal sealed class ElementwiseStep : Step
 
     /// <summary>
     /// The activation of the SIMD path (<see cref="Elementwise.Add"/>, <see cref="Elementwise.Activate"/>) when this step
-    /// is a plain Add of two same-shape tensors or a standalone ReLU/ReLU6, and every operand is NHWC with no channel
-    /// map (each pixel's channels contiguous, pixels possibly padded apart); null for the per-element path
+    /// is a plain Add of two same-shape tensors or a standalone ReLU/ReLU6, and every operand is a view, NHWC with no
+    /// channel map (each pixel's channels contiguous, pixels possibly padded apart); null for the per-element path
     /// (broadcasting, the other ops). Both paths round alike.
     /// </summary>
     private FusedActivation? FlatActivation()
     {
-        if (!Packed(_output) || !Packed(_a.View)) return null;
-        if (_kind == Kind.Add) return Packed(_b?.View) ? _act : null;
+        if (_output is not { Map: null, IsPixelMatrix: true } || !Packed(_a)) return null;
+        if (_kind == Kind.Add) return Packed(_b) ? _act : null;
         if (_kind != Kind.Unary || _act != FusedActivation.None) return null;
         return _op switch
         {
@@ -58,49 +58,63 @@ internal sealed class ElementwiseStep : Step
         };
     }
 
-    private bool Packed(TensorView? v) => v is { Map: null, IsPixelMatrix: true }
+    private bool Packed(Operand? o) => o is { SameShape: true, View: { Map: null, IsPixelMatrix: true } v }
         && v.Batch == _output.Batch && v.Height == _output.Height && v.Width == _output.Width && v.Channels == _output.Channels;
 
     /// <summary>Whether every operand's pixels are back to back (no padding between them): one pass over all the rows' elements.</summary>
     private bool Contiguous => _output.PixelStride == _output.Channels && _a.View!.PixelStride == _output.Channels
         && (_b?.View is null || _b.View.PixelStride == _output.Channels);
 
-    /// <summary>One input: a view, or a constant laid out N, H, W, C with size-1 dimensions broadcast.</summary>
-    private sealed record Operand(TensorView? View, float[]? Constant, int N, int H, int W, int C)
+    /// <summary>
+    /// One input, a view or a constant (NCHW, row-major), read at the output's (n, y, x, c) through one stride per
+    /// output axis, 0 along the axes it is broadcast over. <see cref="SameShape"/>: it has the output's shape.
+    /// </summary>
+    private sealed record Operand(TensorView? View, float[]? Constant, long StrideN, long StrideH, long StrideW, long StrideC, bool SameShape)
     {
         public unsafe float Read(in RunContext ctx, int n, int y, int x, int c)
         {
-            n = N == 1 ? 0 : n;
-            y = H == 1 ? 0 : y;
-            x = W == 1 ? 0 : x;
-            c = C == 1 ? 0 : c;
-            if (Constant is not null) return Constant[((n * H + y) * W + x) * C + c];
-            var v = View!;
-            return ctx.Base(v)[n * v.BatchStride + y * v.RowStride + (long)x * v.PixelStride + (long)c * v.ChannelStride];
+            var i = n * StrideN + y * StrideH + x * StrideW + c * StrideC;
+            return Constant is not null ? Constant[i] : ctx.Base(View!)[i];
+        }
+
+        /// <summary>
+        /// NumPy broadcasting of <paramref name="shape"/> against the output's: the shapes are aligned on the right, and
+        /// each output axis takes the operand's stride there, or 0 where the operand has no such axis or size 1. Both
+        /// map their axes to the runtime's (N, C, H, W) the same way (<see cref="PlanCompiler.Dims"/>: trailing ones).
+        /// </summary>
+        public static Operand Broadcast(TensorView? view, float[]? constant, Shape shape, Shape output)
+        {
+            // The operand's own stride per axis: row-major for a constant, the view's N, C, H, W strides for a view.
+            var own = new long[shape.Rank];
+            long stride = 1;
+            for (var i = shape.Rank - 1; i >= 0; i--)
+            {
+                own[i] = view is null ? stride : i switch { 0 => view.BatchStride, 1 => view.ChannelStride, 2 => view.RowStride, _ => view.PixelStride };
+                stride *= shape[i];
+            }
+            var strides = new long[4]; // output axes N, C, H, W
+            for (var i = 0; i < output.Rank; i++)
+            {
+                var j = i - (output.Rank - shape.Rank);
+                if (j >= 0 && shape[j] != 1) strides[i] = own[j];
+            }
+            return new Operand(view, constant, strides[0], strides[2], strides[3], strides[1], shape == output);
         }
     }
 
-    public static ElementwiseStep For(Node node, List<Node> nodes, TensorView[] inputs, float[][] constants, Graph g, TensorView output, FusedActivation act)
+    /// <summary>The step for <paramref name="node"/> (with <paramref name="nodes"/> fused into it), reading <paramref name="views"/>: one per node input, its dense NHWC view or null for an initializer.</summary>
+    public static ElementwiseStep For(Node node, List<Node> nodes, IReadOnlyList<TensorView?> views, Graph g, TensorView output, FusedActivation act)
     {
-        var operands = new List<Operand>();
-        int vi = 0, ci = 0;
-        foreach (var name in node.Inputs)
-        {
-            if (g.IsInitializer(name))
-                operands.Add(FromConstant(constants[ci++], g.ShapeOf(name)));
-            else
-            {
-                var v = inputs[vi++];
-                operands.Add(new Operand(v, null, v.Batch, v.Height, v.Width, v.Channels));
-            }
-        }
+        var shape = g.ShapeOf(node.Outputs[0]);
+        Operand Input(int i) => Operand.Broadcast(views[i], views[i] is null ? g.Initializers[node.Inputs[i]].Data : null, g.ShapeOf(node.Inputs[i]), shape);
+        float[] Constant(int i) => g.Initializers[node.Inputs[i]].Data;
         switch (node.Op)
         {
-            case AddOp: return new(node.Name, nodes, Kind.Add, node.Op, operands[0], operands[1], output, act);
-            case MulOp: return new(node.Name, nodes, Kind.Mul, node.Op, operands[0], operands[1], output, act);
+            case AddOp: return new(node.Name, nodes, Kind.Add, node.Op, Input(0), Input(1), output, act);
+            case MulOp: return new(node.Name, nodes, Kind.Mul, node.Op, Input(0), Input(1), output, act);
             case BatchNormOp bn:
             {
-                var (gamma, beta, mean, variance) = (constants[0], constants[1], constants[2], constants[3]);
+                var (gamma, beta, mean, variance) = (Constant(1), Constant(2), Constant(3), Constant(4));
                 var scale = new float[gamma.Length];
                 var shift = new float[gamma.Length];
                 for (var i = 0; i < gamma.Length; i++)
@@ -109,29 +123,13 @@ internal sealed class ElementwiseStep : Step
                     scale[i] = (float)s;
                     shift[i] = (float)(beta[i] - mean[i] * s);
                 }
-                return new(node.Name, nodes, Kind.Affine, node.Op, operands[0], null, output, act, scale, shift);
+                return new(node.Name, nodes, Kind.Affine, node.Op, Input(0), null, output, act, scale, shift);
             }
             case ReluOp or ClipOp or HardSigmoidOp or HardSwishOp or SigmoidOp:
-                return new(node.Name, nodes, Kind.Unary, node.Op, operands[0], null, output, act);
+                return new(node.Name, nodes, Kind.Unary, node.Op, Input(0), null, output, act);
             default:
                 throw new NotSupportedException($"node '{node.Name}': the fast runtime has no kernel for {node.Kind}");
         }
-    }
-
-    /// <summary>A constant of NCHW-broadcastable shape, reordered N, H, W, C.</summary>
-    private static Operand FromConstant(float[] data, Shape shape)
-    {
-        var d = new int[4];
-        for (var i = 0; i < 4; i++) d[i] = i - (4 - shape.Rank) >= 0 ? shape[i - (4 - shape.Rank)] : 1;
-        if (shape.Rank == 2) d = [shape[0], shape[1], 1, 1];
-        var (n, c, h, w) = (d[0], d[1], d[2], d[3]);
-        var nhwc = new float[data.Length];
-        for (var a = 0; a < n; a++)
-            for (var ch = 0; ch < c; ch++)
-                for (var y = 0; y < h; y++)
-                    for (var x = 0; x < w; x++)
-                        nhwc[((a * h + y) * w + x) * c + ch] = data[((a * c + ch) * h + y) * w + x];
-        return new Operand(null, nhwc, n, h, w, c);
     }
 
     public override string Describe() => _kind switch
