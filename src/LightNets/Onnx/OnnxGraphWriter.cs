@@ -24,7 +24,8 @@ internal sealed class OnnxGraphWriter(Graph graph, OnnxExportOptions options)
 
         foreach (var input in graph.Inputs)
             _proto.Input.Add(ValueInfo(input.Name, input.Shape));
-        foreach (var (name, tensor) in graph.Initializers.Where(kv => graph.Nodes.Any(n => n.Inputs.Contains(kv.Key))))
+        // A constant is written when a node reads it or the graph returns it (an output may be an initializer).
+        foreach (var (name, tensor) in graph.Initializers.Where(kv => graph.Outputs.Contains(kv.Key) || graph.Nodes.Any(n => n.Inputs.Contains(kv.Key))))
             _proto.Initializer.Add(FloatTensor(name, tensor.Shape.ToArray().Select(d => (long)d).ToArray(), tensor.Data));
         foreach (var node in graph.Nodes)
             Translate(node);
