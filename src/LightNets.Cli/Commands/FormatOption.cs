@@ -1,27 +1,68 @@
-using System.CommandLine;
 using LightNets.Cli.Output;
 
 namespace LightNets.Cli.Commands;
 
+/// <summary>The <c>--format</c> option: the formats a command writes, the first being its default.</summary>
 internal static class FormatOption
 {
-    public static Option<string> Choice(string name, string description, params string[] values)
-    {
-        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => values[0] };
-        option.AcceptOnlyFromAmong(values);
-        return option;
-    }
+    public static ChoiceOption<OutputFormat> Create(params OutputFormat[] formats) =>
+        new("--format", "Output format.", formats[0], formats);
+}
 
-    public static Option<string> Create(params string[] formats)
-    {
-        var option = new Option<string>("--format")
-        {
-            Description = $"Output format: {string.Join(", ", formats)}.",
-            DefaultValueFactory = _ => formats[0],
-        };
-        option.AcceptOnlyFromAmong(formats);
-        return option;
-    }
+/// <summary><c>run --engine</c>: what computes the output.</summary>
+public enum Engine
+{
+    /// <summary>The compiled SIMD runtime.</summary>
+    LightNets,
+    /// <summary>The plain-loop interpreter, the oracle.</summary>
+    Reference,
+    OnnxRuntime,
+}
 
-    public static OutputFormat Get(ParseResult p, Option<string> option) => Enum.Parse<OutputFormat>(p.GetValue(option)!, ignoreCase: true);
+/// <summary><c>bench --compare</c>, <c>compare --compare</c>: a second engine timed beside LightNets.</summary>
+public enum CompareWith
+{
+    None,
+    OnnxRuntime,
+}
+
+/// <summary><c>info --by</c>: what a row of the layer table is.</summary>
+public enum InfoRows
+{
+    /// <summary>A conv/FC/pool with its BN and activation, as the papers' tables count layers.</summary>
+    Layer,
+    /// <summary>A paper-level unit (an inverted residual, a shuffle unit, ...).</summary>
+    Block,
+    /// <summary>A graph node.</summary>
+    Node,
+}
+
+/// <summary><c>info --table</c>: which of info's tables to write.</summary>
+public enum InfoTable
+{
+    /// <summary>Every table, one after the other (table and markdown output only).</summary>
+    All,
+    /// <summary>The per-row table (rows as <see cref="InfoRows"/> says).</summary>
+    Layers,
+    /// <summary>The totals under each counting convention.</summary>
+    Totals,
+    /// <summary>The published figures for the configuration and whether they are reproduced.</summary>
+    Published,
+}
+
+/// <summary><c>guidelines --mode</c>.</summary>
+public enum GuidelineModes
+{
+    Arm,
+    Gpu,
+    Both,
+}
+
+/// <summary><c>classify --normalize</c>.</summary>
+public enum Normalization
+{
+    /// <summary>(x/255 − mean)/std with ImageNet's statistics (torchvision).</summary>
+    ImageNet,
+    /// <summary>x/127.5 − 1 (TF/Keras).</summary>
+    Tf,
 }
