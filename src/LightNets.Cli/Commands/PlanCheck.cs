@@ -48,7 +48,7 @@ internal static class PlanCheck
         {
             // Position in the batch's output: element (flat mod one image's outputs) of the k-th image checked.
             var index = OutputCheck.Index(imageShape, flat % perImageOut);
-            index[0] = images[flat / perImageOut];
+            if (index.Length > 0) index[0] = images[flat / perImageOut];
             return index;
         }, "the compiled runtime", "the reference interpreter", model);
         var scope = batch == 1 ? "" : $" (images 1 and {batch} of the batch)";

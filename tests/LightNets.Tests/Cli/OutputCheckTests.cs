@@ -96,6 +96,11 @@ public class OutputCheckTests
         Assert.Equal("reference interpreter", check.GetProperty("oracle").GetString());
         Assert.True(check.GetProperty("ok").GetBoolean());
         Assert.InRange(check.GetProperty("relative_to_max").GetDouble(), 0, OutputCheck.Atol);
+
+        var ort = CliRunner.Run("bench", "shufflenetv2_050", "--resolution", "32", "--batch", "2", "--runs", "1", "--warmup", "0", "--threads", "1",
+            "--compare", "onnxruntime");
+        Assert.True(ort.ExitCode == 0, ort.Stderr);
+        Assert.Contains("check: compiled runtime vs ONNX Runtime: max |diff| ", ort.Stdout);
     }
 
     [Theory]
