@@ -34,15 +34,19 @@ public sealed class InfoTablesTests : IDisposable
         Assert.DoesNotContain("%", r.Stdout);
     }
 
-    [Fact]
-    public void Each_table_by_name_and_the_totals_use_the_json_names()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Each_table_by_name_and_the_totals_use_the_json_names(bool allOps)
     {
-        var totals = Csv.Parse(CliRunner.Run("info", "mobilenet_v2", "--format", "csv", "--table", "totals").Stdout);
+        string[] mode = allOps ? ["--all-ops"] : [];
+        var totals = Csv.Parse(CliRunner.Run(["info", "mobilenet_v2", "--format", "csv", "--table", "totals", .. mode]).Stdout);
         Assert.Equal(["quantity", "value", "convention"], totals[0]);
         var values = totals.Skip(1).ToDictionary(row => row[0], row => long.Parse(row[1], NumberStyles.None, CultureInfo.InvariantCulture));
-        var json = JsonDocument.Parse(CliRunner.Run("info", "mobilenet_v2", "--format", "json").Stdout).RootElement;
+        var json = JsonDocument.Parse(CliRunner.Run(["info", "mobilenet_v2", "--format", "json", .. mode]).Stdout).RootElement;
         foreach (var (key, value) in values) Assert.Equal(json.GetProperty(key).GetInt64(), value);
         Assert.Equal(["params", "params_no_bn", "params_folded", "params_keras", "macs", "macs_without_classifier", "flops_2x", "mac", "mac_all_ops"], values.Keys);
+        Assert.True(values["mac"] < values["mac_all_ops"]);
 
         var published = Csv.Parse(CliRunner.Run("info", "mobilenetv1_100", "--format", "csv", "--table", "published").Stdout);
         Assert.Equal("source", published[0][0]);
