@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Reflection;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using LightNets.Cli.Commands;
@@ -7,7 +8,8 @@ namespace LightNets.Cli;
 
 /// <summary>
 /// The <c>lightnets</c> command. Every failure the user can cause ends as one line on stderr and a non-zero exit:
-/// 1 for a bad model, option or file, 2 for a command line that does not parse. Set LIGHTNETS_DEBUG=1 for stack traces.
+/// 1 for a bad model, file or combination of options, or a failed run; 2 for a command line that does not parse, an option
+/// value outside its range, or no command at all. Set LIGHTNETS_DEBUG=1 for stack traces.
 /// </summary>
 public static class LightNetsCli
 {
@@ -21,15 +23,23 @@ public static class LightNetsCli
         return help;
     }
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>"lightnets 1.2.3+commit": the assembly's informational version (the package version and the source revision).</summary>
+    public static string Version =>
+        "lightnets " + (typeof(LightNetsCli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+                        ?? typeof(LightNetsCli).Assembly.GetName().Version?.ToString() ?? "unknown");
+
+    /// <summary>The command tree, writing to <paramref name="stdout"/> and <paramref name="stderr"/> (tests parse with it).</summary>
+    internal static Command CreateRoot(TextWriter stdout, TextWriter stderr)
     {
         // A plain command named "lightnets" (RootCommand would take the assembly's name, LightNets.Cli).
+        var version = new Option<bool>("--version") { Description = "Print the version and exit." };
         var root = new Command("lightnets",
             "LightNets: MobileNetV1–V3 and ShuffleNetV1–V2 built from their papers' tables, costed (params, MACs, memory access) and run.")
         {
             HelpWithConventions(),
+            version,
             ModelsCommand.Create(stdout),
-            InfoCommand.Create(stdout),
+            InfoCommand.Create(stdout, stderr),
             ExportCommand.Create(stdout),
             RunCommand.Create(stdout),
             BenchCommand.Create(stdout, stderr),
@@ -39,9 +49,35 @@ public static class LightNetsCli
         };
         root.SetAction(p =>
         {
-            p.InvocationConfiguration.Output.WriteLine("lightnets: a command is required. Run 'lightnets --help' for the list.");
+            if (p.GetValue(version))
+            {
+                stdout.WriteLine(Version);
+                return 0;
+            }
+            // No command: a usage error, so the usage goes to stderr (stdout may be a pipe expecting data).
+            stderr.WriteLine("lightnets: a command is required.");
+            stderr.WriteLine();
+            root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = stderr, Error = stderr });
             return ExitUsage;
         });
+        return root;
+    }
+
+    /// <summary>
+    /// A file error the commands' own checks did not turn into a LightNetsException (an unreadable input, a disk that
+    /// fills up mid-write): .NET's message names the path, so it stays, after the reason in plain words.
+    /// </summary>
+    private static string IoMessage(Exception e)
+    {
+        var message = e.Message.ReplaceLineEndings(" ");
+        if (e is FileNotFoundException) return message; // the commands throw these with their own wording ("no such input file: ...")
+        var reason = OutputPath.Reason(e);
+        return reason == message ? $"file error: {message}" : $"{reason}: {message}";
+    }
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = CreateRoot(stdout, stderr);
 
         ParseResult parsed;
         try
@@ -65,9 +101,15 @@ public static class LightNetsCli
         {
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is LightNetsException or CliUsageException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is LightNetsException or CliUsageException)
         {
             stderr.WriteLine($"lightnets: error: {e.Message}");
+            if (Environment.GetEnvironmentVariable("LIGHTNETS_DEBUG") == "1") stderr.WriteLine(e);
+            return ExitError;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"lightnets: error: {IoMessage(e)}");
             if (Environment.GetEnvironmentVariable("LIGHTNETS_DEBUG") == "1") stderr.WriteLine(e);
             return ExitError;
         }

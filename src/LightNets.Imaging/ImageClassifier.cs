@@ -54,6 +54,7 @@ public sealed class ImageClassifier : IDisposable
     /// <param name="graph">A classifier: one N×3×S×S input, one N×classes output.</param>
     /// <param name="options">Preprocessing, labels, batch size, threads, pixel limit.</param>
     /// <exception cref="ArgumentException">The graph is not an image classifier, or the options do not fit it.</exception>
+    /// <exception cref="WorkingMemoryException">The batch's buffers alone would exceed a session's working-memory limit.</exception>
     public ImageClassifier(Graph graph, ClassifierOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(graph);
@@ -81,8 +82,25 @@ public sealed class ImageClassifier : IDisposable
         BatchSize = options.BatchSize;
         _decoder = new ImageDecoder(options.MaxPixels);
         _preprocessor = new ImagePreprocessor(Preprocessing);
+        RequireBufferWithinLimit(graph, BatchSize, _preprocessor.OutputLength, Classes);
         _input = new float[BatchSize * _preprocessor.OutputLength];
         _logits = new float[BatchSize * Classes];
+    }
+
+    /// <summary>
+    /// Refuses, before allocating, a batch whose input and logit buffers alone exceed the working memory a session may
+    /// use (<see cref="SessionOptions.DefaultMaxArenaBytes"/>): its activations, larger still, could never run.
+    /// </summary>
+    /// <exception cref="WorkingMemoryException">The batch is too large; the message gives the largest that fits.</exception>
+    private static void RequireBufferWithinLimit(Graph graph, int batch, int perImage, int classes)
+    {
+        var perImageBytes = ((long)perImage + classes) * sizeof(float);
+        var limit = SessionOptions.DefaultMaxArenaBytes;
+        if (batch * perImageBytes <= limit) return;
+        var shape = graph.Input.Shape;
+        throw new WorkingMemoryException(
+            $"a batch of {batch:N0} images of {shape.C}×{shape.H}×{shape.W} needs {batch * perImageBytes / (double)(1L << 30):0.##} GiB for its input and " +
+            $"outputs alone, more than a session's {limit >> 30} GiB of working memory (SessionOptions.DefaultMaxArenaBytes): use a batch of at most {limit / perImageBytes:N0}");
     }
 
     public Preprocessing Preprocessing { get; }

@@ -18,37 +18,40 @@ namespace LightNets.Cli.Commands;
 /// </summary>
 internal static class BenchCommand
 {
+    /// <summary>Timed runs are split into at most this many interleaved rounds.</summary>
+    internal const int MaxRounds = 10;
+
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var model = new ModelSelection();
-        var threads = ModelSelection.Number<int>("--threads", "Threads per run (default: every core).");
-        var warmup = ModelSelection.Number<int>("--warmup", "Unmeasured runs first (default 20).");
-        var runs = ModelSelection.Number<int>("--runs", "Measured runs per engine (default 200), in 10 interleaved rounds.");
-        var compare = FormatOption.Choice("--compare", "Also run the same graph in ONNX Runtime (same threads, ORT_ENABLE_ALL), interleaved.", "none", "onnxruntime");
-        var profile = new Option<bool>("--profile") { Description = "Per-layer table: time, MACs, memory access, GFLOP/s, share of the total." };
+        var threads = CliOptions.Threads("every core");
+        var warmup = CliOptions.Warmup("Unmeasured runs first", "default 20");
+        var runs = CliOptions.Runs("Measured runs per engine", $"default 200; exactly as many, in up to {MaxRounds} interleaved rounds");
+        var compare = new ChoiceOption<CompareWith>("--compare", "onnxruntime: also run the same graph in ONNX Runtime (same threads, ORT_ENABLE_ALL), interleaved.",
+            CompareWith.None);
+        var profile = new Option<bool>("--profile") { Description = "Per-layer table: time, MACs, memory access, GFLOP/s, share of the total (medians over min(--runs, 100) runs)." };
         var unfused = new Option<bool>("--unfused") { Description = "Run every graph node as its own pass (no epilogue or depthwise-band fusion), to see what fusion saves." };
-        var format = FormatOption.Create("table", "json");
-        var command = new Command("bench", "Measure a zoo model or ONNX file: median/min/max latency, throughput, GFLOP/s, allocations per run; --compare onnxruntime for the ratio.")
+        var format = FormatOption.Create(OutputFormat.Table, OutputFormat.Json);
+        var command = new ModelCommand("bench",
+            "Measure a zoo model or ONNX file: median/min/max latency, throughput, GFLOP/s, allocations per run; --compare onnxruntime for the ratio. " +
+            "Before timing, the compiled output is checked against the reference interpreter (with --compare onnxruntime: against ONNX Runtime, faster for large inputs); a mismatch is an error.", model)
         {
-            threads, warmup, runs, compare, profile, unfused, format, model.Seed,
+            threads, warmup, runs, compare, profile, unfused, format,
         };
-        model.AddTo(command);
         command.SetAction(p =>
         {
             var settings = new BenchSettings(
                 Threads: p.GetValue(threads) ?? Environment.ProcessorCount,
                 Warmup: p.GetValue(warmup) ?? 20,
                 Runs: p.GetValue(runs) ?? 200,
-                CompareOrt: p.GetValue(compare) == "onnxruntime",
+                CompareOrt: compare.Get(p) == CompareWith.OnnxRuntime,
                 Profile: p.GetValue(profile),
                 Fuse: !p.GetValue(unfused));
-            if (settings.Threads < 1 || settings.Runs < 1 || settings.Warmup < 0)
-                throw new CliUsageException("--threads and --runs must be at least 1, --warmup at least 0");
             var batch = model.Options(p).Batch ?? 1;
             var graph = ModelSource.Load(model, p, batch);
             var name = p.GetValue(model.Model)!;
             var result = Measure(name, graph, settings, new ProgressReporter(stderr, quiet: false));
-            if (FormatOption.Get(p, format) == OutputFormat.Json) BenchReport.WriteJson(stdout, result);
+            if (format.Get(p) == OutputFormat.Json) BenchReport.WriteJson(stdout, result);
             else BenchReport.WriteTable(stdout, result);
             return 0;
         });
@@ -58,12 +61,19 @@ internal static class BenchCommand
     internal sealed record BenchSettings(int Threads, int Warmup, int Runs, bool CompareOrt, bool Profile, bool Fuse = true);
 
     internal sealed record BenchResult(
-        string Model, Graph Graph, CostReport Cost, BenchSettings Settings, Isa Isa, long ArenaBytes, int Steps,
+        string Model, Graph Graph, CostReport Cost, BenchSettings Settings, Isa Isa, long ArenaBytes, int Steps, PlanCheck.Outcome Check,
         double[] LightNets, double[]? OnnxRuntime, double AllocatedBytesPerRun, IReadOnlyList<StepProfile>? Profile,
         IReadOnlyList<OrtNodeTime>? OrtProfile)
     {
         public int Batch => Graph.Input.Shape.N;
         public static double Median(double[] t) => t.Length == 0 ? double.NaN : t.OrderBy(v => v).ElementAt(t.Length / 2);
+    }
+
+    /// <summary>Timed runs per round: <paramref name="runs"/> split over min(runs, <see cref="MaxRounds"/>) rounds, the first rounds taking the remainder.</summary>
+    internal static int[] RunsPerRound(int runs)
+    {
+        var rounds = Math.Min(runs, MaxRounds);
+        return Enumerable.Range(0, rounds).Select(r => runs / rounds + (r < runs % rounds ? 1 : 0)).ToArray();
     }
 
     internal static BenchResult Measure(string name, Graph graph, BenchSettings s, ProgressReporter progress)
@@ -74,13 +84,19 @@ internal static class BenchCommand
         var ortBytes = s.CompareOrt ? OrtModel(name, graph) : null;
         using var ortEngine = ortBytes is null ? null : new OnnxRuntimeEngine(ortBytes, s.Threads);
         using var ort = ortEngine?.Bind(input, session.OutputShape);
+        // Checked before anything is timed: against ONNX Runtime when it runs anyway (the whole batch, fast), else the
+        // reference interpreter (slow plain loops: the first and last image only).
+        session.Run(input.Data, output);
+        ort?.Run();
+        var check = ort is not null
+            ? PlanCheck.AgainstOnnxRuntime(name, session.OutputShape, ort.Output, output)
+            : PlanCheck.AgainstReference(name, graph, input, output);
 
-        const int rounds = 10;
-        var perRound = Math.Max(1, s.Runs / rounds);
-        var ours = new List<double>(perRound * rounds);
-        var theirs = new List<double>(perRound * rounds);
+        var perRound = RunsPerRound(s.Runs);
+        var ours = new List<double>(s.Runs);
+        var theirs = new List<double>(s.Runs);
         long allocated = 0;
-        progress.Run($"bench {graph.Name}", rounds + 1, tick =>
+        progress.Run($"bench {graph.Name}", perRound.Length + 1, tick =>
         {
             for (var i = 0; i < s.Warmup; i++)
             {
@@ -88,17 +104,17 @@ internal static class BenchCommand
                 ort?.Run();
             }
             tick("warm-up");
-            for (var round = 0; round < rounds; round++)
+            for (var round = 0; round < perRound.Length; round++)
             {
                 // Interleaved rounds, alternating which engine goes first: both see the same machine state.
                 var ortFirst = ort is not null && round % 2 == 1;
                 if (ortFirst)
                 {
-                    TimeOrt(ort!, perRound, theirs);
+                    TimeOrt(ort!, perRound[round], theirs);
                     Settle();
                 }
                 var before = GC.GetAllocatedBytesForCurrentThread();
-                for (var i = 0; i < perRound; i++)
+                for (var i = 0; i < perRound[round]; i++)
                 {
                     var t0 = Stopwatch.GetTimestamp();
                     session.Run(input.Data, output);
@@ -108,16 +124,16 @@ internal static class BenchCommand
                 if (ort is not null && !ortFirst)
                 {
                     Settle();
-                    TimeOrt(ort, perRound, theirs);
+                    TimeOrt(ort, perRound[round], theirs);
                 }
                 Settle();
-                tick($"round {round + 1}/{rounds}");
+                tick($"round {round + 1}/{perRound.Length}");
             }
         });
-        var profileRuns = Math.Max(20, Math.Min(s.Runs, 100));
+        var profileRuns = Math.Min(s.Runs, 100);
         var profile = s.Profile ? session.Profile(input.Data, output, runs: profileRuns, warmup: 2) : null;
         var ortProfile = s.Profile && ortBytes is not null ? OnnxRuntimeProfiler.Profile(ortBytes, input, s.Threads, profileRuns) : null;
-        return new BenchResult(name, graph, CostReport.Analyze(graph), s, session.Isa, session.ArenaBytes, session.StepCount,
+        return new BenchResult(name, graph, CostReport.Analyze(graph), s, session.Isa, session.ArenaBytes, session.StepCount, check,
             ours.ToArray(), ort is null ? null : theirs.ToArray(), (double)allocated / ours.Count, profile, ortProfile);
     }
 

@@ -13,45 +13,48 @@ namespace LightNets.Cli.Commands;
 /// </summary>
 internal static class ClassifyCommand
 {
-    /// <summary>Extensions taken from a directory (files named on the command line are tried whatever their name).</summary>
-    private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"];
-
     /// <summary>More files than this show progress on stderr.</summary>
     private const int ProgressThreshold = 16;
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var model = new ModelSelection();
-        var images = new Argument<string[]>("IMAGE") { Description = "Image files (JPEG, PNG, WebP, BMP, GIF) or directories of them.", Arity = ArgumentArity.OneOrMore };
-        var top = ModelSelection.Number<int>("--top", "How many classes to print per image (default 5).");
-        var batch = ModelSelection.Number<int>("--batch", "Images per inference (default 8).");
+        var model = new ModelSelection(batch: false);
+        var command = new ModelCommand("classify",
+            "Classify images: decode (EXIF orientation applied), preprocess as torchvision does (Resize, CenterCrop, Normalize), run in batches, print the top classes with softmax probabilities.",
+            model);
+        var images = new Argument<string[]>("IMAGE")
+        {
+            Description = "Image files (JPEG, PNG, WebP, BMP, GIF) or directories of them (their image files; --recursive for subdirectories too).",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var top = CliOptions.Top();
+        var batch = CliOptions.Batch("Images per inference", "default 8");
         var weights = new Option<FileInfo?>("--weights") { Description = "Load trained weights into a zoo model from an ONNX file (matched by name, else by Conv/Gemm position; shapes checked)." };
         var labels = new Option<FileInfo?>("--labels") { Description = "Class names, one per line (default: the ImageNet-1k names for a 1000-class model)." };
-        var format = FormatOption.Create("table", "json", "csv", "markdown");
-        var threads = ModelSelection.Number<int>("--threads", "Threads of the runtime (default: every core).");
-        var maxPixels = ModelSelection.Number<long>("--max-pixels", $"Reject images larger than this many pixels, from their header (default {ImageDecoder.DefaultMaxPixels:N0}).");
-        var resize = ModelSelection.Number<int>("--resize", "Shorter side after resizing, before the center crop (default: input size × 256/224, torchvision's ratio).");
-        var normalize = FormatOption.Choice("--normalize",
-            "imagenet: (x/255 − mean)/std with ImageNet's statistics (torchvision); tf: x/127.5 − 1, values in [−1, 1] (TF/Keras).",
-            "imagenet", "tf");
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress lines on stderr." };
-
-        var command = new Command("classify",
-            "Classify images: decode (EXIF orientation applied), preprocess as torchvision does (Resize, CenterCrop, Normalize), run in batches, print the top classes with softmax probabilities.");
-        command.Arguments.Add(model.Model);
+        var format = FormatOption.Create(OutputFormat.Table, OutputFormat.Json, OutputFormat.Csv, OutputFormat.Markdown);
+        var threads = CliOptions.Threads("every core");
+        var maxPixels = CliOptions.Number<long>("--max-pixels",
+            $"Reject images larger than this many pixels, from their header, 1–{MaxPixelsLimit:N0} (default {ImageDecoder.DefaultMaxPixels:N0}).", 1, MaxPixelsLimit);
+        var resize = CliOptions.Number<int>("--resize", "Shorter side after resizing, before the center crop (default: input size × 256/224, torchvision's ratio).");
+        var normalize = new ChoiceOption<Normalization>("--normalize",
+            "imagenet: (x/255 − mean)/std with ImageNet's statistics (torchvision); tf: x/127.5 − 1, values in [−1, 1] (TF/Keras).", Normalization.ImageNet);
+        var recursive = new Option<bool>("--recursive", "-r")
+        {
+            Description = "Also classify the images in the subdirectories of a directory, in name order (symbolic links to directories are not followed).",
+        };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress lines, and no notes of what a directory held besides images, on stderr." };
         command.Arguments.Add(images);
-        foreach (var o in model.Symbols.OfType<Option>().Where(o => o != model.Batch)) command.Options.Add(o);
-        foreach (var o in new Option[] { top, batch, weights, labels, format, threads, maxPixels, resize, normalize, quiet, model.Seed }) command.Options.Add(o);
+        foreach (var o in new Option[] { top, batch, weights, labels, format, threads, maxPixels, resize, normalize, recursive, quiet }) command.Options.Add(o);
 
         command.SetAction(p =>
         {
-            var k = Positive(p.GetValue(top) ?? 5, "--top");
-            var b = Positive(p.GetValue(batch) ?? 8, "--batch");
+            var k = p.GetValue(top) ?? 5;
+            var b = p.GetValue(batch) ?? 8;
             var graph = LoadModel(model, p, p.GetValue(weights), stderr);
             var input = graph.Input.Shape;
             if (input.Rank != 4 || input.C != 3 || input.H != input.W)
                 throw new CliUsageException($"classify needs a model that takes N×3×S×S images; this one takes {input}");
-            var preprocessing = Preprocessing.ForInput(input.H, p.GetValue(normalize) == "tf");
+            var preprocessing = Preprocessing.ForInput(input.H, normalize.Get(p) == Normalization.Tf);
             if (p.GetValue(resize) is { } r)
             {
                 if (r < input.H) throw new CliUsageException($"--resize {r} is smaller than the model's input size {input.H}");
@@ -68,11 +71,12 @@ internal static class ClassifyCommand
                 Labels = names,
                 BatchSize = b,
                 Threads = p.GetValue(threads) ?? 0,
-                MaxPixels = p.GetValue(maxPixels) is { } mp
-                    ? mp is >= 1 and <= int.MaxValue / 4 ? mp : throw new CliUsageException($"--max-pixels must be 1–{int.MaxValue / 4:N0}, got {mp}")
-                    : ImageDecoder.DefaultMaxPixels,
+                MaxPixels = p.GetValue(maxPixels) ?? ImageDecoder.DefaultMaxPixels,
             };
-            var (files, missing) = Expand(p.GetValue(images)!);
+            var found = ImageSearch.Expand(p.GetValue(images)!, p.GetValue(recursive));
+            if (!p.GetValue(quiet))
+                foreach (var line in found.Skipped) stderr.WriteLine($"lightnets: note: {line}");
+            var files = found.Files;
             using var classifier = Create(graph, options);
             IReadOnlyList<ImageResult> results = [];
             if (files.Count > ProgressThreshold)
@@ -80,11 +84,11 @@ internal static class ClassifyCommand
                     step => results = classifier.Classify(files, k, res => step(Path.GetFileName(res.Path))));
             else
                 results = classifier.Classify(files, k);
-            results = [.. missing, .. results];
+            results = [.. found.Errors.Select(e => new ImageResult(e.Path, [], e.Error)), .. results];
 
             var failed = results.Where(x => !x.Succeeded).ToArray();
             foreach (var f in failed) stderr.WriteLine($"lightnets: error: {f.Path}: {f.Error}");
-            Write(stdout, FormatOption.Get(p, format), graph, classifier, results);
+            Write(stdout, format.Get(p), graph, classifier, results);
             if (failed.Length > 0)
             {
                 stderr.WriteLine($"lightnets: {failed.Length} of {results.Count} images could not be classified");
@@ -94,6 +98,9 @@ internal static class ClassifyCommand
         });
         return command;
     }
+
+    /// <summary>The decoder's own ceiling for --max-pixels (4 bytes a pixel must stay within one array).</summary>
+    private const long MaxPixelsLimit = int.MaxValue / 4;
 
     private static ImageClassifier Create(Graph graph, ClassifierOptions options)
     {
@@ -106,9 +113,6 @@ internal static class ClassifyCommand
             throw new CliUsageException(e.Message);
         }
     }
-
-    private static int Positive(int value, string name) =>
-        value >= 1 ? value : throw new CliUsageException($"{name} must be 1 or more, got {value}");
 
     private static Graph LoadModel(ModelSelection model, ParseResult p, FileInfo? weights, TextWriter stderr)
     {
@@ -132,27 +136,6 @@ internal static class ClassifyCommand
         {
             throw new OnnxWeightsException($"--weights {weights.Name} does not fit {name}: {e.Message}");
         }
-    }
-
-    /// <summary>Files as given, and the images of each directory (sorted); a directory without images is an error result.</summary>
-    private static (List<string> Files, List<ImageResult> Errors) Expand(string[] args)
-    {
-        var files = new List<string>();
-        var errors = new List<ImageResult>();
-        foreach (var arg in args)
-        {
-            if (!Directory.Exists(arg))
-            {
-                files.Add(arg);
-                continue;
-            }
-            var found = Directory.EnumerateFiles(arg)
-                .Where(f => ImageExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
-                .Order(StringComparer.Ordinal).ToList();
-            if (found.Count == 0) errors.Add(new ImageResult(arg, [], $"no {string.Join(", ", ImageExtensions)} files in this directory"));
-            files.AddRange(found);
-        }
-        return (files, errors);
     }
 
     private static void Write(TextWriter stdout, OutputFormat format, Graph graph, ImageClassifier classifier, IReadOnlyList<ImageResult> results)

@@ -46,19 +46,20 @@ internal static class CompareCommand
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var threads = ModelSelection.Number<int>("--threads", "Threads per run (default 1).");
-        var output = new Option<string>("--out") { Description = "Directory for the charts and compare.md.", DefaultValueFactory = _ => "compare-out" };
-        var format = FormatOption.Create("table", "markdown", "json");
+        var threads = CliOptions.Threads("1");
+        var output = new Option<string>("--out") { Description = "Directory for the charts, compare.md and compare.json (created if missing; checked before measuring).", DefaultValueFactory = _ => "compare-out" };
+        var format = FormatOption.Create(OutputFormat.Table, OutputFormat.Markdown, OutputFormat.Json);
         // Internal knobs for smoke tests.
         var models = new Option<string?>("--models") { Description = "Comma-separated subset of the headline models.", Hidden = true };
-        var rounds = ModelSelection.Number<int>("--rounds", "Rounds (default 5); more rounds outvote longer bursts of load from other processes.");
-        var resolution = ModelSelection.Number<int>("--resolution", "Input size (default 224).");
+        var rounds = CliOptions.Rounds("Rounds", "default 5; more rounds outvote longer bursts of load from other processes");
+        var resolution = CliOptions.Number<int>("--resolution", "Input size (default 224).", Models.ModelConfig.MinResolution, Models.ModelConfig.MaxResolution);
         resolution.Hidden = true;
-        var compare = FormatOption.Choice("--compare",
-            "Also time every model in ONNX Runtime (LightNets' export, ORT_ENABLE_ALL, same threads), interleaved in the same rounds, and give the ratio.",
-            "onnxruntime", "none");
+        var compare = new ChoiceOption<CompareWith>("--compare",
+            "onnxruntime: also time every model in ONNX Runtime (LightNets' export, ORT_ENABLE_ALL, same threads), interleaved in the same rounds, and give the ratio.",
+            CompareWith.OnnxRuntime);
         var command = new Command("compare",
-            "The evolution table: every family at its headline configurations with params, MACs, memory access, measured latency (batch 1), MACs per ms and published top-1, plus speed-vs-FLOPs and accuracy-vs-speed charts.")
+            "The evolution table: every family at its headline configurations with params, MACs, memory access, measured latency (batch 1), MACs per ms and published top-1, plus speed-vs-FLOPs and accuracy-vs-speed charts. " +
+            "Before timing, each compiled model's output is checked against ONNX Runtime's (or, with --compare none, the reference interpreter's); a mismatch is an error.")
         {
             threads, output, format, models, rounds, resolution, compare,
         };
@@ -67,12 +68,11 @@ internal static class CompareCommand
             var t = p.GetValue(threads) ?? 1;
             var r = p.GetValue(rounds) ?? 5;
             var px = p.GetValue(resolution) ?? 224;
-            if (t < 1 || r < 1) throw new CliUsageException("--threads and --rounds must be at least 1");
-            if (px < 32) throw new CliUsageException("--resolution must be at least 32");
             var selected = Select(p.GetValue(models));
-            var result = Measure(selected, t, r, px, p.GetValue(compare) == "onnxruntime", new ProgressReporter(stderr), stderr);
-            var written = CompareReport.WriteFiles(result, p.GetValue(output)!);
-            switch (FormatOption.Get(p, format))
+            var directory = OutputPath.Directory(p.GetValue(output)!, "--out");
+            var result = Measure(selected, t, r, px, compare.Get(p) == CompareWith.OnnxRuntime, new ProgressReporter(stderr), stderr);
+            var written = CompareReport.WriteFiles(result, directory);
+            switch (format.Get(p))
             {
                 case OutputFormat.Json: CompareReport.WriteJson(stdout, result); break;
                 case OutputFormat.Markdown: stdout.Write(CompareReport.Markdown(result, chartDirectory: null)); break;
@@ -88,6 +88,7 @@ internal static class CompareCommand
     {
         if (models is null) return Headlines;
         var names = models.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0) throw new CliUsageException("--models needs at least one headline model");
         return names.Select(n => Headlines.FirstOrDefault(h => h.Model == n)
             ?? throw new CliUsageException($"'{n}' is not a headline model of compare: {string.Join(", ", Headlines.Select(h => h.Model))}")).ToArray();
     }
@@ -125,6 +126,7 @@ internal static class CompareCommand
         var runs = new int[headlines.Count];
         var roundMedians = headlines.Select(_ => new double[rounds]).ToArray();
         var ortMedians = headlines.Select(_ => new double[rounds]).ToArray();
+        var checks = new List<(string Model, PlanCheck.Outcome Outcome)>();
         stderr.WriteLine($"compare: {headlines.Count} models, batch 1, {resolution}×{resolution}, {GuidelinesReport.Threads(threads)}, {rounds} rounds" +
                          (withOrt ? ", each beside ONNX Runtime (under a minute)" : " (under a minute)"));
         try
@@ -140,10 +142,18 @@ internal static class CompareCommand
                     var y = new float[session.OutputShape.ElementCount];
                     session.Run(x, y);
                     items.Add((h, entry, graph, session, x, y));
+                    // Checked before anything is timed: against ONNX Runtime when it runs anyway (fast), else the reference interpreter.
                     if (withOrt)
                     {
                         var engine = new OnnxRuntimeEngine(BenchCommand.OrtModel(h.Model, graph), threads);
-                        orts.Add((engine, engine.Bind(new Tensors.Tensor(graph.Input.Shape, x), session.OutputShape)));
+                        var binding = engine.Bind(new Tensors.Tensor(graph.Input.Shape, x), session.OutputShape);
+                        orts.Add((engine, binding));
+                        binding.Run();
+                        checks.Add((h.Model, PlanCheck.AgainstOnnxRuntime(h.Model, session.OutputShape, binding.Output, y)));
+                    }
+                    else
+                    {
+                        checks.Add((h.Model, PlanCheck.AgainstReference(h.Model, graph, new Tensors.Tensor(graph.Input.Shape, x), y)));
                     }
                     tick($"compiled {h.Model}");
                 }
@@ -195,6 +205,9 @@ internal static class CompareCommand
                 engine.Dispose();
             }
         }
+        var worst = checks.MaxBy(c => c.Outcome.Result.RelativeToMax);
+        stderr.WriteLine($"compare: check: {checks.Count} compiled models agree with {worst.Outcome.Oracle}; worst max |diff| " +
+                         $"{worst.Outcome.Result.RelativeToMax:0.0e+0} of max |ref| ({worst.Model}), tolerance {OutputCheck.Atol:0e0} of max |ref| + {OutputCheck.Rtol:0e0}·|ref|");
         var rows = items.Select((it, i) => new CompareRow(it.H, it.E, CostReport.Analyze(it.G), roundMedians[i], withOrt ? ortMedians[i] : null,
             Top1(it.H, it.E))).ToArray();
         return new CompareResult(rows, threads, rounds, resolution, Stopwatch.GetElapsedTime(start).TotalSeconds, MachineInfo.Describe());

@@ -15,28 +15,27 @@ internal static class ExportCommand
     public static Command Create(TextWriter stdout)
     {
         var model = new ModelSelection();
-        var output = new Option<FileInfo>("--output", "-o") { Description = "The .onnx file to write.", Required = true };
-        var opset = ModelSelection.Number<int>("--opset", $"ONNX opset, {OnnxExportOptions.MinOpset}–{OnnxExportOptions.MaxOpset} (default 13).");
+        var output = new Option<string>("--output", "-o") { Description = "The .onnx file to write (its directory must exist; checked first).", Required = true };
+        var opset = CliOptions.Number<int>("--opset", $"ONNX opset, {OnnxExportOptions.MinOpset}–{OnnxExportOptions.MaxOpset} (default 13).",
+            OnnxExportOptions.MinOpset, OnnxExportOptions.MaxOpset);
         var dynamic = new Option<bool>("--dynamic-batch") { Description = "Make the batch dimension symbolic (\"batch\")." };
         var fold = new Option<bool>("--fold-bn") { Description = "Fold BatchNorm into the convolutions (as torch.onnx does)." };
         var check = new Option<bool>("--check")
         {
             Description = "Run the written file in ONNX Runtime on a random input and compare with LightNets' reference interpreter.",
         };
-        var command = new Command("export", "Export a zoo model to ONNX (standard ops only; ONNX Runtime runs it). Weights are random from --seed until trained ones are loaded.")
+        var command = new ModelCommand("export",
+            "Export a zoo model to ONNX (standard ops only; ONNX Runtime runs it). Weights are random from --seed until trained ones are loaded.", model)
         {
-            output, opset, dynamic, fold, check, model.Seed,
+            output, opset, dynamic, fold, check,
         };
-        model.AddTo(command);
         command.SetAction(p =>
         {
             var o = p.GetValue(opset) ?? 13;
-            if (o is < OnnxExportOptions.MinOpset or > OnnxExportOptions.MaxOpset)
-                throw new CliUsageException($"--opset must be {OnnxExportOptions.MinOpset} to {OnnxExportOptions.MaxOpset}, got {o}");
+            var path = OutputPath.File(p.GetValue(output)!, "--output", "model.onnx");
             var graph = model.Build(p);
             var options = new OnnxExportOptions { Opset = o, DynamicBatch = p.GetValue(dynamic), FoldBatchNorm = p.GetValue(fold) };
             var bytes = OnnxExporter.Export(graph, options).ToByteArray();
-            var path = p.GetValue(output)!.FullName;
             File.WriteAllBytes(path, bytes);
             var cost = CostReport.Analyze(graph);
             stdout.WriteLine($"wrote {path}: {graph.Name}, opset {o}, input {(options.DynamicBatch ? "batch" : graph.Input.Shape.N.ToString())}×{string.Join("×", graph.Input.Shape.Skip(1))}, " +
@@ -47,9 +46,9 @@ internal static class ExportCommand
                 var reference = ReferenceInterpreter.Run(graph, x);
                 using var ort = new OnnxRuntimeEngine(bytes);
                 var actual = ort.Run(x);
-                var rel = Compare.MaxRelativeDifference(reference, actual);
-                stdout.WriteLine($"check: ONNX Runtime vs reference interpreter, max |diff| / max |ref| = {rel:0.0e+0} ({(rel <= 1e-4 ? "ok" : "MISMATCH")})");
-                if (rel > 1e-4) return LightNetsCli.ExitError;
+                var result = OutputCheck.Compare(reference.Data, actual.Data);
+                stdout.WriteLine($"check: ONNX Runtime vs reference interpreter, max |diff| / max |ref| = {result.RelativeToMax:0.0e+0} ({(result.Ok ? "ok" : "MISMATCH")})");
+                OutputCheck.Require(result, flat => OutputCheck.Index(reference.Shape, flat), "ONNX Runtime running the exported file", "the reference interpreter", graph.Name);
             }
             return 0;
         });

@@ -1,27 +1,10 @@
-using System.CommandLine;
 using LightNets.Cli.Output;
 
 namespace LightNets.Cli.Commands;
 
+/// <summary>The <c>--format</c> option: the formats a command writes, the first being its default.</summary>
 internal static class FormatOption
 {
-    public static Option<string> Choice(string name, string description, params string[] values)
-    {
-        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => values[0] };
-        option.AcceptOnlyFromAmong(values);
-        return option;
-    }
-
-    public static Option<string> Create(params string[] formats)
-    {
-        var option = new Option<string>("--format")
-        {
-            Description = $"Output format: {string.Join(", ", formats)}.",
-            DefaultValueFactory = _ => formats[0],
-        };
-        option.AcceptOnlyFromAmong(formats);
-        return option;
-    }
-
-    public static OutputFormat Get(ParseResult p, Option<string> option) => Enum.Parse<OutputFormat>(p.GetValue(option)!, ignoreCase: true);
+    public static ChoiceOption<OutputFormat> Create(params OutputFormat[] formats) =>
+        new("--format", "Output format.", formats[0], formats);
 }

@@ -16,16 +16,16 @@ internal static class GuidelinesCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var quick = new Option<bool>("--quick") { Description = "The spec's minimum protocol (5 rounds, less timed work per round): under 2 minutes on 2 cores." };
-        var mode = FormatOption.Choice("--mode",
-            "arm: the paper's ARM channel numbers, 1 thread, hard checks (default); gpu: its GPU channel numbers, every core, soft checks; both: both in one run (enables the cross-mode checks).",
-            "arm", "gpu", "both");
-        var threads = ModelSelection.Number<int>("--threads", "Threads per run (default: 1 in arm mode, every core in gpu mode).");
-        var output = new Option<string>("--out") { Description = "Directory for report.md, results.json and the charts.", DefaultValueFactory = _ => "guidelines-out" };
-        var format = FormatOption.Create("markdown", "json");
+        var mode = new ChoiceOption<GuidelineModes>("--mode",
+            "arm: the paper's ARM channel numbers, 1 thread, hard checks; gpu: its GPU channel numbers, every core, soft checks; both: both in one run (enables the cross-mode checks).",
+            GuidelineModes.Arm);
+        var threads = CliOptions.Threads("1 in arm mode, every core in gpu mode");
+        var output = new Option<string>("--out") { Description = "Directory for report.md, results.json and the charts (created if missing; checked before measuring).", DefaultValueFactory = _ => "guidelines-out" };
+        var format = FormatOption.Create(OutputFormat.Markdown, OutputFormat.Json);
         // Internal knobs for smoke tests: fewer rounds and smaller feature maps keep the pipeline testable in seconds.
-        var rounds = ModelSelection.Number<int>("--rounds", "Rounds (default 7, --quick 5).");
+        var rounds = CliOptions.Rounds("Rounds", "default 7, --quick 5");
         rounds.Hidden = true;
-        var size = ModelSelection.Number<int>("--size", "Feature-map size (default 56, the paper's).");
+        var size = CliOptions.Number<int>("--size", $"Feature-map size (default {Experiments.GuidelineStacks.PaperSize}, the paper's).", 1, 1024);
         size.Hidden = true;
         var command = new Command("guidelines",
             "Reproduce the ShuffleNetV2 paper's guideline experiments (Tables 1–4) on this machine: throughput beside the paper's, FLOPs held equal, a verdict per table, charts and a Markdown report.")
@@ -37,17 +37,20 @@ internal static class GuidelinesCommand
             var settings = p.GetValue(quick) ? ProtocolSettings.Quick : ProtocolSettings.Full;
             if (p.GetValue(rounds) is { } r) settings = settings with { Rounds = r };
             var options = new GuidelineOptions(
-                Modes: p.GetValue(mode) switch { "gpu" => [GuidelineMode.Gpu], "both" => [GuidelineMode.Arm, GuidelineMode.Gpu], _ => [GuidelineMode.Arm] },
+                Modes: mode.Get(p) switch
+                {
+                    GuidelineModes.Gpu => [GuidelineMode.Gpu],
+                    GuidelineModes.Both => [GuidelineMode.Arm, GuidelineMode.Gpu],
+                    _ => [GuidelineMode.Arm],
+                },
                 Threads: p.GetValue(threads),
                 Settings: settings,
                 Size: p.GetValue(size) ?? Experiments.GuidelineStacks.PaperSize,
                 Quick: p.GetValue(quick),
-                OutDir: p.GetValue(output)!);
-            if (options.Threads is < 1 || settings.Rounds < 1 || options.Size < 1)
-                throw new CliUsageException("--threads, --rounds and --size must be at least 1");
+                OutDir: OutputPath.Directory(p.GetValue(output)!, "--out"));
             var result = Run(options, new ProgressReporter(stderr), stderr);
             var written = GuidelinesReport.WriteFiles(result);
-            if (FormatOption.Get(p, format) == OutputFormat.Json) GuidelinesReport.WriteJson(stdout, result);
+            if (format.Get(p) == OutputFormat.Json) GuidelinesReport.WriteJson(stdout, result);
             else stdout.Write(GuidelinesReport.Markdown(result, chartDirectory: null));
             stderr.WriteLine($"guidelines: wrote {string.Join(", ", written)}");
             return 0;

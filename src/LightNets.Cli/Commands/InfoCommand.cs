@@ -9,101 +9,77 @@ namespace LightNets.Cli.Commands;
 /// <summary><c>lightnets info MODEL</c>: the layer table like the paper's, per-layer cost and the totals.</summary>
 internal static class InfoCommand
 {
-    public static Command Create(TextWriter stdout)
+    public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var model = new ModelSelection();
-        var format = FormatOption.Create("table", "csv", "json", "markdown");
-        var by = FormatOption.Choice("--by", "Rows: layer (conv/FC/pool with their BN and activation, default), block (paper-level units) or node.",
-            "layer", "block", "node");
-        var allOps = new Option<bool>("--all-ops") { Description = "Count element-wise and data-movement traffic in the MAC column too." };
-        var command = new Command("info",
-            "Show a model's (or an ONNX file's) layer table like the paper's: operator, input, output, stride, params, MACs, memory access cost (MAC) and share of MACs, then the totals."
-            )
+        var model = new ModelSelection(weights: false);
+        var format = FormatOption.Create(OutputFormat.Table, OutputFormat.Csv, OutputFormat.Json, OutputFormat.Markdown);
+        var by = new ChoiceOption<InfoRows>("--by", "Rows: layer (conv/FC/pool with their BN and activation), block (paper-level units) or node.", InfoRows.Layer);
+        var table = new ChoiceOption<InfoTable>("--table",
+            "Which table: layers (the rows --by gives), totals, published (the papers' figures) or all. Default: all, but layers with --format csv " +
+            "(a CSV holds one table; --out writes each to its own file).");
+        var output = new Option<string?>("--out")
         {
-            format, by, allOps,
+            Description = "Also write each table as CSV into this directory: layers.csv, totals.csv, published.csv (created if missing).",
         };
-        model.AddTo(command);
+        var allOps = new Option<bool>("--all-ops") { Description = "Count element-wise and data-movement traffic in the MAC column too." };
+        var command = new ModelCommand("info",
+            "Show a model's (or an ONNX file's) layer table like the paper's: operator, input, output, stride, params, MACs, memory access cost (MAC) and share of MACs, then the totals.",
+            model)
+        {
+            format, by, table, output, allOps,
+        };
         command.SetAction(p =>
         {
+            var f = format.Get(p);
+            var which = p.GetValue(table);
+            if (f == OutputFormat.Json && which is not null)
+                throw new CliUsageException("--table chooses among the table, csv and markdown outputs; --format json holds every table in one object");
+            if (f == OutputFormat.Csv && which == InfoTable.All)
+                throw new CliUsageException("a CSV holds one table: give --table layers, totals or published, or --out DIR to write each to its own file");
+            var directory = p.GetValue(output) is { } o ? OutputPath.Directory(o, "--out") : null;
+
             var name = p.GetValue(model.Model)!;
             var graph = ModelSource.Load(model, p, model.Options(p).Batch ?? 1);
             var report = CostReport.Analyze(graph, p.GetValue(allOps) ? MemoryAccessMode.AllOps : MemoryAccessMode.ConvAndFc);
             var published = ModelSource.IsOnnxFile(name) ? [] : Published.For(name, model.Options(p)).ToArray();
-            var view = p.GetValue(by)!;
-            var f = FormatOption.Get(p, format);
+            var rows = by.Get(p);
             if (f == OutputFormat.Json) WriteJson(stdout, report, published);
-            else WriteTables(stdout, report, view, f, published);
+            else WriteTables(stdout, f, which ?? (f == OutputFormat.Csv ? InfoTable.Layers : InfoTable.All), report, rows, published);
+            if (directory is not null)
+            {
+                var written = new List<string>();
+                foreach (var (file, t) in new[]
+                         {
+                             ("layers.csv", InfoTables.Rows(report, rows, machine: true)),
+                             ("totals.csv", InfoTables.Totals(report, machine: true)),
+                             ("published.csv", InfoTables.Published(published, report, machine: true)),
+                         })
+                {
+                    var path = Path.Combine(directory, file);
+                    using (var writer = new StreamWriter(path)) t.Write(writer, OutputFormat.Csv);
+                    written.Add(path);
+                }
+                stderr.WriteLine($"info: wrote {string.Join(", ", written)}");
+            }
             return 0;
         });
         return command;
     }
 
-    private static void WriteTables(TextWriter stdout, CostReport r, string view, OutputFormat format, PublishedFigure[] published)
+    /// <summary>The tables asked for; people get titles and blank lines between them, a CSV exactly one table.</summary>
+    private static void WriteTables(TextWriter stdout, OutputFormat format, InfoTable which, CostReport r, InfoRows rows, PublishedFigure[] published)
     {
         var machine = format == OutputFormat.Csv;
-        Func<long, string> n = machine ? Fmt.Plain : Fmt.Int;
-        var g = r.Graph;
-        var title = machine ? null : $"{g.Name} — {Describe(g)}";
-        TextTable table;
-        switch (view)
+        var tables = new List<TextTable>();
+        if (which is InfoTable.All or InfoTable.Layers) tables.Add(InfoTables.Rows(r, rows, machine));
+        if (which is InfoTable.All or InfoTable.Totals) tables.Add(InfoTables.Totals(r, machine));
+        // "all" leaves out an empty published table (an ONNX file, a configuration no source reports); asked for by name, it is printed, empty.
+        if (which == InfoTable.Published || which == InfoTable.All && published.Length > 0) tables.Add(InfoTables.Published(published, r, machine));
+        for (var i = 0; i < tables.Count; i++)
         {
-            case "block":
-                table = new TextTable(title, [new("block"), new("input"), new("output"), new("params", true), new("MACs", true), new("MAC", true), new("share", true)]);
-                foreach (var b in r.Blocks)
-                    table.Add(b.Name, Fmt.Shape(b.Input), Fmt.Shape(b.Output), n(b.Params), n(b.Macs), n(b.MemoryAccess), Share(b.Macs, r));
-                break;
-            case "node":
-                table = new TextTable(title, [new("#", true), new("node"), new("op"), new("input"), new("output"), new("params", true), new("MACs", true), new("MAC", true), new("share", true)]);
-                var i = 0;
-                foreach (var c in r.Nodes)
-                    table.Add((i++).ToString(), c.Node.Name, LayerTable.Describe(g, c.Node), Fmt.Shape(c.Input), Fmt.Shape(c.Output), n(c.Params), n(c.Macs), n(c.MemoryAccess), Share(c.Macs, r));
-                break;
-            default:
-                table = new TextTable(title, [new("#", true), new("layer"), new("operator"), new("input"), new("output"), new("stride", true), new("params", true), new("MACs", true), new("MAC", true), new("share", true)]);
-                var j = 0;
-                foreach (var row in LayerTable.Rows(r))
-                    table.Add((j++).ToString(), row.Name, row.Operator, Fmt.Shape(row.Input), Fmt.Shape(row.Output), row.Stride.ToString(), n(row.Params), n(row.Macs), n(row.MemoryAccess), Share(row.Macs, r));
-                break;
+            if (i > 0) stdout.WriteLine();
+            tables[i].Write(stdout, format);
         }
-        table.Write(stdout, format);
-        if (!machine) stdout.WriteLine();
-        Totals(r, machine).Write(stdout, format);
-        if (published.Length == 0) return;
-        if (!machine) stdout.WriteLine();
-        var t = new TextTable(machine ? null : "Published figures for this network (each checked at the source's rounding)",
-            [new("source"), new("MACs (M)", true), new("params (M)", true), new("top-1 %", true), new("reproduced")]);
-        foreach (var fig in published)
-        {
-            t.Add(fig.Source, fig.MacsMillions is { } m ? Fmt.Num(m, "0.##") : "", fig.ParamsMillions is { } pm ? Fmt.Num(pm, "0.###") : "",
-                fig.Top1 is { } top ? Fmt.Num(top, "0.0##") : "", Verdict(fig, r));
-        }
-        t.Write(stdout, format);
-    }
-
-    private static string Verdict(PublishedFigure f, CostReport r)
-    {
-        var parts = new List<string>();
-        if (f.MacsMillions is not null) parts.Add(Published.MacsReproduce(f, r) ? "MACs yes" : $"MACs no ({f.MacsErratum ?? "differs"})");
-        if (f.ParamsMillions is not null) parts.Add(Published.ParamsReproduce(f, r) ? "params yes" : $"params no ({f.ParamsErratum ?? "differs"})");
-        return string.Join("; ", parts);
-    }
-
-    private static TextTable Totals(CostReport r, bool machine)
-    {
-        Func<long, string> n = machine ? Fmt.Plain : Fmt.Int;
-        var t = new TextTable(machine ? null : "Totals", [new("quantity"), new("value", true), new("convention")]);
-        t.Add("params", n(r.Params), "C1: weights + biases + BN γ/β (torchvision num_params)");
-        t.Add("params no-BN", n(r.ParamsNoBatchNorm), "without BN γ/β (TF-slim MobileNetV2 README)");
-        t.Add("params folded", n(r.ParamsFolded), "BN folded into conv biases");
-        t.Add("params Keras", n(r.KerasParams), "C1 + BN running mean/var");
-        t.Add("MACs", n(r.Macs), "conv + FC multiply-accumulates (the papers' FLOPs)");
-        t.Add("MACs w/o classifier", n(r.MacsWithoutClassifier), r.Classifier is { } c ? $"minus {c.Node.Name}" : "no classifier found");
-        t.Add("FLOPs(2x)", n(r.Flops2x), "2 × MACs");
-        t.Add("MAC", n(r.MemoryAccess), r.Mode == MemoryAccessMode.AllOps ? "all ops: conv/FC + element-wise traffic" : "conv/FC input + output + weights (G1)");
-        var other = CostReport.Analyze(r.Graph, r.Mode == MemoryAccessMode.AllOps ? MemoryAccessMode.ConvAndFc : MemoryAccessMode.AllOps);
-        t.Add(other.Mode == MemoryAccessMode.AllOps ? "MAC all ops" : "MAC conv/FC", n(other.MemoryAccess),
-            other.Mode == MemoryAccessMode.AllOps ? "also element-wise and data-movement traffic" : "conv/FC only (G1)");
-        return t;
     }
 
     private static void WriteJson(TextWriter stdout, CostReport r, PublishedFigure[] published)
@@ -185,13 +161,5 @@ internal static class InfoCommand
             json.WriteEndArray();
             json.WriteEndObject();
         });
-    }
-
-    private static string Share(long macs, CostReport r) => r.Macs == 0 ? "" : Fmt.Percent((double)macs / r.Macs);
-
-    private static string Describe(Graph g)
-    {
-        var parts = g.Metadata.Where(kv => kv.Key != "family").Select(kv => $"{kv.Key} {kv.Value}");
-        return $"{g.Metadata.GetValueOrDefault("family", "graph")} ({string.Join(", ", parts)}), input {Fmt.Shape(g.Inputs[0].Shape)}";
     }
 }

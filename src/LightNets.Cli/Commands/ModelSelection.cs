@@ -1,13 +1,13 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
-using System.Globalization;
 using LightNets.Graphs;
 using LightNets.Models;
 
 namespace LightNets.Cli.Commands;
 
 /// <summary>The MODEL argument and every published knob, shared by the commands that build a zoo model.</summary>
-public sealed class ModelSelection
+/// <param name="weights">The command runs or writes the weights, so it offers --seed (info only counts them).</param>
+/// <param name="batch">The command takes the batch from --batch (run takes it from its input tensor, classify has its own --batch).</param>
+public sealed class ModelSelection(bool weights = true, bool batch = true)
 {
     public Argument<string> Model { get; } = new("MODEL")
     {
@@ -15,33 +15,48 @@ public sealed class ModelSelection
                       "a torchvision name (mobilenet_v2, mobilenet_v3_large, shufflenet_v2_x1_0, ...) or, where the command takes one, an ONNX file.",
     };
 
-    public Option<double?> Width { get; } = Number<double>("--width", "Width multiplier α of a MobileNet (or scale s of a ShuffleNet).");
-    public Option<double?> Scale { get; } = Number<double>("--scale", "Scale factor s of a ShuffleNet (\"ShuffleNet s×\"); same knob as --width.");
-    public Option<int?> Resolution { get; } = Number<int>("--resolution", "Square input size in pixels (224ρ), 32–4096.");
-    public Option<int?> Groups { get; } = Number<int>("--groups", "ShuffleNetV1 groups g: 1, 2, 3, 4 or 8.");
-    public Option<int?> Classes { get; } = Number<int>("--classes", "Number of classes of the classifier (default 1000).");
-    public Option<int?> Batch { get; } = Number<int>("--batch", "Batch size (counts are for the whole batch; default 1).");
+    public Option<double?> Width { get; } = CliOptions.Number<double>("--width", "Width multiplier α of a MobileNet (or scale s of a ShuffleNet).");
+    public Option<double?> Scale { get; } = CliOptions.Number<double>("--scale", "Scale factor s of a ShuffleNet (\"ShuffleNet s×\"); same knob as --width.");
+    public Option<int?> Resolution { get; } = CliOptions.Number<int>("--resolution", $"Square input size in pixels (224ρ), {ModelConfig.MinResolution}–{ModelConfig.MaxResolution}.");
+    public Option<int?> Groups { get; } = CliOptions.Number<int>("--groups", "ShuffleNetV1 groups g: 1, 2, 3, 4 or 8.");
+    public Option<int?> Classes { get; } = CliOptions.Number<int>("--classes", $"Number of classes of the classifier, 1–{ModelConfig.MaxClasses:N0} (default 1000).");
+    public Option<int?> Batch { get; } = CliOptions.Batch("Batch size", "default 1; counts are for the whole batch");
 
-    public Option<string?> Layout { get; } = Choice("--layout",
+    public ChoiceOption<ModelLayout> Layout { get; } = new("--layout",
         "ShuffleNetV2: paper (megvii's Stage-2 first unit, FC without bias) or torchvision (default). ShuffleNetV1: paper (default) or megvii (FC without bias).",
-        "paper", "torchvision", "megvii");
+        values: [ModelLayout.Paper, ModelLayout.Torchvision, ModelLayout.Megvii]);
 
-    public Option<string?> Rounding { get; } = Choice("--rounding",
+    public ChoiceOption<WidthRounding> Rounding { get; } = new("--rounding",
         "MobileNetV3 width rule: paper (TF-slim, reproduces the paper's Tables 3 and 9; default), timm (stem kept at 16 below α 0.75, head never scaled) or torchvision.",
-        "paper", "timm", "torchvision");
+        values: [WidthRounding.Paper, WidthRounding.Timm, WidthRounding.Torchvision]);
 
-    public Option<string?> Activation { get; } = Choice("--activation", "MobileNetV1 nonlinearity: relu (paper; default) or relu6 (TF-slim, Keras).",
-        "relu", "relu6");
+    public ChoiceOption<Activation> Activation { get; } = new("--activation", "MobileNetV1 nonlinearity: relu (paper; default) or relu6 (TF-slim, Keras).",
+        values: [Models.Activation.Relu, Models.Activation.Relu6]);
 
     public Option<bool> HeadSe { get; } = new("--head-se")
     {
         Description = "MobileNetV3-Small: put the SE that the paper's Table 2 shows on the last 1×1 conv (no implementation does).",
     };
 
-    /// <summary>Seed of the random weights (zoo models carry no trained weights).</summary>
-    public Option<ulong?> Seed { get; } = Number<ulong>("--seed", "Seed of the model's random weights (default 0).");
+    /// <summary>
+    /// Seed of the random weights (zoo models carry no trained weights). Given, it also draws BN statistics and biases at
+    /// random (<see cref="WeightInit.RandomizeStatistics"/>), so that folding BN and fusing biases are exercised.
+    /// </summary>
+    public Option<ulong?> Seed { get; } = CliOptions.Number<ulong>("--seed",
+        "Seed of the model's random weights; given, BN statistics and biases are random too (default: torchvision's initialization from seed 0, BN as identity, zero biases).");
 
-    public IEnumerable<Symbol> Symbols => [Model, Width, Scale, Resolution, Groups, Layout, Rounding, Activation, HeadSe, Classes, Batch];
+    public bool HasWeights { get; } = weights;
+    public bool HasBatch { get; } = batch;
+
+    /// <summary>The argument and the options, in help order; only those the command takes.</summary>
+    public IEnumerable<Symbol> Symbols
+    {
+        get
+        {
+            Symbol[] all = [Model, Width, Scale, Resolution, Groups, Layout, Rounding, Activation, HeadSe, Classes];
+            return all.Concat(HasBatch ? [Batch] : []).Concat(HasWeights ? [Seed] : []);
+        }
+    }
 
     public void AddTo(Command command)
     {
@@ -55,6 +70,7 @@ public sealed class ModelSelection
         }
     }
 
+    /// <summary>The knobs given on the command line, as overrides of the model's defaults (unset ones stay null).</summary>
     public ModelOptions Options(ParseResult p)
     {
         var width = p.GetValue(Width);
@@ -67,50 +83,27 @@ public sealed class ModelSelection
             Resolution = p.GetValue(Resolution),
             Groups = p.GetValue(Groups),
             Classes = p.GetValue(Classes),
-            Batch = p.GetValue(Batch),
-            Layout = p.GetValue(Layout) switch
-            {
-                null => null,
-                "paper" => ModelLayout.Paper,
-                "torchvision" => ModelLayout.Torchvision,
-                _ => ModelLayout.Megvii,
-            },
-            Rounding = p.GetValue(Rounding) switch
-            {
-                null => null,
-                "tf" => WidthRounding.Timm,
-                _ => WidthRounding.Torchvision,
-            },
-            Activation = p.GetValue(Activation) switch
-            {
-                null => null,
-                "relu" => Models.Activation.Relu,
-                _ => Models.Activation.Relu6,
-            },
+            Batch = HasBatch ? p.GetValue(Batch) : null,
+            Layout = p.GetValue(Layout),
+            Rounding = p.GetValue(Rounding),
+            Activation = p.GetValue(Activation),
             HeadSqueezeExcite = p.GetValue(HeadSe) ? true : null,
-            Init = p.GetValue(Seed) is { } seed ? new WeightInit(seed, RandomizeStatistics: true) : null,
+            Init = HasWeights && p.GetValue(Seed) is { } seed ? new WeightInit(seed, RandomizeStatistics: true) : null,
         };
     }
 
     /// <summary>Builds the selected zoo model.</summary>
     public Graph Build(ParseResult p) => ModelZoo.Build(p.GetValue(Model)!, Options(p));
+}
 
-    public static Option<T?> Number<T>(string name, string description) where T : struct, IParsable<T> => new(name)
+/// <summary>A command that builds a zoo model: it carries its <see cref="ModelSelection"/>, so what it parses can be read without running it.</summary>
+public sealed class ModelCommand : Command
+{
+    public ModelCommand(string name, string description, ModelSelection model) : base(name, description)
     {
-        Description = description,
-        CustomParser = result =>
-        {
-            var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
-            if (T.TryParse(token, CultureInfo.InvariantCulture, out var value)) return value;
-            result.AddError($"{name} needs a {(typeof(T) == typeof(int) ? "whole number" : "number")}, got '{token}'");
-            return null;
-        },
-    };
-
-    public static Option<string?> Choice(string name, string description, params string[] values)
-    {
-        var option = new Option<string?>(name) { Description = description };
-        option.AcceptOnlyFromAmong(values);
-        return option;
+        Model = model;
+        model.AddTo(this);
     }
+
+    public ModelSelection Model { get; }
 }

@@ -10,14 +10,14 @@ internal static class ModelsCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var format = FormatOption.Create("table", "csv", "json", "markdown");
+        var format = FormatOption.Create(OutputFormat.Table, OutputFormat.Csv, OutputFormat.Json, OutputFormat.Markdown);
         var command = new Command("models", "List the zoo: every registered configuration with params, MACs and memory access cost (MAC).")
         {
             format,
         };
         command.SetAction(p =>
         {
-            Write(stdout, FormatOption.Get(p, format));
+            Write(stdout, format.Get(p));
             return 0;
         });
         return command;

@@ -15,22 +15,25 @@ internal static class RunCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var model = new ModelSelection();
-        var input = new Option<FileInfo>("--input", "-i") { Description = "Input tensor: float32 .npy (C order), or raw float32 with --shape.", Required = true };
-        var shape = new Option<string?>("--shape") { Description = "Shape N,C,H,W of a raw float32 input file." };
-        var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the output tensor as .npy." };
-        var engine = FormatOption.Choice("--engine",
-            "lightnets (the compiled SIMD runtime; default), reference (the plain-loop interpreter, the oracle) or onnxruntime.",
-            "lightnets", "reference", "onnxruntime");
-        var threads = ModelSelection.Number<int>("--threads", "Threads for the lightnets and onnxruntime engines (default: every core).");
-        var top = ModelSelection.Number<int>("--top", "How many classes to print per image (default 5).");
-        var command = new Command("run", "Run a zoo model or an ONNX file on an input tensor with the compiled runtime (or --engine reference|onnxruntime); print the top classes and write the output.")
+        var model = new ModelSelection(batch: false);
+        var input = new Option<FileInfo>("--input", "-i")
         {
-            input, shape, output, engine, threads, top, model.Seed,
+            Description = "Input tensor: float32 .npy (C order), or raw float32 with --shape. Its first dimension is the batch.", Required = true,
         };
-        model.AddTo(command);
+        var shape = new Option<string?>("--shape") { Description = "Shape N,C,H,W of a raw float32 input file." };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the output tensor as .npy (its directory must exist; checked first)." };
+        var engine = new ChoiceOption<Engine>("--engine",
+            "lightnets (the compiled SIMD runtime), reference (the plain-loop interpreter, the oracle) or onnxruntime.", Engine.LightNets);
+        var threads = CliOptions.Threads("every core; lightnets and onnxruntime engines");
+        var top = CliOptions.Top();
+        var command = new ModelCommand("run",
+            "Run a zoo model or an ONNX file on an input tensor with the compiled runtime (or --engine reference|onnxruntime); print the top classes and write the output.", model)
+        {
+            input, shape, output, engine, threads, top,
+        };
         command.SetAction(p =>
         {
+            var outPath = p.GetValue(output) is { } o ? OutputPath.File(o, "--output", "output.npy") : null;
             var x = ReadInput(p.GetValue(input)!.FullName, p.GetValue(shape));
             if (x.Shape.Rank != 4)
                 throw new InputShapeException($"the input must be N×C×H×W, got {x.Shape}");
@@ -40,13 +43,13 @@ internal static class RunCommand
                 throw new InputShapeException($"input '{graph.Input.Name}' expects {expected} but {p.GetValue(input)!.Name} holds {x.Shape}");
 
             var t = p.GetValue(threads) ?? Environment.ProcessorCount;
-            var y = p.GetValue(engine) switch
+            var y = engine.Get(p) switch
             {
-                "onnxruntime" => RunOnnxRuntime(p.GetValue(model.Model)!, graph, x, t),
-                "reference" => ReferenceInterpreter.Run(graph, x),
+                Engine.OnnxRuntime => RunOnnxRuntime(p.GetValue(model.Model)!, graph, x, t),
+                Engine.Reference => ReferenceInterpreter.Run(graph, x),
                 _ => RunLightNets(graph, x, t),
             };
-            if (p.GetValue(output) is { } o) Npy.Write(o.FullName, y);
+            if (outPath is not null) Npy.Write(outPath, y);
             PrintTop(stdout, y, p.GetValue(top) ?? 5);
             return 0;
         });

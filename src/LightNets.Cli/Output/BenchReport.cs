@@ -24,6 +24,7 @@ internal static class BenchReport
             t.Add("ratio (LightNets / ORT)", Fmt.Num(ln / om, "0.00"), "", "", "", "", "");
         }
         t.Write(stdout, OutputFormat.Table);
+        stdout.WriteLine(r.Check.Line);
         if (r.Profile is not null)
         {
             stdout.WriteLine();
@@ -121,6 +122,13 @@ internal static class BenchReport
             json.WriteNumber("allocated_bytes_per_run", r.AllocatedBytesPerRun);
             json.WriteNumber("arena_bytes", r.ArenaBytes);
             json.WriteNumber("steps", r.Steps);
+            json.WriteStartObject("check");
+            json.WriteString("oracle", r.Check.Oracle);
+            json.WriteNumber("max_abs_diff", r.Check.Result.MaxAbsDiff);
+            json.WriteNumber("max_abs_reference", r.Check.Result.MaxAbsExpected);
+            json.WriteNumber("relative_to_max", r.Check.Result.RelativeToMax);
+            json.WriteBoolean("ok", r.Check.Result.Ok);
+            json.WriteEndObject();
             if (om is { } o)
             {
                 json.WriteNumber("onnxruntime_ms", o);

@@ -68,8 +68,9 @@ public sealed class TextTable(string? title, IReadOnlyList<Column> columns)
         return console;
     }
 
-    private static string Csv(string cell) =>
-        cell.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + cell.Replace("\"", "\"\"") + "\"" : cell;
+    /// <summary>RFC 4180: a field holding a comma, a double quote or a line break is quoted, its quotes doubled.</summary>
+    internal static string Csv(string cell) =>
+        cell.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + cell.Replace("\"", "\"\"") + "\"" : cell;
 }
 
 /// <summary>Invariant-culture number formatting for every output format.</summary>
@@ -81,9 +82,6 @@ public static class Fmt
     public static string Percent(double share) => (share * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%";
     public static string Num(double v, string format = "0.###") => v.ToString(format, CultureInfo.InvariantCulture);
     public static string Shape(Tensors.Shape s) => string.Join("×", s);
-
-    /// <summary>One line of plain text per table cell for machine formats.</summary>
-    public static string Csvish(string s) => s.Replace("×", "x");
 
     public static StringBuilder Line(this StringBuilder sb, string text) => sb.Append(text).Append('\n');
 }

@@ -27,6 +27,15 @@ public abstract record ModelConfig
     public const int MinResolution = 32;
     public const int MaxResolution = 4096;
 
+    /// <summary>
+    /// Most classes: more than any published label set (ImageNet-21k has 21,843), and small enough that the classifier's
+    /// weight tensor (last channels × classes, up to 20,480 × 100,000) stays within what one tensor may index.
+    /// </summary>
+    public const int MaxClasses = 100_000;
+
+    /// <summary>Largest batch: far beyond what a CPU run uses, and small enough that every count stays exact in 64 bits.</summary>
+    public const int MaxBatch = 4096;
+
     /// <summary>Checks the shared settings; families add their own rules.</summary>
     public virtual void Validate()
     {
@@ -34,8 +43,9 @@ public abstract record ModelConfig
         if (Resolution < MinResolution || Resolution > MaxResolution)
             throw new ModelConfigurationException(
                 $"resolution must be between {MinResolution} and {MaxResolution} pixels (the networks down-sample by 32), got {Resolution}");
-        if (Classes < 1) throw new ModelConfigurationException($"the number of classes must be at least 1, got {Classes}");
-        if (Batch < 1) throw new ModelConfigurationException($"batch must be at least 1, got {Batch}");
+        if (Classes < 1 || Classes > MaxClasses)
+            throw new ModelConfigurationException($"the number of classes must be at least 1 and at most {MaxClasses:N0}, got {Classes}");
+        if (Batch < 1 || Batch > MaxBatch) throw new ModelConfigurationException($"batch must be between 1 and {MaxBatch}, got {Batch}");
     }
 
     protected static void RequirePositiveWidth(double width, string what = "width multiplier α")

@@ -205,14 +205,75 @@ public sealed class ClassifyCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--top", "0")]
-    [InlineData("--batch", "0")]
-    [InlineData("--resize", "32")]
-    [InlineData("--max-pixels", "0")]
-    public void Bad_option_values_are_usage_errors(string option, string value)
+    [InlineData("--resize", "32", 1)] // smaller than this model's input: known only once the model is loaded
+    [InlineData("--max-pixels", "0", 2)]
+    [InlineData("--max-pixels", "536870912", 2)]
+    public void Bad_option_values_are_usage_errors(string option, string value, int exit)
     {
         var r = CliRunner.Run("classify", ImageClassifierTests.Model, ImagingFixtures.Get("odd_bmp").Path, option, value);
-        Assert.Equal(1, r.ExitCode);
+        Assert.Equal(exit, r.ExitCode);
         Assert.StartsWith($"lightnets: error: {option}", r.Stderr);
+    }
+
+    [Fact]
+    public void A_directory_says_what_it_skipped_and_recursive_descends_in_name_order()
+    {
+        var bmp = File.ReadAllBytes(ImagingFixtures.Get("odd_bmp").Path);
+        _dir.Write("b.bmp", bmp);
+        _dir.Write("a.BMP", bmp);
+        _dir.Write("notes.txt", "not an image"u8.ToArray());
+        _dir.Write("data.csv", "1,2"u8.ToArray());
+        Directory.CreateDirectory(_dir.File("sub/deeper"));
+        _dir.Write("sub/c.bmp", bmp);
+        _dir.Write("sub/deeper/d.bmp", bmp);
+        Directory.CreateDirectory(_dir.File("empty"));
+        // A link back to the top: followed, it would loop forever.
+        Directory.CreateSymbolicLink(_dir.File("sub/loop"), _dir.Path);
+
+        var flat = CliRunner.Run(Classify(_dir.Path, "--top", "1", "--format", "json"));
+        Assert.True(flat.ExitCode == 0, flat.Stderr);
+        Assert.Equal([_dir.File("a.BMP"), _dir.File("b.bmp")], Files(flat.Stdout));
+        Assert.Equal(
+            $"lightnets: note: {_dir.Path}: skipped 2 files without an image extension ({_dir.File("data.csv")}, {_dir.File("notes.txt")}) and " +
+            $"2 subdirectories ({_dir.File("empty")}, {_dir.File("sub")}; --recursive classifies their images too)\n",
+            flat.Stderr.ReplaceLineEndings("\n"));
+
+        var deep = CliRunner.Run(Classify(_dir.Path, "--top", "1", "--format", "json", "--recursive"));
+        Assert.True(deep.ExitCode == 0, deep.Stderr);
+        Assert.Equal([_dir.File("a.BMP"), _dir.File("b.bmp"), _dir.File("sub/c.bmp"), _dir.File("sub/deeper/d.bmp")], Files(deep.Stdout));
+        Assert.Contains("2 files without an image extension", deep.Stderr);
+        Assert.Contains($"1 symbolic link to a directory, not followed ({_dir.File("sub/loop")})", deep.Stderr);
+        Assert.DoesNotContain("subdirectories", deep.Stderr);
+
+        Assert.Equal("", CliRunner.Run(Classify(_dir.Path, "--top", "1", "--quiet")).Stderr);
+    }
+
+    [Fact]
+    public void A_directory_without_images_even_recursively_is_an_error()
+    {
+        Directory.CreateDirectory(_dir.File("only/dirs"));
+        _dir.Write("only/dirs/readme.md", "#"u8.ToArray());
+        var r = CliRunner.Run(Classify(_dir.File("only"), ImagingFixtures.Get("odd_bmp").Path, "-r"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains($"lightnets: error: {_dir.File("only")}: no .jpg, .jpeg, .png, .webp, .bmp, .gif files in this directory or its subdirectories", r.Stderr);
+        Assert.Contains("skipped 1 file without an image extension", r.Stderr);
+    }
+
+    [Fact]
+    public void A_batch_too_large_for_memory_is_refused_before_allocating()
+    {
+        var graph = LightNets.Onnx.OnnxImporter.Load(ImageClassifierTests.Model);
+        // The issue's case: 200,000 images per batch overflowed an int when the input buffer was sized.
+        var e = Assert.Throws<WorkingMemoryException>(() => new LightNets.Imaging.ImageClassifier(graph, new LightNets.Imaging.ClassifierOptions { BatchSize = 200_000 }));
+        Assert.Matches(@"^a batch of 200,000 images of 3×64×64 needs \d+(\.\d+)? GiB for its input and outputs alone, more than a session's 4 GiB of working memory \(SessionOptions.DefaultMaxArenaBytes\): use a batch of at most 87,310$", e.Message);
+        Assert.Throws<WorkingMemoryException>(() => new LightNets.Imaging.ImageClassifier(graph, new LightNets.Imaging.ClassifierOptions { BatchSize = int.MaxValue }));
+        using var fits = new LightNets.Imaging.ImageClassifier(graph, new LightNets.Imaging.ClassifierOptions { BatchSize = 4096 });
+        Assert.Equal(4096, fits.BatchSize);
+    }
+
+    private static string[] Files(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.GetProperty("images").EnumerateArray().Select(i => i.GetProperty("file").GetString()!).ToArray();
     }
 }

@@ -20,11 +20,12 @@ public sealed class GuidelinesAndCompareCommandTests : IDisposable
     [Theory]
     [InlineData("guidelines --mode cpu", 2, "'cpu'")]
     [InlineData("guidelines --format table", 2, "'table'")]
-    [InlineData("guidelines --threads 0", 1, "at least 1")]
+    [InlineData("guidelines --threads 0", 2, "--threads must be 1 to 1024, got 0")]
     [InlineData("guidelines --threads two", 2, "--threads needs a whole number")]
     [InlineData("guidelines extra", 2, "extra")]
     [InlineData("compare --format csv", 2, "'csv'")]
-    [InlineData("compare --threads 0", 1, "at least 1")]
+    [InlineData("compare --threads 0", 2, "--threads must be 1 to 1024, got 0")]
+    [InlineData("compare --models ,", 1, "--models needs at least one headline model")]
     [InlineData("compare --models mobilenetv2_999", 1, "not a headline model")]
     public void Bad_arguments_are_one_line_on_stderr_and_a_non_zero_exit(string args, int code, string message)
     {

@@ -98,7 +98,7 @@ public sealed class RunAndExportCommandTests : IDisposable
         Expect("", "run", truncated, "--input", wrongShape);
 
         // A batch whose working memory is absurd: refused by the session's limit, not by a failed allocation.
-        Expect("alone needs 373.84 GiB, more than the session's limit of 4 GiB of working memory", "bench", "mobilenetv1_025", "--batch", "1000000", "--runs", "1");
+        Expect("alone needs 512 GiB, more than the session's limit of 4 GiB of working memory", "bench", "mobilenetv1_025", "--batch", "4096", "--resolution", "4096", "--runs", "1");
 
         var raw = Path.Combine(_dir, "x.f32");
         File.WriteAllBytes(raw, new byte[100]);
