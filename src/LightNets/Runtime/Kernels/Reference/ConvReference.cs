@@ -26,6 +26,17 @@ public static class ConvReference
     /// Arithmetic: float32, one accumulator starting at 0, terms added in the loop order ci, ky, kx (outermost
     /// first), each product rounded to float before it is added (no fused multiply-add); the bias is added last. Optimized kernels sum in other orders and are compared with a tolerance.
     /// </para>
+    /// <para>
+    /// Non-finite values: every term is an IEEE 754 product and sum, so a NaN input or weight, 0 · ±∞, or +∞ and −∞
+    /// terms together make the output NaN, and an infinite term otherwise makes it that infinity, in any summation
+    /// order. A NaN weight W[co, ci, ky, kx] therefore reaches every output of channel co whose window has tap (ky, kx)
+    /// inside the input. Padding terms are skipped, not multiplied by 0, so a non-finite weight never reaches an output
+    /// through a tap that lies in the padding (0 · ∞ would be NaN). This is the reading of "zero padding" in which the
+    /// padding contributes nothing; it is what ONNX Runtime 1.31's dense Conv does (measured: an ∞ weight on a tap
+    /// that falls in the padding leaves those outputs finite), while its depthwise kernel multiplies the zeros and gives
+    /// NaN there (measured), as does any engine that materializes the padded input (an im2col buffer with zeros).
+    /// Engines disagree; this is the rule LightNets holds all its kernels to.
+    /// </para>
     /// </summary>
     public static Tensor Conv2d(Tensor x, Tensor w, Tensor? b, Conv2dOp op)
     {
