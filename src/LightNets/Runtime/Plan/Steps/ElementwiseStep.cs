@@ -204,7 +204,7 @@ internal sealed class ElementwiseStep : Step
         ReluOp => MathF.Max(x, 0f),
         ClipOp c => MathF.Min(MathF.Max(x, c.Min), c.Max),
         HardSigmoidOp h => MathF.Max(0f, MathF.Min(1f, h.Alpha * x + h.Beta)),
-        HardSwishOp => x * MathF.Min(MathF.Max(x + 3f, 0f), 6f) / 6f,
+        HardSwishOp => x * (MathF.Min(MathF.Max(x + 3f, 0f), 6f) / 6f), // the reference's order: gate first, no overflow for x ≥ 3
         SigmoidOp => 1f / (1f + MathF.Exp(-x)),
         _ => x,
     };
