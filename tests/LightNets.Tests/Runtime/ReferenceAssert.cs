@@ -59,6 +59,20 @@ internal readonly record struct ElementError(double MaxAbsoluteSmall, double Max
         $"max |err| {MaxAbsolute:G3} (|ref| ≤ 1: {MaxAbsoluteSmall:G3}), max |err|/|ref| for |ref| > 1: {MaxRelativeLarge:G3}, max |ref| {MaxReference:G3}";
 }
 
+/// <summary>Per-element bounds of the compiled plan against the reference interpreter, each sized from measured error.</summary>
+internal static class PlanTolerance
+{
+    /// <summary>
+    /// A whole network's output (logits of O(0.1–1) with randomized BatchNorm statistics) after 20–60 layers of float32
+    /// sums in other orders, FMA, and BatchNorm folded into the weights. Measured (the tests log it) over the 59 zoo
+    /// configurations at 64×64 (largest |err| 1.34·10⁻⁶, ShuffleNetV1 g8 1.5×), the lower tiers at batch 2 (7.8·10⁻⁷),
+    /// the unfused plans (3.0·10⁻⁷), batch 2 at 224×224 (8.9·10⁻⁷) and the 18 headline models at 224×224 on 1 and 2
+    /// threads (1.07·10⁻⁶), all with |ref| ≤ 0.70. The absolute part is 5× the largest; no logit reached |ref| &gt; 1,
+    /// so the relative part grows the bound at the same rate beyond.
+    /// </summary>
+    public static readonly ElementTolerance Network = new(7e-6, 7e-6);
+}
+
 internal static class ReferenceAssert
 {
     /// <summary>A tensor of the given shape holding exactly <paramref name="values"/> (row-major).</summary>
@@ -114,6 +128,19 @@ internal static class ReferenceAssert
         }
         Assert.True(failures == 0,
             $"{what}: {failures} of {expected.Length} elements differ from the reference (bound {tolerance}): {string.Join("; ", first)}");
+    }
+
+    /// <summary>
+    /// <see cref="Matches"/> for a graph's output, which must also be large against the absolute bound (an output that
+    /// has decayed to nothing passes any absolute bound). Returns the measured error, for the test's log.
+    /// </summary>
+    public static ElementError MatchesOutput(Tensor expected, Tensor actual, ElementTolerance tolerance, string what)
+    {
+        var error = ElementError.Of(expected, actual);
+        Assert.True(error.MaxReference >= 1000 * tolerance.Absolute,
+            $"{what}: the reference output (max |ref| {error.MaxReference:G3}) is too small for an absolute bound of {tolerance.Absolute:G2} to test anything");
+        Matches(expected, actual, tolerance, what);
+        return error;
     }
 
     /// <summary>The multi-index of flat element <paramref name="flat"/> of a row-major tensor of this shape, e.g. "0, 3, 5, 1".</summary>
