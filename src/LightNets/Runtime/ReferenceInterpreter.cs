@@ -8,6 +8,13 @@ namespace LightNets.Runtime;
 /// Runs a <see cref="Graph"/> node by node with the plain-loop kernels of <see cref="Kernels.Reference"/>: the
 /// executable meaning of the IR and the oracle every optimized path is tested against. Slow on purpose; no passes,
 /// no fusion, no layout change. Thread-safe: every call owns its values; initializers are only read.
+/// <para>
+/// Non-finite values (NaN, ±∞ in an input or a weight) follow PyTorch, op by op, as each reference kernel writes
+/// down: NaN propagates through every activation, max pooling, averaging, Add, Mul, Concat and Softmax; ±∞ goes
+/// through IEEE 754 arithmetic (ReLU6(+∞) = 6, h-swish(−∞) = −∞·0 = NaN, +∞ + −∞ = NaN); convolution padding
+/// contributes nothing, so a non-finite weight only reaches outputs whose window has that tap inside the input.
+/// The compiled runtime is tested to produce the same NaN and ±∞ pattern on every tier.
+/// </para>
 /// </summary>
 public static class ReferenceInterpreter
 {

@@ -2,7 +2,7 @@ using LightNets.Graphs;
 using LightNets.Runtime;
 using LightNets.Runtime.Kernels.Cpu;
 using LightNets.Tensors;
-using LightNets.Tests.Onnx;
+using Xunit.Abstractions;
 
 namespace LightNets.Tests.Runtime;
 
@@ -11,10 +11,15 @@ namespace LightNets.Tests.Runtime;
 /// 1, 2, 7, 15, 17, 33, strides 1 and 2, 3×3 and 5×5 windows, every activation, batch 1 and 3, one and two threads,
 /// every ISA tier — each against the reference interpreter on the same graph.
 /// </summary>
-public class CompiledPlanSweepTests
+public class CompiledPlanSweepTests(ITestOutputHelper output)
 {
-    /// <summary>Relative to the output's max |value|: float32 sums in other orders through three layers.</summary>
-    private const double Tolerance = 2e-5;
+    /// <summary>
+    /// Per element, for float32 sums in other orders, FMA and BatchNorm folded, through two to eight layers whose
+    /// outputs reach |ref| ≈ 11. Measured over every case and tier (the tests log it): largest |err| 3.8·10⁻⁶ where
+    /// |ref| ≤ 1, largest |err|/|ref| 3.3·10⁻⁶ where |ref| &gt; 1 (both in a 33-channel block with t = 7, 5×5, on V256);
+    /// the bound is about 5× that.
+    /// </summary>
+    private static readonly ElementTolerance Tolerance = new(2e-5, 1.6e-5);
 
     private static readonly int[] ChannelSweep = [1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 33];
     private static readonly int[] SpatialSweep = [1, 2, 7, 15, 17, 33];
@@ -197,10 +202,11 @@ public class CompiledPlanSweepTests
         Check(b.Build(), isa, threads, $"shuffle units c={c} {size}²");
     }
 
-    private static void Check(Graph g, Isa isa, int threads, string what)
+    private void Check(Graph g, Isa isa, int threads, string what)
     {
         var x = new Rng(99).NormalTensor(g.Input.Shape.ToArray());
         using var session = new InferenceSession(g, new SessionOptions { GuardBuffers = true, Threads = threads, Isa = isa });
-        OnnxExportTests.AssertClose(ReferenceInterpreter.Run(g, x), session.Run(x), Tolerance, $"{what} on {isa}, {threads} thread(s)");
+        what = $"{what} on {isa}, {threads} thread(s)";
+        output.WriteLine($"{what}: {ReferenceAssert.MatchesOutput(ReferenceInterpreter.Run(g, x), session.Run(x), Tolerance, what)}");
     }
 }

@@ -4,15 +4,16 @@ using LightNets.Runtime;
 using LightNets.Runtime.Kernels.Cpu;
 using LightNets.Tensors;
 using LightNets.Tests.Onnx;
+using Xunit.Abstractions;
 
 namespace LightNets.Tests.Runtime;
 
-/// <summary>The compiled plan (fusions, views, NHWC kernels) against the reference interpreter on every zoo configuration.</summary>
-public class InferenceSessionTests
+/// <summary>
+/// The compiled plan (fusions, views, NHWC kernels) against the reference interpreter on every zoo configuration,
+/// element by element within <see cref="PlanTolerance.Network"/>; each test logs the error it measured.
+/// </summary>
+public class InferenceSessionTests(ITestOutputHelper output)
 {
-    /// <summary>Max |fast − reference| / max |reference|: float32 in other summation orders, with FMA, through ~50 layers.</summary>
-    private const double RelativeTolerance = 1e-4;
-
     public static TheoryData<string, int> Configurations()
     {
         var data = new TheoryData<string, int>();
@@ -33,7 +34,8 @@ public class InferenceSessionTests
         }));
         var x = new Rng(3).NormalTensor(1, 3, 64, 64);
         using var session = new InferenceSession(graph, new SessionOptions { GuardBuffers = true, Threads = threads });
-        OnnxExportTests.AssertClose(ReferenceInterpreter.Run(graph, x), session.Run(x), RelativeTolerance, $"{key} ({threads} threads, {session.Isa})");
+        var what = $"{key} ({threads} threads, {session.Isa})";
+        output.WriteLine($"{what}: {ReferenceAssert.MatchesOutput(ReferenceInterpreter.Run(graph, x), session.Run(x), PlanTolerance.Network, what)}");
     }
 }
 
@@ -89,7 +91,7 @@ public class InferenceSessionConcurrencyTests
 }
 
 /// <summary>The compiled plan on the lower ISA tiers, forced in-process (the child-process tier tests cover the dispatch).</summary>
-public class InferenceSessionTierTests
+public class InferenceSessionTierTests(ITestOutputHelper output)
 {
     public static TheoryData<string, Isa> Cases()
     {
@@ -107,12 +109,14 @@ public class InferenceSessionTierTests
         var graph = ModelZoo.Build(model, new ModelOptions { Resolution = 64, Init = new WeightInit(Seed: 8, RandomizeStatistics: true) });
         var x = new Rng(5).NormalTensor(2, 3, 64, 64);
         using var session = new InferenceSession(graph.WithBatch(2), new SessionOptions { GuardBuffers = true, Threads = 2, Isa = isa });
-        OnnxExportTests.AssertClose(ReferenceInterpreter.Run(graph.WithBatch(2), x), session.Run(x), 1e-4, $"{model} on {isa}");
+        var what = $"{model} on {isa}";
+        output.WriteLine($"{what}: {ReferenceAssert.MatchesOutput(ReferenceInterpreter.Run(graph.WithBatch(2), x), session.Run(x), PlanTolerance.Network, what)}");
     }
 
     /// <summary>
     /// Full-width models at batch 2 on two threads, where a step has more units of work (images × channel runs) than
-    /// anything sized per run: a ShuffleNetV2 1.5× at batch 2 once wrote past its scratch this way.
+    /// anything sized per run: a ShuffleNetV2 1.5× at batch 2 once wrote past its scratch this way. Randomized BatchNorm
+    /// statistics keep the logits at O(0.1–1); with the default ones they decay to 10⁻⁹, too small to compare.
     /// </summary>
     [Theory]
     [InlineData("shufflenetv2_150")]
@@ -122,10 +126,11 @@ public class InferenceSessionTierTests
     [InlineData("mobilenetv1_100")]
     public void Batch_two_on_two_threads_matches_the_reference(string model)
     {
-        var graph = ModelZoo.Build(model, new ModelOptions { Batch = 2 });
+        var graph = ModelZoo.Build(model, new ModelOptions { Batch = 2, Init = new WeightInit(Seed: 6, RandomizeStatistics: true) });
         var x = new Rng(6).NormalTensor(2, 3, 224, 224);
         using var session = new InferenceSession(graph, new SessionOptions { GuardBuffers = true, Threads = 2 });
-        OnnxExportTests.AssertClose(ReferenceInterpreter.Run(graph, x), session.Run(x), 1e-4, $"{model}, batch 2, 2 threads");
+        var what = $"{model}, batch 2, 2 threads";
+        output.WriteLine($"{what}: {ReferenceAssert.MatchesOutput(ReferenceInterpreter.Run(graph, x), session.Run(x), PlanTolerance.Network, what)}");
     }
 
     [Fact]
@@ -146,7 +151,7 @@ public class InferenceSessionTierTests
 }
 
 /// <summary>With fusion off every node is its own step, and the results are the same.</summary>
-public class InferenceSessionUnfusedTests
+public class InferenceSessionUnfusedTests(ITestOutputHelper output)
 {
     [Theory]
     [InlineData("mobilenetv1_100")] // 256/512/1024 channels: buffers whose pixels are padded apart (strided ReLU)
@@ -161,7 +166,8 @@ public class InferenceSessionUnfusedTests
         using var fused = new InferenceSession(graph, new SessionOptions { Threads = 1 });
         using var unfused = new InferenceSession(graph, new SessionOptions { GuardBuffers = true, Threads = 1, Fuse = false });
         Assert.True(unfused.StepCount > fused.StepCount, $"{unfused.StepCount} unfused vs {fused.StepCount} fused steps");
-        OnnxExportTests.AssertClose(ReferenceInterpreter.Run(graph, x), unfused.Run(x), 1e-4, model + " unfused");
+        var what = model + " unfused";
+        output.WriteLine($"{what}: {ReferenceAssert.MatchesOutput(ReferenceInterpreter.Run(graph, x), unfused.Run(x), PlanTolerance.Network, what)}");
     }
 }
 

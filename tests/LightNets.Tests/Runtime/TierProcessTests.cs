@@ -7,8 +7,9 @@ using LightNets.Tests.Runtime.Cpu;
 namespace LightNets.Tests.Runtime;
 
 /// <summary>
-/// Re-runs the CPU kernel tests (namespace <c>LightNets.Tests.Runtime.Cpu</c>) in child processes whose JIT is told to
-/// ignore AVX-512 (<c>DOTNET_EnableAVX512=0</c>) and all hardware intrinsics (<c>DOTNET_EnableHWIntrinsic=0</c>), so
+/// Re-runs the CPU kernel tests and the compiled plan's NaN/±∞ tests (namespace <c>LightNets.Tests.Runtime.Cpu</c>) in
+/// child processes whose JIT is told to ignore AVX-512 (<c>DOTNET_EnableAVX512=0</c>) and all hardware intrinsics
+/// (<c>DOTNET_EnableHWIntrinsic=0</c>), so
 /// the V256 and scalar paths are also exercised as the only paths a process has, with the dispatch decided by
 /// <see cref="CpuCaps.Best"/> rather than forced by a test argument.
 /// <para>

@@ -7,6 +7,12 @@ namespace LightNets.Graphs.Passes;
 /// W'[o] = W[o]·s[o], b'[o] = (b[o] − μ[o])·s[o] + β[o] with s = γ/√(σ² + ε), computed in double.
 /// A BN is folded only when its producer is a conv/FC whose output nothing else reads; others stay.
 /// The folded conv takes over the BN's output name, so consumers and graph outputs are unchanged.
+/// <para>
+/// Folding is algebra, exact only while it creates no infinity: with s = ±∞ (γ = ±∞, or σ² + ε = 0) every tap of the
+/// channel would become ±∞ (NaN where W = 0), and the conv's sum NaN as soon as two such taps differ in sign, where the
+/// unfolded BN gives γ·(y − μ)/σ = ±∞, which a following ReLU may turn into 0; likewise a W·s or bias that overflows.
+/// Such a BN stays a node of its own. (A NaN in s, W or the bias is folded: it makes the same outputs NaN either way.)
+/// </para>
 /// </summary>
 public static class FoldBatchNorm
 {
@@ -36,13 +42,22 @@ public static class FoldBatchNorm
 
             var newW = new float[w.Length];
             var newB = new float[channels];
-            for (var o = 0; o < channels; o++)
+            var exact = true;
+            for (var o = 0; o < channels && exact; o++)
             {
                 var s = gamma[o] / Math.Sqrt((double)variance[o] + eps);
+                exact = !double.IsInfinity(s);
                 for (var i = 0; i < perChannel; i++)
-                    newW[o * perChannel + i] = (float)(w.Data[o * perChannel + i] * s);
-                newB[o] = (float)(((oldBias?[o] ?? 0.0) - mean[o]) * s + beta[o]);
+                {
+                    var original = w.Data[o * perChannel + i];
+                    newW[o * perChannel + i] = (float)(original * s);
+                    exact &= !float.IsInfinity(newW[o * perChannel + i]) || float.IsInfinity(original);
+                }
+                var b = (oldBias?[o] ?? 0.0) - mean[o];
+                newB[o] = (float)(b * s + beta[o]);
+                exact &= !float.IsInfinity(newB[o]) || !double.IsFinite(b) || !float.IsFinite(beta[o]);
             }
+            if (!exact) continue;
 
             var weightName = Unique(initializers, producer.Name + ".weight_folded");
             initializers[weightName] = new Tensor(w.Shape, newW);

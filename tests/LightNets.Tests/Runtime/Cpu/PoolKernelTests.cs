@@ -115,6 +115,48 @@ public class PoolKernelTests
         }
     }
 
+    /// <summary>
+    /// A NaN at any cell of a window makes that window's maximum NaN, as in the reference (and PyTorch), on every tier:
+    /// one NaN pixel swept over the whole image, for the unrolled 3×3 windows and the generic ones, with ±∞ elsewhere.
+    /// A bare vmaxps accumulator forgot a NaN as soon as a number followed it in the window.
+    /// </summary>
+    [Theory]
+    [InlineData(3, 3, 2, 1, false)]
+    [InlineData(2, 2, 1, 0, false)]
+    [InlineData(3, 2, 2, 0, true)]
+    public unsafe void A_nan_anywhere_in_a_window_makes_its_maximum_nan(int kh, int kw, int stride, int pad, bool ceil)
+    {
+        const int h = 7, w = 6, c = 17;
+        var op = new MaxPoolOp(kh, kw, stride, stride, Padding2d.Symmetric(pad), ceil);
+        var shape = PoolShape.Create(h, w, c, kh, kw, stride, stride, pad, pad, pad, pad, ceil);
+        for (var nan = 0; nan < h * w; nan++)
+        {
+            var x = CpuTestData.Normal((ulong)nan, 1f, 1, c, h, w);
+            for (var ch = 0; ch < c; ch++)
+            {
+                x.Data[ch * h * w + nan] = float.NaN;
+                x.Data[ch * h * w + (nan + 5 + ch) % (h * w)] = ch % 2 == 0 ? float.PositiveInfinity : float.NegativeInfinity;
+            }
+            var expected = PoolReference.MaxPool(x, op);
+            var input = Strided.FromNchw(x, 0, c, 0);
+            foreach (var isa in CpuTestData.Tiers)
+            {
+                var output = Strided.Dense(shape.OH * shape.OW, c);
+                Pool.Max(shape, input.Ptr, c, output.Ptr, c, 0, shape.OH, isa);
+                for (var ch = 0; ch < c; ch++)
+                {
+                    for (var p = 0; p < shape.OH * shape.OW; p++)
+                    {
+                        var want = expected.Data[ch * shape.OH * shape.OW + p];
+                        var got = output[p, ch];
+                        Assert.True(float.IsNaN(want) ? float.IsNaN(got) : got == want,
+                            $"max {kh}x{kw}/{stride} NaN at pixel {nan} on {isa}: output {p} channel {ch} is {got:R}, reference {want:R}");
+                    }
+                }
+            }
+        }
+    }
+
     [Fact]
     public unsafe void Windows_without_an_input_cell_are_refused()
     {

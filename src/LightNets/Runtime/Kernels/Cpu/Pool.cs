@@ -40,7 +40,8 @@ public static unsafe class Pool
 {
     /// <summary>
     /// out[oy, ox, c] = max of in[iy, ix, c] over the window cells inside the image (padding never wins: an all-negative
-    /// window yields its largest value). Computes output rows [<paramref name="outRowStart"/>, <paramref name="outRowEnd"/>).
+    /// window yields its largest value; a NaN anywhere in the window gives NaN). Computes output rows
+    /// [<paramref name="outRowStart"/>, <paramref name="outRowEnd"/>).
     /// </summary>
     public static void Max(in PoolShape s, float* input, int inPixelStride, float* output, int outPixelStride,
         int outRowStart, int outRowEnd, Isa isa)
@@ -136,7 +137,7 @@ public static unsafe class Pool
         static abstract TV Combine<TV, TS>(TV acc, TV x) where TV : unmanaged where TS : ISimd<TV>;
     }
 
-    /// <summary>Maximum: <c>vmaxps</c>, which for the finite values pooled here equals the reference's Math.Max.</summary>
+    /// <summary>Maximum, NaN-propagating like the reference's Math.Max: a NaN anywhere in the window gives NaN.</summary>
     private readonly struct MaxOf : IReduction
     {
         public static bool Averages => false;

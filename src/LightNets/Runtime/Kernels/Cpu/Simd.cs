@@ -10,9 +10,12 @@ namespace LightNets.Runtime.Kernels.Cpu;
 /// <see cref="float"/>) and a struct <c>TS : ISimd&lt;TV&gt;</c>, and the JIT compiles one specialization per tier
 /// with every call below inlined (the operator-struct pattern of TensorPrimitives).
 /// <para>
-/// The vector implementations call the x86 intrinsics directly rather than the cross-platform
-/// <c>Vector512.Max</c>/<c>Min</c>, which since .NET 9 follow IEEE 754 maximum (NaN propagation, −0 &lt; +0) at the cost of
-/// extra instructions; for the finite values these networks produce the results are identical.
+/// The vector implementations call the x86 intrinsics directly, except <see cref="Max"/>: that is the cross-platform
+/// <c>Vector512.Max</c>/<c>Vector256.Max</c>, which since .NET 9 follow IEEE 754 maximum (NaN propagates, −0 &lt; +0)
+/// at the cost of a few extra instructions. A bare <c>vmaxps</c> returns its second operand when either is NaN, so a
+/// running maximum <c>max(acc, x)</c> forgets a NaN as soon as a number follows it, and max pooling would return a
+/// number where the reference (and PyTorch) give NaN. Only pooling and Softmax's maximum use it; both are bound by
+/// their loads.
 /// </para>
 /// </summary>
 internal unsafe interface ISimd<TV> where TV : unmanaged
@@ -48,6 +51,7 @@ internal unsafe interface ISimd<TV> where TV : unmanaged
     /// <summary>a·b + c: one fused multiply-add on the vector tiers, a rounded product then a sum on the scalar one.</summary>
     static abstract TV MultiplyAdd(TV a, TV b, TV c);
 
+    /// <summary>Per-lane maximum, NaN when either lane is NaN (IEEE 754 maximum).</summary>
     static abstract TV Max(TV a, TV b);
 
     /// <summary>e^x per lane (.NET's vectorized approximation on the vector tiers, <see cref="MathF.Exp"/> on the scalar one).</summary>
@@ -87,10 +91,10 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
     public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => Avx512F.Subtract(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Avx512F.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Exp(Vector512<float> x) => Vector512.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceSum(Vector512<float> x) => Vector512.Sum(x);
-    public static float ReduceMax(Vector512<float> x) => Simd256.ReduceMax(Avx.Max(x.GetLower(), x.GetUpper()));
+    public static float ReduceMax(Vector512<float> x) => Simd256.ReduceMax(Vector256.Max(x.GetLower(), x.GetUpper()));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Activate<TAct>(Vector512<float> x) where TAct : IActivation => TAct.Apply(x);
 }
 
@@ -121,7 +125,7 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
     public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => Avx.Subtract(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Avx.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Exp(Vector256<float> x) => Vector256.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceSum(Vector256<float> x) => Vector256.Sum(x);
 
@@ -160,7 +164,7 @@ internal readonly unsafe struct SimdScalar : ISimd<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Divide(float a, float b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MultiplyAdd(float a, float b, float c) => a * b + c;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Subtract(float a, float b) => a - b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Max(float a, float b) => a > b ? a : b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Max(float a, float b) => MathF.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Exp(float x) => MathF.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceSum(float x) => x;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceMax(float x) => x;

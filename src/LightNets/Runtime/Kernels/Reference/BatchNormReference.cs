@@ -17,6 +17,10 @@ public static class BatchNormReference
     /// <c>x·s + t</c> with s = γ/√(σ² + ε) and t = β − μ·s, is algebraically equal but rounds differently
     /// (a few ulps), so it is compared against this with a tolerance.
     /// </para>
+    /// <para>
+    /// IEEE 754 per element: NaN in x or in a channel's parameters gives NaN; ±∞ in x gives ±∞ times the sign of γ
+    /// (NaN when γ = 0); a negative σ² + ε gives NaN for the whole channel.
+    /// </para>
     /// </summary>
     public static Tensor BatchNorm(Tensor x, Tensor scale, Tensor bias, Tensor mean, Tensor variance, float epsilon)
     {

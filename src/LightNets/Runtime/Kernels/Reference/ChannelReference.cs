@@ -7,7 +7,7 @@ namespace LightNets.Runtime.Kernels.Reference;
 /// Reference channel operators: <see cref="ConcatOp"/>, <see cref="ChannelShuffleOp"/>, <see cref="SliceOp"/> and
 /// <see cref="SplitOp"/>. All work on [N, C, …] tensors (rank ≥ 2) and move whole channel planes: channel c of image n
 /// is the contiguous block of <c>inner</c> = product of the trailing dimensions starting at (n·C + c)·inner.
-/// Values are copied bit for bit.
+/// Values are copied bit for bit, NaN payloads and the sign of zero included.
 /// </summary>
 public static class ChannelReference
 {

@@ -3,7 +3,11 @@ using LightNets.Tensors;
 
 namespace LightNets.Runtime.Kernels.Reference;
 
-/// <summary>Reference binary element-wise operators (<see cref="AddOp"/>, <see cref="MulOp"/>) with NumPy broadcasting.</summary>
+/// <summary>
+/// Reference binary element-wise operators (<see cref="AddOp"/>, <see cref="MulOp"/>) with NumPy broadcasting. Each
+/// element is one IEEE 754 float32 operation, as in PyTorch and ONNX: NaN in either operand gives NaN,
+/// +∞ + −∞ = NaN, 0 · ±∞ = NaN, and otherwise infinities carry their sign.
+/// </summary>
 public static class ElementwiseReference
 {
     /// <summary>Y = A + B, broadcast (see <see cref="BroadcastShape"/>), one float32 addition per element.</summary>

@@ -12,7 +12,9 @@ public static class GemmReference
     /// Y[n, m] = Σ_{k &lt; K} X[n, k] · W[m, k]  (+ B[m])
     /// </code>
     /// Arithmetic: float32, one accumulator starting at 0, terms added in increasing k, each product rounded before
-    /// it is added (no fused multiply-add); the bias is added last.
+    /// it is added (no fused multiply-add); the bias is added last. IEEE 754 throughout: a NaN in row m of W (or in
+    /// B[m]) makes column m of Y NaN for every n; a NaN in row n of X makes row n of Y NaN; an infinite term makes the
+    /// sum infinite, or NaN with an opposite infinity or a zero factor, in any summation order.
     /// </summary>
     public static Tensor Gemm(Tensor x, Tensor w, Tensor? b)
     {

@@ -18,12 +18,17 @@ public static class PoolReference
     /// <summary>
     /// Y[n, c, oy, ox] = max of X[n, c, iy, ix] over the window cells with 0 ≤ iy &lt; H and 0 ≤ ix &lt; W.
     /// Padded cells are skipped, never read as 0 (or −∞): an all-negative window yields its largest negative value.
+    /// A NaN anywhere in the window makes the output NaN, wherever it sits in the window, as in PyTorch, whose CPU
+    /// max pooling takes a value when <c>val &gt; max || isnan(val)</c> (aten/src/ATen/native/cpu/MaxPoolKernel.cpp).
+    /// (ONNX Runtime 1.31 keeps a NaN only when it comes after the window's finite values: order-dependent, so not a
+    /// rule to copy.) ±∞ compare as usual: +∞ wins, −∞ loses to anything else.
     /// </summary>
     public static Tensor MaxPool(Tensor x, MaxPoolOp op)
     {
         ArgumentNullException.ThrowIfNull(op);
         return Pool(x, op, (window, _) =>
         {
+            // Math.Max returns NaN when either operand is NaN (.NET Core 3.0 on), so a NaN, once met, stays.
             var max = float.NegativeInfinity;
             foreach (var v in window) max = Math.Max(max, v);
             return max;
@@ -39,6 +44,8 @@ public static class PoolReference
     /// −Top ≤ iy &lt; H + Bottom and −Left ≤ ix &lt; W + Right. This is KH·KW except where ceil mode lets a last
     /// window hang past the padding, where PyTorch clips the divisor to the padded extent; we do the same.</item>
     /// </list>
+    /// The sum is IEEE 754: a NaN in the window, or +∞ and −∞ together, give NaN; otherwise an infinity gives that
+    /// infinity. Padding adds nothing, so it never turns a window NaN.
     /// </summary>
     public static Tensor AveragePool(Tensor x, AveragePoolOp op)
     {
@@ -53,7 +60,8 @@ public static class PoolReference
 
     /// <summary>
     /// Mean over the spatial plane: Y[n, c, 0, 0] = (Σ_{h, w} X[n, c, h, w]) / (H·W), the float32 sum taken in
-    /// row-major order, then one division. Output [N, C, 1, 1].
+    /// row-major order, then one division. Output [N, C, 1, 1]. Non-finite values as in <see cref="AveragePool"/>: NaN,
+    /// or +∞ with −∞, in a plane gives NaN; an infinity alone gives that infinity.
     /// </summary>
     public static Tensor GlobalAveragePool(Tensor x)
     {

@@ -13,7 +13,7 @@ namespace LightNets.Runtime.Plan.Steps;
 /// </summary>
 internal sealed class ElementwiseStep : Step
 {
-    private enum Kind { Add, Mul, Unary, Affine }
+    private enum Kind { Add, Mul, Unary, Affine, Normalize }
 
     private readonly Kind _kind;
     private readonly Op _op;
@@ -21,12 +21,14 @@ internal sealed class ElementwiseStep : Step
     private readonly Operand? _b;
     private readonly TensorView _output;
     private readonly FusedActivation _act;
-    private readonly float[]? _scale;
-    private readonly float[]? _shift;
+    private readonly float[]? _scale; // γ for Normalize
+    private readonly float[]? _shift; // β for Normalize
+    private readonly float[]? _mean;
+    private readonly float[]? _std;
     private readonly FusedActivation? _flat;
 
     private ElementwiseStep(string name, IReadOnlyList<Node> nodes, Kind kind, Op op, Operand a, Operand? b, TensorView output,
-        FusedActivation act, float[]? scale = null, float[]? shift = null) : base(name, nodes)
+        FusedActivation act, float[]? scale = null, float[]? shift = null, float[]? mean = null, float[]? std = null) : base(name, nodes)
     {
         _kind = kind;
         _op = op;
@@ -36,6 +38,8 @@ internal sealed class ElementwiseStep : Step
         _act = act;
         _scale = scale;
         _shift = shift;
+        _mean = mean;
+        _std = std;
         _flat = FlatActivation();
     }
 
@@ -123,7 +127,13 @@ internal sealed class ElementwiseStep : Step
                     scale[i] = (float)s;
                     shift[i] = (float)(beta[i] - mean[i] * s);
                 }
-                return new(node.Name, nodes, Kind.Affine, node.Op, Input(0), null, output, act, scale, shift);
+                if (!scale.Any(float.IsInfinity))
+                    return new(node.Name, nodes, Kind.Affine, node.Op, Input(0), null, output, act, scale, shift);
+                // x·s + t is exact algebra only for a finite s: with s = ±∞ it is ±∞ − ±∞ = NaN where the reference's
+                // γ·(x − μ)/σ + β is ±∞ (see FoldBatchNorm, which leaves such a BN here). Evaluate the reference's formula.
+                var std = new float[gamma.Length];
+                for (var i = 0; i < gamma.Length; i++) std[i] = MathF.Sqrt(variance[i] + bn.Epsilon);
+                return new(node.Name, nodes, Kind.Normalize, node.Op, Input(0), null, output, act, gamma, beta, mean, std);
             }
             case ReluOp or ClipOp or HardSigmoidOp or HardSwishOp or SigmoidOp:
                 return new(node.Name, nodes, Kind.Unary, node.Op, Input(0), null, output, act);
@@ -136,7 +146,7 @@ internal sealed class ElementwiseStep : Step
     {
         Kind.Add => "add",
         Kind.Mul => "mul",
-        Kind.Affine => "batchnorm (unfolded)",
+        Kind.Affine or Kind.Normalize => "batchnorm (unfolded)",
         _ => _op.Kind.ToString().ToLowerInvariant(),
     } + (_act == FusedActivation.None ? "" : $" + {_act}");
 
@@ -189,6 +199,7 @@ internal sealed class ElementwiseStep : Step
                         Kind.Add => a + _b!.Read(ctx, n, y, x, c),
                         Kind.Mul => a * _b!.Read(ctx, n, y, x, c),
                         Kind.Affine => a * _scale![c] + _shift![c],
+                        Kind.Normalize => _scale![c] * (a - _mean![c]) / _std![c] + _shift![c],
                         _ => Unary(a),
                     };
                     d[(long)c * o.ChannelStride] = Activations.Apply(v, _act);
@@ -202,7 +213,7 @@ internal sealed class ElementwiseStep : Step
         ReluOp => MathF.Max(x, 0f),
         ClipOp c => MathF.Min(MathF.Max(x, c.Min), c.Max),
         HardSigmoidOp h => MathF.Max(0f, MathF.Min(1f, h.Alpha * x + h.Beta)),
-        HardSwishOp => x * MathF.Min(MathF.Max(x + 3f, 0f), 6f) / 6f,
+        HardSwishOp => x * (MathF.Min(MathF.Max(x + 3f, 0f), 6f) / 6f), // the reference's order: gate first, no overflow for x ≥ 3
         SigmoidOp => 1f / (1f + MathF.Exp(-x)),
         _ => x,
     };

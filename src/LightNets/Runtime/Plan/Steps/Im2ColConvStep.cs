@@ -11,6 +11,11 @@ namespace LightNets.Runtime.Plan.Steps;
 /// at ci·channel stride + ky·row stride + kx·pixel stride from the window's corner; consecutive pixels of a row are a
 /// fixed stride apart), so no im2col buffer is built; only the padded border is unfolded into scratch. The input may
 /// be the caller's NCHW tensor, read through its strides: the model input needs no layout conversion.
+/// <para>
+/// The unfolded border multiplies its padding cells, as zeros, by their weights, which adds exactly nothing only while
+/// every weight is finite: 0·∞ and 0·NaN are NaN, where the reference skips the padding. A layer with a NaN or ±∞
+/// weight (a corrupt or diverged model) computes its border pixels tap by tap instead, skipping the padding.
+/// </para>
 /// </summary>
 internal sealed class Im2ColConvStep : Step
 {
@@ -26,6 +31,7 @@ internal sealed class Im2ColConvStep : Step
     private readonly int _kPerGroup;
     private readonly string _description;
     private readonly int _xa, _xb; // output columns whose windows are inside the input horizontally
+    private readonly bool _finiteWeights;
 
     public Im2ColConvStep(string name, IReadOnlyList<Node> nodes, string description, TensorView input, TensorView output,
         Conv2dOp op, PackedMatrix[] groups, FusedActivation activation, int threads) : base(name, nodes)
@@ -52,6 +58,7 @@ internal sealed class Im2ColConvStep : Step
             _offsets[g] = table;
         }
         (_xa, _xb) = Inside(output.Width, input.Width, op.StrideW, op.Padding.Left, op.KernelW, op.DilationW);
+        _finiteWeights = groups.All(g => g.IsFinite);
     }
 
     /// <summary>The output positions [a, b) whose windows need no padding along one axis.</summary>
@@ -91,13 +98,13 @@ internal sealed class Im2ColConvStep : Step
             var oy = row % _output.Height;
             if (oy >= ya && oy < yb && _xb > _xa)
             {
-                Unfolded(ctx, scratch, n, oy, 0, _xa);
+                Border(ctx, scratch, n, oy, 0, _xa);
                 Direct(ctx, n, oy, _xa, _xb);
-                Unfolded(ctx, scratch, n, oy, _xb, _output.Width);
+                Border(ctx, scratch, n, oy, _xb, _output.Width);
             }
             else
             {
-                Unfolded(ctx, scratch, n, oy, 0, _output.Width);
+                Border(ctx, scratch, n, oy, 0, _output.Width);
             }
         }
     }
@@ -121,6 +128,53 @@ internal sealed class Im2ColConvStep : Step
                     C = OutputPixel(ctx, n, oy, x0) + g * w.N, Ldc = _output.PixelStride, Activation = _activation,
                 };
                 GemmKernel.Run(PanelSet.Of(w, packed, bias), args, 0, x1 - x0, 0, w.Panels, ctx.Isa);
+            }
+        }
+    }
+
+    /// <summary>Output pixels [x0, x1) of row oy whose windows reach into the padding.</summary>
+    private unsafe void Border(in RunContext ctx, float* scratch, int n, int oy, int x0, int x1)
+    {
+        if (_finiteWeights) Unfolded(ctx, scratch, n, oy, x0, x1);
+        else TapByTap(ctx, n, oy, x0, x1);
+    }
+
+    /// <summary>
+    /// Output pixels [x0, x1) of row oy as the reference computes them: the in-bounds taps summed in (ci, ky, kx) order,
+    /// the padding skipped, then the bias and the activation. Only for weights that are not all finite.
+    /// </summary>
+    private unsafe void TapByTap(in RunContext ctx, int n, int oy, int x0, int x1)
+    {
+        var v = _input;
+        var op = _op;
+        var image = ctx.Base(v, n);
+        var channels = v.Channels / op.Groups;
+        for (var ox = x0; ox < x1; ox++)
+        {
+            var output = OutputPixel(ctx, n, oy, ox);
+            for (var g = 0; g < _groups.Length; g++)
+            {
+                var w = _groups[g];
+                for (var co = 0; co < w.N; co++)
+                {
+                    var acc = 0f;
+                    var k = 0;
+                    for (var ci = 0; ci < channels; ci++)
+                    {
+                        var plane = image + (long)v.ChannelStride * v.Physical(g * channels + ci);
+                        for (var ky = 0; ky < op.KernelH; ky++)
+                        {
+                            var iy = oy * op.StrideH - op.Padding.Top + ky * op.DilationH;
+                            for (var kx = 0; kx < op.KernelW; kx++, k++)
+                            {
+                                var ix = ox * op.StrideW - op.Padding.Left + kx * op.DilationW;
+                                if (iy >= 0 && iy < v.Height && ix >= 0 && ix < v.Width)
+                                    acc += plane[iy * v.RowStride + ix * (long)v.PixelStride] * w.At(k, co);
+                            }
+                        }
+                    }
+                    output[g * w.N + co] = Activations.Apply(acc + w.Bias[co], _activation);
+                }
             }
         }
     }

@@ -41,6 +41,17 @@ public sealed class PackedMatrix
     /// <summary>Bias per column, zero-padded to the packed width (zeros when the layer has none).</summary>
     public float[] Bias { get; }
 
+    /// <summary>W[k, n], read back from its panel (for paths that need single weights rather than panels).</summary>
+    public float At(int k, int n)
+    {
+        var panel = n / PanelWidth;
+        var width = panel == Panels - 1 ? LastPanelWidth : PanelWidth;
+        return Data[(long)panel * K * PanelWidth + (long)k * width + n % PanelWidth];
+    }
+
+    /// <summary>Whether every packed weight is finite (no NaN, no ±∞).</summary>
+    public bool IsFinite => Array.TrueForAll(Data, float.IsFinite);
+
     /// <summary>The main panel width for a tier: two AVX-512 registers, two AVX2 registers, or 8 scalar columns.</summary>
     public static int MainWidth(Isa isa) => isa switch
     {
