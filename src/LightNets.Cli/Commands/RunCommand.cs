@@ -19,11 +19,11 @@ internal static class RunCommand
         var input = new Option<string[]>("--input", "-i")
         {
             Description = "An input tensor: float32 .npy (C order), or raw float32 with --shape; its first dimension is the batch. " +
-                          "FILE for a model with one input; NAME=FILE (repeated) for each input of a model with several.",
+                          "FILE for a model with one input; NAME=FILE (repeated; the name ends at the first '=') for each input of a model with several.",
             Required = true,
             Arity = ArgumentArity.OneOrMore,
         };
-        var shape = new Option<string?>("--shape") { Description = "Shape N,C,H,W of a raw float32 input file (one input)." };
+        var shape = new Option<string?>("--shape") { Description = "Shape of a raw float32 input file, e.g. 1,3,224,224 (one --input)." };
         var output = new Option<string[]>("--output", "-o")
         {
             Description = "Write outputs as .npy: FILE for a model with one output; DIR for a model with several (each as DIR/<name>.npy, " +

@@ -96,7 +96,8 @@ public sealed class MultiIoRunTests : IDisposable
     public void Output_names_become_safe_file_names_inside_the_directory()
     {
         // Names a TensorFlow export or a hostile file could hold: separators, parent references, absolute paths, dots.
-        string[] names = ["model/dense/BiasAdd:0", "../../escape", "/etc/passwd", "..", ".hidden", "a\\b", "Logits", "logits", "spaced name"];
+        string[] names = ["model/dense/BiasAdd:0", "../../escape", "/etc/passwd", "..", ".hidden", "a\\b", "Logits", "logits", "spaced name", "特征",
+            new string('n', 300)];
         var b = new OnnxProtoBuilder().Input("x", 1, 2, 3, 3);
         foreach (var n in names) b.Output(n);
         foreach (var n in names) b.Node("Relu", ["x"], [n]);
@@ -115,6 +116,7 @@ public sealed class MultiIoRunTests : IDisposable
         Assert.Equal(["deep", "hostile.onnx", "input0.npy"], Directory.GetFileSystemEntries(_models.Dir).Select(Path.GetFileName).Order());
         Assert.Equal(["out"], Directory.GetFileSystemEntries(Path.Combine(_models.Dir, "deep")).Select(Path.GetFileName));
         Assert.True(File.Exists(Path.Combine(outDir, "model_dense_BiasAdd_0.npy")));
+        Assert.True(File.Exists(Path.Combine(outDir, new string('n', 200) + ".npy"))); // a long name is cut, within 255 bytes
         // Each name is listed on stderr with the file that holds it.
         foreach (var n in names) Assert.Contains($"'{n}'", r.Stderr);
         var relu = new Tensor(inputs["x"].Shape, inputs["x"].Data.Select(v => Math.Max(v, 0f)).ToArray());
