@@ -41,7 +41,7 @@ public static class LightNetsCli
             ModelsCommand.Create(stdout),
             InfoCommand.Create(stdout, stderr),
             ExportCommand.Create(stdout),
-            RunCommand.Create(stdout),
+            RunCommand.Create(stdout, stderr),
             BenchCommand.Create(stdout, stderr),
             ClassifyCommand.Create(stdout, stderr),
             GuidelinesCommand.Create(stdout, stderr),

@@ -1,11 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Google.Protobuf;
 using LightNets.Cli.Engines;
 using LightNets.Cli.Output;
 using LightNets.Cost;
 using LightNets.Graphs;
-using LightNets.Onnx;
 using LightNets.Runtime;
 using LightNets.Runtime.Kernels.Cpu;
 using LightNets.Tensors;
@@ -65,7 +63,8 @@ internal static class BenchCommand
         double[] LightNets, double[]? OnnxRuntime, double AllocatedBytesPerRun, IReadOnlyList<StepProfile>? Profile,
         IReadOnlyList<OrtNodeTime>? OrtProfile)
     {
-        public int Batch => Graph.Input.Shape.N;
+        /// <summary>The first dimension of the (first) input: images per run.</summary>
+        public int Batch => Graph.Inputs[0].Shape[0];
         public static double Median(double[] t) => t.Length == 0 ? double.NaN : t.OrderBy(v => v).ElementAt(t.Length / 2);
     }
 
@@ -78,19 +77,29 @@ internal static class BenchCommand
 
     internal static BenchResult Measure(string name, Graph graph, BenchSettings s, ProgressReporter progress)
     {
+        if (s.Profile && (graph.Inputs.Count != 1 || graph.Outputs.Count != 1))
+            throw new CliUsageException(
+                $"--profile times the steps of a model with one input and one output; {graph.Name} has inputs {ModelSource.Inputs(graph)} and outputs " +
+                $"{ModelSource.Outputs(graph)}: bench it without --profile");
         using var session = new InferenceSession(graph, new SessionOptions { Threads = s.Threads, Fuse = s.Fuse });
-        var input = new Rng(1).NormalTensor(graph.Input.Shape.ToArray());
-        var output = new float[session.OutputShape.ElementCount];
-        var ortBytes = s.CompareOrt ? OrtModel(name, graph) : null;
+        // Each input its own seeded normal data (the first from seed 1, as for a one-input model); every output computed.
+        var inputs = graph.Inputs.Select((input, i) => new Rng((ulong)i + 1).NormalTensor(input.Shape.ToArray())).ToArray();
+        var outputs = session.Outputs.Select(o => new float[o.Shape.ElementCount]).ToArray();
+        var binding = session.CreateBinding();
+        for (var i = 0; i < inputs.Length; i++) binding.BindInput(i, inputs[i].Data);
+        for (var j = 0; j < outputs.Length; j++) binding.BindOutput(j, outputs[j]);
+
+        var ortBytes = s.CompareOrt ? ModelSource.OnnxRuntimeModel(name, graph) : null;
         using var ortEngine = ortBytes is null ? null : new OnnxRuntimeEngine(ortBytes, s.Threads);
-        using var ort = ortEngine?.Bind(input, session.OutputShape);
+        using var ort = ortEngine?.Bind(graph.Inputs.Select((input, i) => (input.Name, Tensor: inputs[i])).ToDictionary(p => p.Name, p => p.Tensor),
+            session.Outputs.Select(o => (o.Name, o.Shape)));
         // Checked before anything is timed: against ONNX Runtime when it runs anyway (the whole batch, fast), else the
-        // reference interpreter (slow plain loops: the first and last image only).
-        session.Run(input.Data, output);
+        // reference interpreter (slow plain loops: the first and last image only, where the images are independent).
+        session.Run(binding);
         ort?.Run();
         var check = ort is not null
-            ? PlanCheck.AgainstOnnxRuntime(name, session.OutputShape, ort.Output, output)
-            : PlanCheck.AgainstReference(name, graph, input, output);
+            ? PlanCheck.AgainstOnnxRuntime(name, session.Outputs.Select((o, j) => (o.Name, o.Shape, ort.Outputs[o.Name], outputs[j])).ToArray())
+            : PlanCheck.AgainstReference(name, graph, inputs, outputs);
 
         var perRound = RunsPerRound(s.Runs);
         var ours = new List<double>(s.Runs);
@@ -100,7 +109,7 @@ internal static class BenchCommand
         {
             for (var i = 0; i < s.Warmup; i++)
             {
-                session.Run(input.Data, output);
+                session.Run(binding);
                 ort?.Run();
             }
             tick("warm-up");
@@ -117,7 +126,7 @@ internal static class BenchCommand
                 for (var i = 0; i < perRound[round]; i++)
                 {
                     var t0 = Stopwatch.GetTimestamp();
-                    session.Run(input.Data, output);
+                    session.Run(binding);
                     ours.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
                 }
                 allocated += GC.GetAllocatedBytesForCurrentThread() - before;
@@ -131,25 +140,11 @@ internal static class BenchCommand
             }
         });
         var profileRuns = Math.Min(s.Runs, 100);
-        var profile = s.Profile ? session.Profile(input.Data, output, runs: profileRuns, warmup: 2) : null;
-        var ortProfile = s.Profile && ortBytes is not null ? OnnxRuntimeProfiler.Profile(ortBytes, input, s.Threads, profileRuns) : null;
+        // --profile was refused above unless the model has one input and one output.
+        var profile = s.Profile ? session.Profile(inputs[0].Data, outputs[0], runs: profileRuns, warmup: 2) : null;
+        var ortProfile = s.Profile && ortBytes is not null ? OnnxRuntimeProfiler.Profile(ortBytes, inputs[0], s.Threads, profileRuns) : null;
         return new BenchResult(name, graph, CostReport.Analyze(graph), s, session.Isa, session.ArenaBytes, session.StepCount, check,
             ours.ToArray(), ort is null ? null : theirs.ToArray(), (double)allocated / ours.Count, profile, ortProfile);
-    }
-
-    /// <summary>
-    /// What ONNX Runtime runs: the user's file when its batch dimension is symbolic or equal to the batch asked for,
-    /// else LightNets' export of the same graph (BN folded, as ONNX Runtime would fold it).
-    /// </summary>
-    internal static byte[] OrtModel(string name, Graph graph)
-    {
-        if (ModelSource.IsOnnxFile(name))
-        {
-            var bytes = File.ReadAllBytes(name);
-            var dims = global::Onnx.ModelProto.Parser.ParseFrom(bytes).Graph.Input.FirstOrDefault()?.Type?.TensorType?.Shape?.Dim;
-            if (dims is { Count: > 0 } && (dims[0].DimParam.Length > 0 || dims[0].DimValue == graph.Input.Shape.N)) return bytes;
-        }
-        return OnnxExporter.Export(graph, new OnnxExportOptions { Opset = 13, FoldBatchNorm = true }).ToByteArray();
     }
 
     /// <summary>

@@ -43,14 +43,21 @@ internal static class ClassifyCommand
             Description = "Also classify the images in the subdirectories of a directory, in name order (symbolic links to directories are not followed).",
         };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress lines, and no notes of what a directory held besides images, on stderr." };
+        var outputName = new Option<string?>("--output-name")
+        {
+            Description = "The output holding the class scores (N×classes), for a model with several outputs (default: its only N×classes output).",
+        };
         command.Arguments.Add(images);
-        foreach (var o in new Option[] { top, batch, weights, labels, format, threads, maxPixels, resize, normalize, recursive, quiet }) command.Options.Add(o);
+        foreach (var o in new Option[] { top, batch, weights, labels, format, threads, maxPixels, resize, normalize, recursive, quiet, outputName }) command.Options.Add(o);
 
         command.SetAction(p =>
         {
             var k = p.GetValue(top) ?? 5;
             var b = p.GetValue(batch) ?? 8;
             var graph = LoadModel(model, p, p.GetValue(weights), stderr);
+            if (graph.Inputs.Count != 1)
+                throw new CliUsageException($"classify needs a model with one image input; this one has {graph.Inputs.Count}: {ModelSource.Inputs(graph)}");
+            graph = ScoresOnly(graph, p.GetValue(outputName));
             var input = graph.Input.Shape;
             if (input.Rank != 4 || input.C != 3 || input.H != input.W)
                 throw new CliUsageException($"classify needs a model that takes N×3×S×S images; this one takes {input}");
@@ -61,7 +68,7 @@ internal static class ClassifyCommand
                 preprocessing = preprocessing with { ResizeShorter = r };
             }
             var names = p.GetValue(labels) is { } file ? Labels.Load(file.FullName) : null;
-            var classes = graph.ShapeOf(graph.Output) is { Rank: 2 } o ? o[1] : throw new CliUsageException($"classify needs a model with N×classes output; this one outputs {graph.ShapeOf(graph.Output)}");
+            var classes = graph.ShapeOf(graph.Output)[1];
             if (names is not null && names.Count != classes)
                 throw new CliUsageException($"{p.GetValue(labels)!.Name} holds {names.Count} labels but the model has {classes} classes");
 
@@ -97,6 +104,49 @@ internal static class ClassifyCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The graph with one output, the class scores: <paramref name="requested"/> (--output-name), else the model's only
+    /// N×classes output. Of a model with several outputs only the nodes the scores need are kept, so that nothing else
+    /// is computed for each image.
+    /// </summary>
+    /// <exception cref="CliUsageException">No such output, not N×classes, or no single N×classes output to choose.</exception>
+    private static Graph ScoresOnly(Graph graph, string? requested)
+    {
+        var outputs = graph.Outputs.Distinct().ToArray();
+        var scores = outputs.Where(o => graph.ShapeOf(o).Rank == 2).ToArray();
+        string chosen;
+        if (requested is not null)
+        {
+            if (!outputs.Contains(requested))
+                throw new CliUsageException($"--output-name: the model has no output '{requested}'; its outputs are {ModelSource.Outputs(graph)}");
+            if (graph.ShapeOf(requested).Rank != 2)
+                throw new CliUsageException($"--output-name '{requested}' is {Fmt.Shape(graph.ShapeOf(requested))}; classify needs N×classes scores");
+            chosen = requested;
+        }
+        else
+        {
+            chosen = scores.Length switch
+            {
+                1 => scores[0],
+                0 => throw new CliUsageException($"classify needs an N×classes output; this model's outputs are {ModelSource.Outputs(graph)}"),
+                _ => throw new CliUsageException(
+                    $"the model has several N×classes outputs, {ModelSource.List(scores.Select(o => (o, graph.ShapeOf(o))))}: pick the scores with --output-name NAME"),
+            };
+        }
+        if (graph.Outputs.Count == 1) return graph;
+        var needed = new HashSet<string>(StringComparer.Ordinal) { chosen };
+        var kept = new List<Node>();
+        foreach (var node in graph.Nodes.Reverse())
+        {
+            if (!node.Outputs.Any(needed.Contains)) continue;
+            kept.Add(node);
+            needed.UnionWith(node.Inputs);
+        }
+        kept.Reverse();
+        var initializers = graph.Initializers.Where(kv => needed.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        return graph.With(kept, initializers, [chosen]);
     }
 
     /// <summary>The decoder's own ceiling for --max-pixels (4 bytes a pixel must stay within one array).</summary>

@@ -143,17 +143,19 @@ internal static class CompareCommand
                     session.Run(x, y);
                     items.Add((h, entry, graph, session, x, y));
                     // Checked before anything is timed: against ONNX Runtime when it runs anyway (fast), else the reference interpreter.
+                    // A zoo model: one input, one output.
+                    var input = new Tensors.Tensor(graph.Input.Shape, x);
                     if (withOrt)
                     {
-                        var engine = new OnnxRuntimeEngine(BenchCommand.OrtModel(h.Model, graph), threads);
-                        var binding = engine.Bind(new Tensors.Tensor(graph.Input.Shape, x), session.OutputShape);
+                        var engine = new OnnxRuntimeEngine(ModelSource.OnnxRuntimeModel(h.Model, graph), threads);
+                        var binding = engine.Bind(new Dictionary<string, Tensors.Tensor> { [graph.Input.Name] = input }, [(graph.Output, session.OutputShape)]);
                         orts.Add((engine, binding));
                         binding.Run();
-                        checks.Add((h.Model, PlanCheck.AgainstOnnxRuntime(h.Model, session.OutputShape, binding.Output, y)));
+                        checks.Add((h.Model, PlanCheck.AgainstOnnxRuntime(h.Model, [(graph.Output, session.OutputShape, binding.Outputs[graph.Output], y)])));
                     }
                     else
                     {
-                        checks.Add((h.Model, PlanCheck.AgainstReference(h.Model, graph, new Tensors.Tensor(graph.Input.Shape, x), y)));
+                        checks.Add((h.Model, PlanCheck.AgainstReference(h.Model, graph, [input], [y])));
                     }
                     tick($"compiled {h.Model}");
                 }

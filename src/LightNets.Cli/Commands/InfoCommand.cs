@@ -82,6 +82,20 @@ internal static class InfoCommand
         }
     }
 
+    /// <summary>An array of {name, shape} objects.</summary>
+    private static void Values(System.Text.Json.Utf8JsonWriter json, string name, IEnumerable<(string Name, Tensors.Shape Shape)> values)
+    {
+        json.WriteStartArray(name);
+        foreach (var (n, shape) in values)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", n);
+            json.Shape("shape", shape);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
     private static void WriteJson(TextWriter stdout, CostReport r, PublishedFigure[] published)
     {
         var g = r.Graph;
@@ -95,9 +109,12 @@ internal static class InfoCommand
             if (g.Metadata.TryGetValue("width", out var w)) json.WriteNumber("width", double.Parse(w, System.Globalization.CultureInfo.InvariantCulture));
             if (g.Metadata.TryGetValue("scale", out var s)) json.WriteNumber("scale", double.Parse(s, System.Globalization.CultureInfo.InvariantCulture));
             if (g.Metadata.TryGetValue("groups", out var gr)) json.WriteNumber("groups", int.Parse(gr, System.Globalization.CultureInfo.InvariantCulture));
-            json.WriteNumber("resolution", g.Inputs[0].Shape.H);
+            // "resolution" and "input" describe a model's one input; "inputs" and "outputs" name every one.
+            if (g.Inputs.Count == 1) json.WriteNumber("resolution", g.Inputs[0].Shape.H);
             json.WriteNumber("batch", r.Batch);
-            json.Shape("input", g.Inputs[0].Shape);
+            if (g.Inputs.Count == 1) json.Shape("input", g.Inputs[0].Shape);
+            Values(json, "inputs", g.Inputs.Select(i => (i.Name, i.Shape)));
+            Values(json, "outputs", g.Outputs.Select(o => (o, g.ShapeOf(o))));
             json.WriteNumber("params", r.Params);
             json.WriteNumber("params_no_bn", r.ParamsNoBatchNorm);
             json.WriteNumber("params_folded", r.ParamsFolded);

@@ -6,61 +6,125 @@ using LightNets.Tensors;
 namespace LightNets.Cli.Commands;
 
 /// <summary>
-/// What bench and compare run before they time anything: the compiled session's output on the input they will time,
-/// against an oracle, element by element (<see cref="OutputCheck"/>). A fast wrong answer is not a result.
+/// What bench and compare run before they time anything: the compiled session's outputs on the inputs they will time,
+/// against an oracle, element by element and output by output (<see cref="OutputCheck"/>). A fast wrong answer is not
+/// a result.
 /// </summary>
 internal static class PlanCheck
 {
-    /// <summary>The outcome and what it compared, for the report line.</summary>
-    public sealed record Outcome(string Oracle, string Scope, OutputCheck.Result Result)
+    /// <summary>One output's comparison.</summary>
+    public sealed record OutputOutcome(string Name, Shape Shape, OutputCheck.Result Result);
+
+    /// <summary>The outcome and what it compared, for the report.</summary>
+    public sealed record Outcome(string Oracle, string Scope, IReadOnlyList<OutputOutcome> Outputs)
     {
-        public string Line => $"check: compiled runtime vs {Oracle}{Scope}: {OutputCheck.Describe(Result)}";
+        public bool Ok => Outputs.All(o => o.Result.Ok);
+
+        /// <summary>The comparison with the largest difference relative to its output's max |ref| (a single output's own).</summary>
+        public OutputCheck.Result Result => Outputs.MaxBy(o => o.Result.RelativeToMax)!.Result;
+
+        /// <summary>One line, or one per output when there are several (each named).</summary>
+        public string Line => Outputs.Count == 1
+            ? $"check: compiled runtime vs {Oracle}{Scope}: {OutputCheck.Describe(Outputs[0].Result)}"
+            : string.Join(Environment.NewLine, Outputs.Select(o =>
+                $"check: compiled runtime vs {Oracle}{Scope}, output '{o.Name}' {Fmt.Shape(o.Shape)}: {OutputCheck.Describe(o.Result)}"));
     }
 
     /// <summary>
-    /// Against the reference interpreter. With a batch, the first and the last image are checked, each run alone in the
-    /// reference (the graph's ops treat images independently): two reference runs at most, whatever the batch, and a
-    /// wrong batch stride still shows in the last image.
+    /// Against the reference interpreter. With a batch, the first and the last image are checked first, each run alone
+    /// in the reference: two reference runs at most, whatever the batch, and a wrong batch stride still shows in the
+    /// last image. The zoo's networks treat images independently, but an imported graph may not (a per-image vector
+    /// broadcast along another tensor's batch), so a per-image difference is settled on the whole batch before it is
+    /// called a mismatch; so is a graph whose outputs do not all have the batch as their first dimension.
     /// </summary>
     /// <param name="model">The model's name, for the message.</param>
     /// <param name="graph">The graph the session compiled.</param>
-    /// <param name="input">The input the session ran.</param>
-    /// <param name="output">The session's output for <paramref name="input"/>.</param>
+    /// <param name="inputs">The inputs the session ran, in the order of <see cref="Graph.Inputs"/>.</param>
+    /// <param name="outputs">The session's outputs for <paramref name="inputs"/>, in the order of <see cref="Graph.Outputs"/>.</param>
     /// <exception cref="OutputMismatchException">An element is outside the tolerance.</exception>
-    public static Outcome AgainstReference(string model, Graph graph, Tensor input, ReadOnlySpan<float> output)
+    public static Outcome AgainstReference(string model, Graph graph, IReadOnlyList<Tensor> inputs, IReadOnlyList<float[]> outputs)
     {
-        var batch = input.Shape.N;
-        int[] images = batch == 1 ? [0] : [0, batch - 1];
-        var single = batch == 1 ? graph : graph.WithBatch(1);
-        var perImageIn = (int)(input.Length / batch);
-        var perImageOut = output.Length / batch;
-        var expected = new float[images.Length * perImageOut];
-        var actual = new float[expected.Length];
-        for (var k = 0; k < images.Length; k++)
+        var batch = inputs[0].Shape[0];
+        if (batch > 1 && PerImageGraph(graph, batch) is { } single)
         {
-            var image = new Tensor(single.Input.Shape, input.Data.AsSpan(images[k] * perImageIn, perImageIn).ToArray());
-            ReferenceInterpreter.Run(single, image).Data.CopyTo(expected, k * perImageOut);
-            output.Slice(images[k] * perImageOut, perImageOut).CopyTo(actual.AsSpan(k * perImageOut));
+            var perImage = PerImage(graph, single, inputs, outputs, batch);
+            if (perImage.Ok) return perImage;
         }
-        var result = OutputCheck.Compare(expected, actual);
-        var imageShape = single.ShapeOf(single.Output);
-        OutputCheck.Require(result, flat =>
+
+        var expected = ReferenceInterpreter.Run(graph, graph.Inputs.Select((input, i) => (input.Name, inputs[i])).ToDictionary(p => p.Name, p => p.Item2));
+        var results = new List<OutputOutcome>();
+        for (var j = 0; j < graph.Outputs.Count; j++)
         {
-            // Position in the batch's output: element (flat mod one image's outputs) of the k-th image checked.
-            var index = OutputCheck.Index(imageShape, flat % perImageOut);
-            if (index.Length > 0) index[0] = images[flat / perImageOut];
-            return index;
-        }, "the compiled runtime", "the reference interpreter", model);
-        var scope = batch == 1 ? "" : $" (images 1 and {batch} of the batch)";
-        return new Outcome("reference interpreter", scope, result);
+            var (name, shape) = (graph.Outputs[j], graph.ShapeOf(graph.Outputs[j]));
+            var result = OutputCheck.Compare(expected[name].Data, outputs[j]);
+            OutputCheck.Require(result, flat => OutputCheck.Index(shape, flat), "the compiled runtime", "the reference interpreter", model, Label(graph, name));
+            results.Add(new OutputOutcome(name, shape, result));
+        }
+        return new Outcome("reference interpreter", batch == 1 ? "" : " (whole batch)", results);
     }
 
-    /// <summary>Against ONNX Runtime's output for the same input (whole output), when it runs beside LightNets anyway.</summary>
+    /// <summary>Against ONNX Runtime's outputs for the same inputs (every element), when it runs beside LightNets anyway.</summary>
+    /// <param name="model">The model's name, for the message.</param>
+    /// <param name="outputs">Each output: its name, shape, ONNX Runtime's values and the compiled runtime's.</param>
     /// <exception cref="OutputMismatchException">An element is outside the tolerance.</exception>
-    public static Outcome AgainstOnnxRuntime(string model, Shape outputShape, ReadOnlySpan<float> ort, ReadOnlySpan<float> output)
+    public static Outcome AgainstOnnxRuntime(string model, IReadOnlyList<(string Name, Shape Shape, float[] Ort, float[] Ours)> outputs)
     {
-        var result = OutputCheck.Compare(ort, output);
-        OutputCheck.Require(result, flat => OutputCheck.Index(outputShape, flat), "the compiled runtime", "ONNX Runtime", model);
-        return new Outcome("ONNX Runtime", "", result);
+        var results = new List<OutputOutcome>();
+        foreach (var (name, shape, ort, ours) in outputs)
+        {
+            var result = OutputCheck.Compare(ort, ours);
+            OutputCheck.Require(result, flat => OutputCheck.Index(shape, flat), "the compiled runtime", "ONNX Runtime", model, outputs.Count == 1 ? null : name);
+            results.Add(new OutputOutcome(name, shape, result));
+        }
+        return new Outcome("ONNX Runtime", "", results);
     }
+
+    /// <summary>
+    /// The graph for one image, when every input and output has the batch as its first dimension and keeps the rest of
+    /// its shape for one image; else null (the whole batch is checked).
+    /// </summary>
+    private static Graph? PerImageGraph(Graph graph, int batch)
+    {
+        if (graph.Inputs.Any(i => i.Shape[0] != batch) || graph.Outputs.Any(o => graph.ShapeOf(o)[0] != batch)) return null;
+        Graph single;
+        try
+        {
+            single = graph.WithBatch(1);
+        }
+        catch (LightNetsException)
+        {
+            return null; // a graph whose constants fix the batch (a Reshape to it, say) has no one-image form
+        }
+        return graph.Outputs.All(o => single.ShapeOf(o).ElementCount * batch == graph.ShapeOf(o).ElementCount) ? single : null;
+    }
+
+    /// <summary>The first and last image, each run alone in the reference, against the same images of the batch's outputs.</summary>
+    private static Outcome PerImage(Graph graph, Graph single, IReadOnlyList<Tensor> inputs, IReadOnlyList<float[]> outputs, int batch)
+    {
+        int[] images = [0, batch - 1];
+        var expected = graph.Outputs.Select(o => new float[images.Length * single.ShapeOf(o).ElementCount]).ToArray();
+        var actual = graph.Outputs.Select(o => new float[images.Length * single.ShapeOf(o).ElementCount]).ToArray();
+        for (var k = 0; k < images.Length; k++)
+        {
+            var feed = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            for (var i = 0; i < graph.Inputs.Count; i++)
+            {
+                var shape = single.Inputs[i].Shape;
+                var per = (int)shape.ElementCount;
+                feed[single.Inputs[i].Name] = new Tensor(shape, inputs[i].Data.AsSpan(images[k] * per, per).ToArray());
+            }
+            var result = ReferenceInterpreter.Run(single, feed);
+            for (var j = 0; j < graph.Outputs.Count; j++)
+            {
+                var per = expected[j].Length / images.Length;
+                result[graph.Outputs[j]].Data.CopyTo(expected[j], k * per);
+                outputs[j].AsSpan(images[k] * per, per).CopyTo(actual[j].AsSpan(k * per));
+            }
+        }
+        var results = graph.Outputs.Select((o, j) => new OutputOutcome(o, graph.ShapeOf(o), OutputCheck.Compare(expected[j], actual[j]))).ToArray();
+        return new Outcome("reference interpreter", $" (images 1 and {batch} of the batch)", results);
+    }
+
+    /// <summary>An output's name in a mismatch message: only when there are several to tell apart.</summary>
+    private static string? Label(Graph graph, string output) => graph.Outputs.Count == 1 ? null : output;
 }

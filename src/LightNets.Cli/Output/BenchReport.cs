@@ -122,12 +122,22 @@ internal static class BenchReport
             json.WriteNumber("allocated_bytes_per_run", r.AllocatedBytesPerRun);
             json.WriteNumber("arena_bytes", r.ArenaBytes);
             json.WriteNumber("steps", r.Steps);
+            // The check: the worst output's figures (the only output's, for most models), then every output's own.
             json.WriteStartObject("check");
             json.WriteString("oracle", r.Check.Oracle);
-            json.WriteNumber("max_abs_diff", r.Check.Result.MaxAbsDiff);
-            json.WriteNumber("max_abs_reference", r.Check.Result.MaxAbsExpected);
-            json.WriteNumber("relative_to_max", r.Check.Result.RelativeToMax);
-            json.WriteBoolean("ok", r.Check.Result.Ok);
+            CheckFigures(json, r.Check.Result);
+            json.WriteBoolean("ok", r.Check.Ok);
+            json.WriteStartArray("outputs");
+            foreach (var output in r.Check.Outputs)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", output.Name);
+                json.Shape("shape", output.Shape);
+                CheckFigures(json, output.Result);
+                json.WriteBoolean("ok", output.Result.Ok);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
             json.WriteEndObject();
             if (om is { } o)
             {
@@ -155,6 +165,13 @@ internal static class BenchReport
             }
             json.WriteEndObject();
         });
+    }
+
+    private static void CheckFigures(System.Text.Json.Utf8JsonWriter json, OutputCheck.Result result)
+    {
+        json.WriteNumber("max_abs_diff", result.MaxAbsDiff);
+        json.WriteNumber("max_abs_reference", result.MaxAbsExpected);
+        json.WriteNumber("relative_to_max", result.RelativeToMax);
     }
 
     private static string Ms(double v) => Fmt.Num(v, "0.000");

@@ -122,7 +122,9 @@ internal static class InfoTables
     private static string Describe(Graph g)
     {
         var parts = g.Metadata.Where(kv => kv.Key != "family").Select(kv => $"{kv.Key} {kv.Value}");
-        return $"{g.Metadata.GetValueOrDefault("family", "graph")} ({string.Join(", ", parts)}), input {Fmt.Shape(g.Inputs[0].Shape)}";
+        var io = g.Inputs.Count == 1 ? $"input {Fmt.Shape(g.Inputs[0].Shape)}" : $"inputs {ModelSource.Inputs(g)}";
+        if (g.Outputs.Distinct().Count() > 1) io += $"; outputs {ModelSource.Outputs(g)}";
+        return $"{g.Metadata.GetValueOrDefault("family", "graph")} ({string.Join(", ", parts)}), {io}";
     }
 
     /// <summary>A share as a fraction of 1, to 9 decimals (a layer of 1 MAC in a 10⁹-MAC model still shows).</summary>

@@ -72,14 +72,16 @@ public static class OutputCheck
     /// <param name="engine">What was checked.</param>
     /// <param name="oracle">What it was checked against.</param>
     /// <param name="model">The model's name.</param>
+    /// <param name="output">The output's name, where the model has several; null: "output".</param>
     /// <exception cref="OutputMismatchException">Some element is outside its tolerance.</exception>
-    public static void Require(Result r, Func<long, int[]> index, string engine, string oracle, string model)
+    public static void Require(Result r, Func<long, int[]> index, string engine, string oracle, string model, string? output = null)
     {
         if (r.Ok) return;
+        var what = output is null ? "output" : $"output '{output}'";
         throw new OutputMismatchException(
-            $"{model}: {engine} disagrees with {oracle}: output[{string.Join(", ", index(r.WorstIndex))}] is {Value(r.Actual)} but {oracle} gives " +
+            $"{model}: {engine} disagrees with {oracle}: {what}[{string.Join(", ", index(r.WorstIndex))}] is {Value(r.Actual)} but {oracle} gives " +
             $"{Value(r.Expected)} (|diff| {Sci(Math.Abs((double)r.Actual - r.Expected))} > tolerance {Sci(r.WorstTolerance)}; max |diff| over all " +
-            $"{r.Count} outputs {Sci(r.MaxAbsDiff)}, max |ref| {Sci(r.MaxAbsExpected)}). Nothing was timed: this is a LightNets bug, please report it " +
+            $"{r.Count} elements {Sci(r.MaxAbsDiff)}, max |ref| {Sci(r.MaxAbsExpected)}). Nothing was timed: this is a LightNets bug, please report it " +
             "with the command line");
     }
 

@@ -52,7 +52,10 @@ public sealed class CostReport
     /// <summary>FLOPs for tools that count a multiply and an add separately: 2 × MACs.</summary>
     public long Flops2x => 2 * Macs;
 
-    /// <summary>The final conv/FC layer that produces the logits, if any.</summary>
+    /// <summary>
+    /// The final conv/FC layer that produces the logits, if any: found from the first N×classes output (a model may
+    /// return features beside its logits, in either order), else from the first output.
+    /// </summary>
     public NodeCost? Classifier { get; }
 
     public long MacsWithoutClassifier => Macs - (Classifier?.Macs ?? 0);
@@ -71,9 +74,9 @@ public sealed class CostReport
 
     private static NodeCost? FindClassifier(Graph graph, IReadOnlyList<NodeCost> nodes)
     {
-        // Walk back from the output through ops that do no arithmetic on features until a MAC-bearing node.
+        // Walk back from the scores through ops that do no arithmetic on features until a MAC-bearing node.
         var byNode = nodes.ToDictionary(n => n.Node);
-        var value = graph.Outputs.Count > 0 ? graph.Outputs[0] : null;
+        var value = graph.Outputs.FirstOrDefault(o => graph.ShapeOf(o).Rank == 2) ?? graph.Outputs.FirstOrDefault();
         while (value is not null && graph.Producer(value) is { } producer)
         {
             var cost = byNode[producer];

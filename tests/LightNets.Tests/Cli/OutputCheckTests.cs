@@ -70,7 +70,7 @@ public class OutputCheckTests
         var x = new Rng(5).NormalTensor(graph.Input.Shape.ToArray());
         var y = new float[session.OutputShape.ElementCount];
         session.Run(x.Data, y);
-        var outcome = PlanCheck.AgainstReference("m", graph, x, y);
+        var outcome = PlanCheck.AgainstReference("m", graph, [x], [y]);
         Assert.True(outcome.Result.Ok);
         Assert.Equal(2 * 1000, outcome.Result.Count);
         Assert.Contains("(images 1 and 3 of the batch)", outcome.Line);
@@ -78,7 +78,7 @@ public class OutputCheckTests
         // The last image's logits one class off (a wrong stride or offset): caught, and named by the image's place in the batch.
         var last = y.AsSpan(2000, 1000).ToArray();
         for (var k = 0; k < 1000; k++) y[2000 + k] = last[(k + 1) % 1000];
-        var e = Assert.Throws<OutputMismatchException>(() => PlanCheck.AgainstReference("m", graph, x, y));
+        var e = Assert.Throws<OutputMismatchException>(() => PlanCheck.AgainstReference("m", graph, [x], [y]));
         Assert.Matches(@"output\[2, \d+\]", e.Message);
     }
 

@@ -79,7 +79,7 @@ public sealed class RunAndExportCommandTests : IDisposable
 
         var wrongRank = Path.Combine(_dir, "r.npy");
         Npy.Write(wrongRank, new Rng(1).NormalTensor(3, 48, 48));
-        Expect("must be N×C×H×W", "run", Fixture("mobilenet_v2_025_op11_static.onnx"), "--input", wrongRank);
+        Expect("input 'input' must be N×3×48×48 (rank 4) but r.npy holds 3×48×48 (rank 3)", "run", Fixture("mobilenet_v2_025_op11_static.onnx"), "--input", wrongRank);
 
         var float64 = Path.Combine(_dir, "d.npy");
         File.WriteAllBytes(float64, [.. NpyHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 3, 48, 48), }"), .. new byte[8 * 3 * 48 * 48]]);

@@ -17,7 +17,7 @@ public class OddGraphImportTests
 {
     public static TheoryData<string> Names() => new(Cases.Keys);
 
-    private static readonly Dictionary<string, Func<OnnxProtoBuilder>> Cases = new()
+    internal static readonly Dictionary<string, Func<OnnxProtoBuilder>> Cases = new()
     {
         ["output_is_an_initializer"] = () =>
         {
