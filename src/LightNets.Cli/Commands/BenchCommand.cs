@@ -77,10 +77,6 @@ internal static class BenchCommand
 
     internal static BenchResult Measure(string name, Graph graph, BenchSettings s, ProgressReporter progress)
     {
-        if (s.Profile && (graph.Inputs.Count != 1 || graph.Outputs.Count != 1))
-            throw new CliUsageException(
-                $"--profile times the steps of a model with one input and one output; {graph.Name} has inputs {ModelSource.Inputs(graph)} and outputs " +
-                $"{ModelSource.Outputs(graph)}: bench it without --profile");
         using var session = new InferenceSession(graph, new SessionOptions { Threads = s.Threads, Fuse = s.Fuse });
         // Each input its own seeded normal data (the first from seed 1, as for a one-input model); every output computed.
         var inputs = graph.Inputs.Select((input, i) => new Rng((ulong)i + 1).NormalTensor(input.Shape.ToArray())).ToArray();
@@ -140,9 +136,10 @@ internal static class BenchCommand
             }
         });
         var profileRuns = Math.Min(s.Runs, 100);
-        // --profile was refused above unless the model has one input and one output.
-        var profile = s.Profile ? session.Profile(inputs[0].Data, outputs[0], runs: profileRuns, warmup: 2) : null;
-        var ortProfile = s.Profile && ortBytes is not null ? OnnxRuntimeProfiler.Profile(ortBytes, inputs[0], s.Threads, profileRuns) : null;
+        var profile = s.Profile ? session.Profile(binding, runs: profileRuns, warmup: 2) : null;
+        var ortProfile = s.Profile && ortBytes is not null
+            ? OnnxRuntimeProfiler.Profile(ortBytes, graph.Inputs.Select((input, i) => (input.Name, Tensor: inputs[i])).ToDictionary(p => p.Name, p => p.Tensor), s.Threads, profileRuns)
+            : null;
         return new BenchResult(name, graph, CostReport.Analyze(graph), s, session.Isa, session.ArenaBytes, session.StepCount, check,
             ours.ToArray(), ort is null ? null : theirs.ToArray(), (double)allocated / ours.Count, profile, ortProfile);
     }

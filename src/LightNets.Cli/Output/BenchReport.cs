@@ -148,6 +148,7 @@ internal static class BenchReport
             }
             if (r.Profile is not null)
             {
+                var ortByStep = r.OrtProfile is null ? null : OrtPerStep(r.Profile, r.OrtProfile).PerStep;
                 json.WriteStartArray("profile");
                 foreach (var p in r.Profile)
                 {
@@ -155,10 +156,28 @@ internal static class BenchReport
                     json.WriteStartObject();
                     json.WriteString("layer", p.Name);
                     json.WriteString("operator", p.Operator);
+                    json.WriteStartArray("nodes");
+                    foreach (var n in p.Nodes) json.WriteStringValue(n);
+                    json.WriteEndArray();
                     json.WriteNumber("microseconds", p.MedianMicroseconds);
                     json.WriteNumber("macs", macs);
                     json.WriteNumber("mac", mac);
                     json.WriteNumber("threads", p.Threads);
+                    if (ortByStep is not null) json.WriteNumber("onnxruntime_microseconds", ortByStep[p.Index]);
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+            }
+            if (r.OrtProfile is not null)
+            {
+                // ONNX Runtime's own nodes (after its fusions), whether or not one matched a LightNets step.
+                json.WriteStartArray("onnxruntime_profile");
+                foreach (var node in r.OrtProfile)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("node", node.Node);
+                    json.WriteString("op", node.Op);
+                    json.WriteNumber("microseconds", node.MedianMicroseconds);
                     json.WriteEndObject();
                 }
                 json.WriteEndArray();

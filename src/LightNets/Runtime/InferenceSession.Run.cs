@@ -51,7 +51,16 @@ public sealed partial class InferenceSession
         if (binding.Session != Live(this))
             throw new ArgumentException("the binding was created by another session: create one with this session's CreateBinding()", nameof(binding));
         binding.CheckInputsBound();
-        RunBound(binding.Inputs, binding.Outputs);
+        RunBound(binding.Inputs, binding.Outputs, null);
+    }
+
+    /// <summary><see cref="Run(SessionBinding)"/>, reporting each step's elapsed ticks to <paramref name="onStep"/> (profiling).</summary>
+    internal void Run(SessionBinding binding, Action<int, long> onStep)
+    {
+        if (binding.Session != Live(this))
+            throw new ArgumentException("the binding was created by another session: create one with this session's CreateBinding()", nameof(binding));
+        binding.CheckInputsBound();
+        RunBound(binding.Inputs, binding.Outputs, onStep);
     }
 
     /// <summary>
@@ -77,7 +86,7 @@ public sealed partial class InferenceSession
         {
             if (!outputs[i].IsEmpty) CheckOutputLength(i, outputs[i].Length);
         }
-        RunBound(inputs, outputs);
+        RunBound(inputs, outputs, null);
     }
 
     /// <summary>
@@ -101,7 +110,7 @@ public sealed partial class InferenceSession
             results[_outputs[i].Name] = tensor;
             buffers[i] = tensor.Data;
         }
-        RunBound(given, buffers);
+        RunBound(given, buffers, null);
         return results;
     }
 
@@ -143,7 +152,7 @@ public sealed partial class InferenceSession
     }
 
     /// <summary>Runs on checked buffers: pins the inputs for the run, copies every non-empty output buffer.</summary>
-    private unsafe void RunBound(ReadOnlySpan<ReadOnlyMemory<float>> inputs, ReadOnlySpan<Memory<float>> outputs)
+    private unsafe void RunBound(ReadOnlySpan<ReadOnlyMemory<float>> inputs, ReadOnlySpan<Memory<float>> outputs, Action<int, long>? onStep)
     {
         var arena = Rent();
         var pins = arena.Pins;
@@ -154,7 +163,7 @@ public sealed partial class InferenceSession
                 pins[i] = inputs[i].Pin();
                 arena.SetInput(i, (float*)pins[i].Pointer);
             }
-            Execute(arena, null);
+            Execute(arena, onStep);
             for (var i = 0; i < outputs.Length; i++)
             {
                 if (!outputs[i].IsEmpty) _plan.CopyOut(arena, i, outputs[i].Span);

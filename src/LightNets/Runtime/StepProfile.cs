@@ -11,8 +11,6 @@ namespace LightNets.Runtime;
 /// <param name="Threads">Threads the step used.</param>
 public sealed record StepProfile(int Index, string Name, string Operator, IReadOnlyList<string> Nodes, double MedianMicroseconds, int Threads);
 
-public sealed partial class InferenceSessionProfiling;
-
 public static class InferenceSessionProfilingExtensions
 {
     /// <summary>
@@ -23,14 +21,36 @@ public static class InferenceSessionProfilingExtensions
     public static IReadOnlyList<StepProfile> Profile(this InferenceSession session, ReadOnlySpan<float> input, Span<float> output,
         int runs = 50, int warmup = 5)
     {
-        var steps = session.Plan.Steps;
-        var ticks = new long[steps.Count, Math.Max(1, runs)];
+        var ticks = new long[session.Plan.Steps.Count, Math.Max(1, runs)];
         for (var i = 0; i < warmup; i++) session.Run(input, output);
         for (var r = 0; r < runs; r++)
         {
             var run = r;
             session.Run(input, output, (step, elapsed) => ticks[step, run] = elapsed);
         }
+        return Medians(session, ticks, runs);
+    }
+
+    /// <summary>
+    /// <see cref="Profile(InferenceSession, ReadOnlySpan{float}, Span{float}, int, int)"/> for a model with any number of
+    /// inputs and outputs: every input bound to <paramref name="binding"/>, the bound outputs copied.
+    /// </summary>
+    public static IReadOnlyList<StepProfile> Profile(this InferenceSession session, SessionBinding binding, int runs = 50, int warmup = 5)
+    {
+        ArgumentNullException.ThrowIfNull(binding);
+        var ticks = new long[session.Plan.Steps.Count, Math.Max(1, runs)];
+        for (var i = 0; i < warmup; i++) session.Run(binding);
+        for (var r = 0; r < runs; r++)
+        {
+            var run = r;
+            session.Run(binding, (step, elapsed) => ticks[step, run] = elapsed);
+        }
+        return Medians(session, ticks, runs);
+    }
+
+    private static StepProfile[] Medians(InferenceSession session, long[,] ticks, int runs)
+    {
+        var steps = session.Plan.Steps;
         var result = new StepProfile[steps.Count];
         var column = new long[runs];
         for (var s = 0; s < steps.Count; s++)

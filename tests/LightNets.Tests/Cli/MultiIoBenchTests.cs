@@ -93,12 +93,20 @@ public sealed class MultiIoBenchTests : IDisposable
         Assert.Contains("output 'gated'[1, 0, 1, 1]", e.Message);
     }
 
-    [Fact]
-    public void Profile_asks_for_a_model_with_one_input_and_one_output()
+    /// <summary>--profile times every step of a model with several inputs and outputs, in both engines.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Profile_times_the_steps_of_a_model_with_several_inputs_and_outputs(bool onnxRuntime)
     {
-        var r = CliRunner.Run("bench", _models.Odd("two_inputs_two_outputs"), "--runs", "1", "--profile");
-        Assert.Equal(1, r.ExitCode);
-        Assert.StartsWith("lightnets: error: --profile", r.Stderr);
-        Assert.Contains("'x' 1×4×6×6, 'z' 1×4×6×6", r.Stderr);
+        string[] args = ["bench", _models.Odd("features_beside_logits"), "--runs", "3", "--warmup", "1", "--threads", "1", "--profile", "--format", "json"];
+        var r = CliRunner.Run(onnxRuntime ? [.. args, "--compare", "onnxruntime"] : args);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var steps = doc.RootElement.GetProperty("profile").EnumerateArray().ToArray();
+        Assert.NotEmpty(steps);
+        Assert.Contains(steps, s => s.GetProperty("nodes").EnumerateArray().Any(n => n.GetString()!.Contains("Conv", StringComparison.OrdinalIgnoreCase)));
+        if (onnxRuntime)
+            Assert.Contains(doc.RootElement.GetProperty("onnxruntime_profile").EnumerateArray(), o => o.GetProperty("op").GetString() == "Conv");
     }
 }
