@@ -6,6 +6,7 @@ const string usage = """
     usage: LightNets.Samples NAME [ARGS]
       cost                               build zoo models from their papers' tables and cost them
       session                            compile a model and run a batch of two images from a float array
+      features                           the pooled features beside the logits, through a reusable binding
       onnx                               export a zoo model to ONNX, import it back, check both agree
       classify MODEL.onnx IMAGE... [--labels FILE]   classify image files with an ONNX classifier
     """;
@@ -16,6 +17,7 @@ try
     {
         "cost" => CostSample.Run(),
         "session" => SessionSample.Run(),
+        "features" => FeaturesSample.Run(),
         "onnx" => OnnxSample.Run(),
         "classify" => ClassifySample.Run(args[1..]),
         _ => Usage(),
