@@ -5,7 +5,7 @@ using LightNets.Tensors;
 namespace LightNets.Tests.Runtime.Cpu;
 
 /// <summary>
-/// <see cref="Elementwise"/> and <see cref="Layout"/> on every tier: the element-wise maps and data movements must match
+/// <see cref="Elementwise"/> on every tier: the element-wise maps and data movements must match
 /// their formulas bit for bit (one rounding each, no reordering), softmax within <see cref="CpuTolerance.SoftmaxPerTerm"/>.
 /// </summary>
 public class ElementwiseKernelTests
@@ -135,40 +135,6 @@ public class ElementwiseKernelTests
                 Assert.True(Math.Abs(y[i, 0] - want) <= bound,
                     $"softmax n={n} on {isa}: element {i} is {y[i, 0]:R}, reference {want:R}");
             }
-        }
-    }
-
-    [Theory]
-    [InlineData(1, 3, 7, 7, 0)]    // an input image, shrunk: RGB planes interleaved by permutes
-    [InlineData(3, 3, 9, 9, 0)]
-    [InlineData(2, 3, 4, 5, 1)]    // RGB into a padded pixel: the transpose path
-    [InlineData(3, 8, 4, 4, 0)]
-    [InlineData(3, 17, 3, 5, 2)]
-    [InlineData(1, 33, 2, 9, 7)]
-    [InlineData(2, 1, 1, 1, 0)]
-    public unsafe void Layout_conversions_are_exact_inverses(int batch, int channels, int height, int width, int extra)
-    {
-        var x = CpuTestData.Normal((ulong)(channels * height), 1f, batch, channels, height, width);
-        var plane = height * width;
-        var stride = channels + extra;
-        var nchw = Strided.Dense(batch * channels * plane, 1);
-        for (var i = 0; i < x.Data.Length; i++) nchw[i, 0] = x.Data[i];
-        foreach (var isa in CpuTestData.Tiers)
-        {
-            var nhwc = new Strided(batch * plane, channels, stride, 0);
-            Layout.NchwToNhwc(nchw.Ptr, batch, channels, height, width, nhwc.Ptr, stride, isa);
-            nhwc.AssertPoisonIntact($"to NHWC on {isa}");
-            for (var n = 0; n < batch; n++)
-            {
-                for (var c = 0; c < channels; c++)
-                {
-                    for (var p = 0; p < plane; p++) Assert.Equal(x.Data[(n * channels + c) * plane + p], nhwc[n * plane + p, c]);
-                }
-            }
-            var back = Strided.Dense(batch * channels * plane, 1);
-            Layout.NhwcToNchw(nhwc.Ptr, stride, batch, channels, height, width, back.Ptr, isa);
-            back.AssertPoisonIntact($"to NCHW on {isa}");
-            for (var i = 0; i < x.Data.Length; i++) Assert.Equal(x.Data[i], back[i, 0]);
         }
     }
 

@@ -33,8 +33,6 @@ public class KernelAllocationTests
                 () => Elementwise.CopyChannels(x.Ptr, c, y.Ptr, c, h * w, c - 3, isa),
                 () => Elementwise.ChannelShuffle(x.Ptr, c, y.Ptr, c, h * w, c, 2, isa),
                 () => Elementwise.Softmax(x.Ptr, y.Ptr, c, isa),
-                () => Layout.NchwToNhwc(x.Ptr, 1, c, h, w, y.Ptr, c, isa),
-                () => Layout.NhwcToNchw(x.Ptr, c, 1, c, h, w, y.Ptr, isa),
             ];
             for (var k = 0; k < kernels.Length; k++)
             {

@@ -71,25 +71,6 @@ public static class Activations
         FusedActivation.HardSigmoid => Clamp06(x + Vector256.Create(3f)) * Vector256.Create(Sixth),
         _ => x,
     };
-
-    /// <summary>Applies <paramref name="act"/> in place to a span (used where an activation is not fused).</summary>
-    public static void ApplyInPlace(Span<float> data, FusedActivation act, Isa isa)
-    {
-        if (act == FusedActivation.None) return;
-        var i = 0;
-        ref var d = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(data);
-        if (isa == Isa.V512)
-        {
-            for (; i + 16 <= data.Length; i += 16)
-                Apply(Vector512.LoadUnsafe(ref d, (nuint)i), act).StoreUnsafe(ref d, (nuint)i);
-        }
-        else if (isa == Isa.V256)
-        {
-            for (; i + 8 <= data.Length; i += 8)
-                Apply(Vector256.LoadUnsafe(ref d, (nuint)i), act).StoreUnsafe(ref d, (nuint)i);
-        }
-        for (; i < data.Length; i++) data[i] = Apply(data[i], act);
-    }
 }
 
 /// <summary>
