@@ -135,9 +135,12 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
 }
 
 /// <summary>
-/// One lane: the portable tier. Products are rounded before they are added (no FMA: without hardware intrinsics
-/// <see cref="MathF.FusedMultiplyAdd"/> is a slow software routine), which also matches the reference kernels' arithmetic.
-/// A one-lane block never has a channel tail, so the masked members only exist to complete the interface.
+/// One lane: the portable tier of the kernels written over <see cref="ISimd{TV}"/> (depthwise convolution, pooling,
+/// element-wise). <see cref="MultiplyAdd"/> rounds the product before adding it, as the reference kernels do: with
+/// DOTNET_EnableHWIntrinsic=0 the JIT compiles <see cref="MathF.FusedMultiplyAdd"/> to a call into the C runtime per
+/// element. (The scalar GEMM tile, <c>GemmTileScalar</c>, is not written over this type and does use
+/// <see cref="MathF.FusedMultiplyAdd"/>.) A one-lane block never has a channel tail, so the masked members only exist
+/// to complete the interface.
 /// </summary>
 internal readonly unsafe struct SimdScalar : ISimd<float>
 {

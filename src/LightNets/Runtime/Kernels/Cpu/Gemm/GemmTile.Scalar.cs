@@ -2,7 +2,12 @@ using System.Runtime.CompilerServices;
 
 namespace LightNets.Runtime.Kernels.Cpu.Gemm;
 
-/// <summary>The portable GEMM tile (kernel id f32-gemm-4xNR__scalar): any panel width, 4 rows at a time.</summary>
+/// <summary>
+/// The portable GEMM tile (kernel id f32-gemm-4xNR__scalar): up to <see cref="Rows"/> rows of A (the granularity in
+/// which callers split M) times a panel of any width, computed one output at a time: for each row, then each column, a
+/// dot product over K with <see cref="MathF.FusedMultiplyAdd"/> (one rounding per step, as the vector tiles' FMAs). No
+/// register blocking: this tier is the fallback, not a fast path.
+/// </summary>
 internal static unsafe class GemmTileScalar
 {
     public const int Rows = 4;
