@@ -48,24 +48,6 @@ public class ElementwiseKernelTests
 
     [Theory]
     [MemberData(nameof(ChannelCases))]
-    public unsafe void Channel_scale_multiplies_each_pixel_by_the_channel_vector(int channels, int pixels, int inExtra, int outExtra)
-    {
-        var x = Random(3, pixels, channels, channels + inExtra);
-        var scale = Random(4, 1, channels);
-        foreach (var isa in CpuTestData.Tiers)
-        {
-            var output = new Strided(pixels, channels, channels + outExtra + 1, 1);
-            Elementwise.ScaleChannels(x.Ptr, x.Stride, scale.Ptr, output.Ptr, output.Stride, pixels, channels, isa);
-            output.AssertPoisonIntact($"scale {pixels}x{channels} on {isa}");
-            for (var p = 0; p < pixels; p++)
-            {
-                for (var c = 0; c < channels; c++) Assert.Equal(x[p, c] * scale[0, c], output[p, c]);
-            }
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(ChannelCases))]
     public unsafe void Copy_moves_a_channel_slice_bit_for_bit(int channels, int pixels, int srcExtra, int dstExtra)
     {
         var src = Random(5, pixels, channels, channels + srcExtra);
@@ -78,33 +60,6 @@ public class ElementwiseKernelTests
             for (var p = 0; p < pixels; p++)
             {
                 for (var c = 0; c < channels; c++) Assert.Equal(src[p, c], dst[p, c]);
-            }
-        }
-    }
-
-    [Theory]
-    [InlineData(2, 2, 1)]
-    [InlineData(2, 58, 49)]   // ShuffleNetV2 1.0×: two halves of 58 (3 registers + a tail)
-    [InlineData(2, 33, 3)]
-    [InlineData(2, 16, 4)]
-    [InlineData(3, 80, 5)]    // ShuffleNetV1 g = 3 (240 channels)
-    [InlineData(4, 17, 2)]
-    [InlineData(8, 4, 3)]
-    [InlineData(1, 9, 2)]
-    public unsafe void Channel_shuffle_matches_the_reference(int groups, int perGroup, int pixels)
-    {
-        var channels = groups * perGroup;
-        var x = CpuTestData.Normal((ulong)channels, 1f, 1, channels, 1, pixels);
-        var expected = ChannelReference.ChannelShuffle(x, groups);
-        var src = Strided.FromNchw(x, 0, channels + 3, 1);
-        foreach (var isa in CpuTestData.Tiers)
-        {
-            var dst = new Strided(pixels, channels, channels + 2, 2);
-            Elementwise.ChannelShuffle(src.Ptr, src.Stride, dst.Ptr, dst.Stride, pixels, channels, groups, isa);
-            dst.AssertPoisonIntact($"shuffle g{groups} {pixels}x{channels} on {isa}");
-            for (var p = 0; p < pixels; p++)
-            {
-                for (var c = 0; c < channels; c++) Assert.Equal(expected.Data[c * pixels + p], dst[p, c]);
             }
         }
     }
