@@ -13,13 +13,18 @@ internal static unsafe class GemmTileScalar
     public const int Rows = 4;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    public static void Tile<TAct, TK>(int k, float* a, nint lda, int* kIndex, float* b, int panelWidth, float* bias, float* c, nint ldc,
-        float* res, nint ldr, int rows, int nValid) where TAct : struct, IActivation where TK : struct, IKIndex
+    public static void Tile<TAct, TK>(int k, float* a, nint lda, int* kIndex, float* b, float* bias, in TileOutput o, int rows,
+        int panelWidth) where TAct : struct, IActivation where TK : struct, IKIndex
     {
+        var c = o.C;
+        var ldc = o.Ldc;
+        var res = o.Residual;
+        var ldr = o.Ldr;
+        var columns = o.Columns;
         for (var r = 0; r < rows; r++)
         {
             var ar = a + r * lda;
-            for (var n = 0; n < nValid; n++)
+            for (var n = 0; n < columns; n++)
             {
                 var acc = bias[n];
                 var bp = b + n;
