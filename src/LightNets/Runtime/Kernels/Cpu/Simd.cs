@@ -91,7 +91,7 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Exp(Vector512<float> x) => Vector512.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceSum(Vector512<float> x) => Vector512.Sum(x);
     public static float ReduceMax(Vector512<float> x) => Simd256.ReduceMax(Avx.Max(x.GetLower(), x.GetUpper()));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Activate<TAct>(Vector512<float> x) where TAct : IActivation => TAct.Apply(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Activate<TAct>(Vector512<float> x) where TAct : IActivation => Activations.Apply(x, TAct.Kind);
 }
 
 /// <summary>AVX2 + FMA: 8 lanes; masked accesses are <c>vmaskmovps</c>, which suppresses faults on masked-off lanes.</summary>
@@ -131,7 +131,7 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
         for (var k = 0; k < Vector256<float>.Count; k++) max = MathF.Max(max, x.GetElement(k));
         return max;
     }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Activate<TAct>(Vector256<float> x) where TAct : IActivation => TAct.Apply(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Activate<TAct>(Vector256<float> x) where TAct : IActivation => Activations.Apply(x, TAct.Kind);
 }
 
 /// <summary>
@@ -167,7 +167,7 @@ internal readonly unsafe struct SimdScalar : ISimd<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Exp(float x) => MathF.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceSum(float x) => x;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceMax(float x) => x;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Activate<TAct>(float x) where TAct : IActivation => TAct.Apply(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Activate<TAct>(float x) where TAct : IActivation => Activations.Apply(x, TAct.Kind);
 }
 
 /// <summary>

@@ -16,22 +16,17 @@ internal static unsafe class GemmTileScalar
     public static void Tile<TAct, TK>(int k, float* a, nint lda, int* kIndex, float* b, float* bias, in TileOutput o, int rows,
         int panelWidth) where TAct : struct, IActivation where TK : struct, IKIndex
     {
-        var c = o.C;
-        var ldc = o.Ldc;
-        var res = o.Residual;
-        var ldr = o.Ldr;
-        var columns = o.Columns;
         for (var r = 0; r < rows; r++)
         {
             var ar = a + r * lda;
-            for (var n = 0; n < columns; n++)
+            for (var n = 0; n < o.Columns; n++)
             {
                 var acc = bias[n];
                 var bp = b + n;
                 for (nint p = 0; p < k; p++, bp += panelWidth)
                     acc = MathF.FusedMultiplyAdd(ar[TK.Column(kIndex, p)], *bp, acc);
-                if (res != null) acc += res[r * ldr + n];
-                c[r * ldc + n] = TAct.Apply(acc);
+                if (o.Residual != null) acc += o.Residual[r * o.Ldr + n];
+                o.C[r * o.Ldc + n] = Activations.Apply(acc, TAct.Kind);
             }
         }
     }

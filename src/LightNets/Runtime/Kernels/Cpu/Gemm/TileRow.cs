@@ -192,9 +192,11 @@ internal static unsafe class TileStore
         }
         else if (count > 0)
         {
-            var tail = new TailBlock<TV, TS>(count);
-            if (residual != null) v = TS.Add(v, tail.Load(residual));
-            tail.Store(dst, TS.Activate<TAct>(v));
+            // The mask straight from ISimd, not through TailBlock: one inlining level less, in a method whose inlining
+            // budget is nearly spent (over it, a call here made the JIT spill accumulators inside the K loop).
+            var mask = TS.MaskFor(count);
+            if (residual != null) v = TS.Add(v, TS.LoadMasked(residual, mask));
+            TS.StoreMasked(dst, mask, TS.Activate<TAct>(v));
         }
     }
 }
