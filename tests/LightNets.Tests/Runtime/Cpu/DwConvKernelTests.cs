@@ -88,15 +88,6 @@ public class DwConvKernelTests
     }
 
     [Fact]
-    public void Kernel_ids_name_activation_window_stride_and_tier()
-    {
-        var s = DwConvShape.Create(112, 112, 96, 3, 3, 2, 2, 1, 1, 1, 1);
-        Assert.Equal("f32-dwconv-relu6-3x3s2__scalar", DwConv.KernelId(s, FusedActivation.Relu6, Isa.Scalar));
-        Assert.Equal("f32-dwconv-5x5s1x2__scalar", DwConv.KernelId(s with { KH = 5, KW = 5, StrideW = 2, StrideH = 1 }, FusedActivation.None, Isa.Scalar));
-        Assert.EndsWith($"__{CpuCaps.Best.Word()}", DwConv.KernelId(s, FusedActivation.HardSwish, Isa.V512));
-    }
-
-    [Fact]
     public unsafe void Packing_is_tap_major_with_zero_padded_channels()
     {
         float[] oihw = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]; // C = 3, 2×2

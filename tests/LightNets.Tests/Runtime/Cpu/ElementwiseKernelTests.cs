@@ -5,7 +5,7 @@ using LightNets.Tensors;
 namespace LightNets.Tests.Runtime.Cpu;
 
 /// <summary>
-/// <see cref="Elementwise"/> and <see cref="Layout"/> on every tier: the element-wise maps and data movements must match
+/// <see cref="Elementwise"/> on every tier: the element-wise maps and data movements must match
 /// their formulas bit for bit (one rounding each, no reordering), softmax within <see cref="CpuTolerance.SoftmaxPerTerm"/>.
 /// </summary>
 public class ElementwiseKernelTests
@@ -48,24 +48,6 @@ public class ElementwiseKernelTests
 
     [Theory]
     [MemberData(nameof(ChannelCases))]
-    public unsafe void Channel_scale_multiplies_each_pixel_by_the_channel_vector(int channels, int pixels, int inExtra, int outExtra)
-    {
-        var x = Random(3, pixels, channels, channels + inExtra);
-        var scale = Random(4, 1, channels);
-        foreach (var isa in CpuTestData.Tiers)
-        {
-            var output = new Strided(pixels, channels, channels + outExtra + 1, 1);
-            Elementwise.ScaleChannels(x.Ptr, x.Stride, scale.Ptr, output.Ptr, output.Stride, pixels, channels, isa);
-            output.AssertPoisonIntact($"scale {pixels}x{channels} on {isa}");
-            for (var p = 0; p < pixels; p++)
-            {
-                for (var c = 0; c < channels; c++) Assert.Equal(x[p, c] * scale[0, c], output[p, c]);
-            }
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(ChannelCases))]
     public unsafe void Copy_moves_a_channel_slice_bit_for_bit(int channels, int pixels, int srcExtra, int dstExtra)
     {
         var src = Random(5, pixels, channels, channels + srcExtra);
@@ -78,33 +60,6 @@ public class ElementwiseKernelTests
             for (var p = 0; p < pixels; p++)
             {
                 for (var c = 0; c < channels; c++) Assert.Equal(src[p, c], dst[p, c]);
-            }
-        }
-    }
-
-    [Theory]
-    [InlineData(2, 2, 1)]
-    [InlineData(2, 58, 49)]   // ShuffleNetV2 1.0×: two halves of 58 (3 registers + a tail)
-    [InlineData(2, 33, 3)]
-    [InlineData(2, 16, 4)]
-    [InlineData(3, 80, 5)]    // ShuffleNetV1 g = 3 (240 channels)
-    [InlineData(4, 17, 2)]
-    [InlineData(8, 4, 3)]
-    [InlineData(1, 9, 2)]
-    public unsafe void Channel_shuffle_matches_the_reference(int groups, int perGroup, int pixels)
-    {
-        var channels = groups * perGroup;
-        var x = CpuTestData.Normal((ulong)channels, 1f, 1, channels, 1, pixels);
-        var expected = ChannelReference.ChannelShuffle(x, groups);
-        var src = Strided.FromNchw(x, 0, channels + 3, 1);
-        foreach (var isa in CpuTestData.Tiers)
-        {
-            var dst = new Strided(pixels, channels, channels + 2, 2);
-            Elementwise.ChannelShuffle(src.Ptr, src.Stride, dst.Ptr, dst.Stride, pixels, channels, groups, isa);
-            dst.AssertPoisonIntact($"shuffle g{groups} {pixels}x{channels} on {isa}");
-            for (var p = 0; p < pixels; p++)
-            {
-                for (var c = 0; c < channels; c++) Assert.Equal(expected.Data[c * pixels + p], dst[p, c]);
             }
         }
     }
@@ -135,40 +90,6 @@ public class ElementwiseKernelTests
                 Assert.True(Math.Abs(y[i, 0] - want) <= bound,
                     $"softmax n={n} on {isa}: element {i} is {y[i, 0]:R}, reference {want:R}");
             }
-        }
-    }
-
-    [Theory]
-    [InlineData(1, 3, 7, 7, 0)]    // an input image, shrunk: RGB planes interleaved by permutes
-    [InlineData(3, 3, 9, 9, 0)]
-    [InlineData(2, 3, 4, 5, 1)]    // RGB into a padded pixel: the transpose path
-    [InlineData(3, 8, 4, 4, 0)]
-    [InlineData(3, 17, 3, 5, 2)]
-    [InlineData(1, 33, 2, 9, 7)]
-    [InlineData(2, 1, 1, 1, 0)]
-    public unsafe void Layout_conversions_are_exact_inverses(int batch, int channels, int height, int width, int extra)
-    {
-        var x = CpuTestData.Normal((ulong)(channels * height), 1f, batch, channels, height, width);
-        var plane = height * width;
-        var stride = channels + extra;
-        var nchw = Strided.Dense(batch * channels * plane, 1);
-        for (var i = 0; i < x.Data.Length; i++) nchw[i, 0] = x.Data[i];
-        foreach (var isa in CpuTestData.Tiers)
-        {
-            var nhwc = new Strided(batch * plane, channels, stride, 0);
-            Layout.NchwToNhwc(nchw.Ptr, batch, channels, height, width, nhwc.Ptr, stride, isa);
-            nhwc.AssertPoisonIntact($"to NHWC on {isa}");
-            for (var n = 0; n < batch; n++)
-            {
-                for (var c = 0; c < channels; c++)
-                {
-                    for (var p = 0; p < plane; p++) Assert.Equal(x.Data[(n * channels + c) * plane + p], nhwc[n * plane + p, c]);
-                }
-            }
-            var back = Strided.Dense(batch * channels * plane, 1);
-            Layout.NhwcToNchw(nhwc.Ptr, stride, batch, channels, height, width, back.Ptr, isa);
-            back.AssertPoisonIntact($"to NCHW on {isa}");
-            for (var i = 0; i < x.Data.Length; i++) Assert.Equal(x.Data[i], back[i, 0]);
         }
     }
 

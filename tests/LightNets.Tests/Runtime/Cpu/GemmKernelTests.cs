@@ -71,10 +71,28 @@ public unsafe class GemmKernelTests
                 }
     }
 
+    /// <summary>
+    /// Every panel width a tier packs (V512: 8, 16, 24 and 32, full and part-filled; V256: 8 and 16) against every row
+    /// count a tile can be given (M = 1..17 split in two calls: 0 to 9 rows each, shared among tiles of at most 8 or 6):
+    /// each pair is its own specialization of the one tile body, and a single row is the GEMV, K unrolled by four with a
+    /// tail (K = 20..22: <see cref="RowCounts"/> has K = 19, so no case repeats one of those).
+    /// </summary>
+    public static IEnumerable<object[]> PanelWidthsByRowCounts()
+    {
+        int[] ns = [8, 16, 20, 24, 40, 48, 56, 61];
+        var acts = Enum.GetValues<FusedActivation>();
+        var i = 0;
+        foreach (var isa in CpuCaps.Available)
+            foreach (var n in ns)
+                for (var m = 1; m <= 17; m++, i++)
+                    yield return [isa, m, 20 + i % 3, n, acts[i % acts.Length], i % 2 == 0, i % 3 == 0];
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     [MemberData(nameof(RowCounts))]
     [MemberData(nameof(LongK))]
+    [MemberData(nameof(PanelWidthsByRowCounts))]
     public void Matches_the_plain_loop(Isa isa, int m, int k, int n, FusedActivation act, bool residual, bool gather)
     {
         var rng = new Rng((ulong)(m * 1000 + k * 100 + n));

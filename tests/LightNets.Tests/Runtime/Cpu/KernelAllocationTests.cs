@@ -13,7 +13,6 @@ public class KernelAllocationTests
         var x = Strided.Dense(h * w, c);
         var y = Strided.Dense(h * w, c);
         var bias = Strided.Dense(1, c);
-        var scale = Strided.Dense(1, c);
         var tiled = Strided.Dense(9, DwConv.PackedChannels(c));
         var generic = Strided.Dense(49, DwConv.PackedChannels(c));
         var conv3 = DwConvShape.Create(h, w, c, 3, 3, 1, 1, 1, 1, 1, 1);
@@ -29,12 +28,8 @@ public class KernelAllocationTests
                 () => Pool.Average(pool, true, x.Ptr, c, y.Ptr, c, 0, pool.OH, isa),
                 () => Pool.GlobalAverage(x.Ptr, 1, h * w * c, h * w, c, c, y.Ptr, isa),
                 () => Elementwise.Add(x.Ptr, x.Ptr, y.Ptr, h * w * c, FusedActivation.Relu, isa),
-                () => Elementwise.ScaleChannels(x.Ptr, c, scale.Ptr, y.Ptr, c, h * w, c, isa),
                 () => Elementwise.CopyChannels(x.Ptr, c, y.Ptr, c, h * w, c - 3, isa),
-                () => Elementwise.ChannelShuffle(x.Ptr, c, y.Ptr, c, h * w, c, 2, isa),
                 () => Elementwise.Softmax(x.Ptr, y.Ptr, c, isa),
-                () => Layout.NchwToNhwc(x.Ptr, 1, c, h, w, y.Ptr, c, isa),
-                () => Layout.NhwcToNchw(x.Ptr, c, 1, c, h, w, y.Ptr, isa),
             ];
             for (var k = 0; k < kernels.Length; k++)
             {

@@ -16,15 +16,12 @@ public readonly record struct DwConvShape(
         new(h, w, c, kh, kw, strideH, strideW, padTop, padLeft,
             ShapeInference.WindowOutputSize(h, kh, strideH, 1, padTop, padBottom, ceilMode: false),
             ShapeInference.WindowOutputSize(w, kw, strideW, 1, padLeft, padRight, ceilMode: false));
-
-    /// <summary>Multiply-adds counted as two operations: 2·OH·OW·C·KH·KW.</summary>
-    public long Flops => 2L * OH * OW * C * KH * KW;
 }
 
 /// <summary>
 /// Depthwise 2-D convolution over NHWC activations with fused bias and activation (kernel family
-/// <c>f32-dwconv-&lt;act&gt;-&lt;KH&gt;x&lt;KW&gt;s&lt;S&gt;__&lt;isa&gt;</c>, e.g. <c>f32-dwconv-relu6-3x3s2__v512</c>; see
-/// <see cref="KernelId"/>). For every output pixel (oy, ox) and channel c:
+/// <c>f32-dwconv-&lt;act&gt;-&lt;KH&gt;x&lt;KW&gt;s&lt;S&gt;__&lt;isa&gt;</c>, e.g. <c>f32-dwconv-relu6-3x3s2__v512</c>).
+/// For every output pixel (oy, ox) and channel c:
 /// <code>
 /// out[oy, ox, c] = act( bias[c] + Σ_{ky &lt; KH} Σ_{kx &lt; KW} in[iy, ix, c] · w[c, ky, kx] )
 ///   iy = oy·StrideH − PadTop + ky,   ix = ox·StrideW − PadLeft + kx
@@ -112,14 +109,6 @@ public static unsafe partial class DwConv
             case FusedActivation.HardSigmoid: Dispatch<HardSigmoidActivation>(args, isa); break;
             default: throw new ArgumentOutOfRangeException(nameof(act), act, null);
         }
-    }
-
-    /// <summary>The id of the kernel <see cref="Run"/> executes for this shape, activation and tier (for logs and benchmarks).</summary>
-    public static string KernelId(in DwConvShape s, FusedActivation act, Isa isa)
-    {
-        var word = KernelGuard.Word(act);
-        var stride = s.StrideH == s.StrideW ? $"s{s.StrideH}" : $"s{s.StrideH}x{s.StrideW}";
-        return $"f32-dwconv{(word.Length > 0 ? "-" + word : "")}-{s.KH}x{s.KW}{stride}__{KernelGuard.Effective(isa).Word()}";
     }
 
     private static void Dispatch<TAct>(in Args a, Isa isa) where TAct : IActivation

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace LightNets.Runtime.Kernels.Cpu;
 
@@ -55,24 +54,6 @@ public static unsafe class Elementwise
     }
 
     /// <summary>
-    /// <c>f32-vmulc__&lt;isa&gt;</c> (squeeze-and-excitation's scale, where it cannot be folded into the next
-    /// convolution): <c>out[p, c] = x[p, c] · scale[c]</c> for p &lt; pixels, c &lt; channels, pixel p of x at
-    /// <c>x + p·xPixelStride</c> and of out at <c>output + p·outPixelStride</c>. In place (output == x, same strides) is allowed.
-    /// </summary>
-    public static void ScaleChannels(float* x, int xPixelStride, float* scale, float* output, int outPixelStride,
-        int pixels, int channels, Isa isa)
-    {
-        CheckPixels(x, xPixelStride, output, outPixelStride, pixels, channels);
-        KernelGuard.NotNull(scale, nameof(scale));
-        switch (KernelGuard.Effective(isa))
-        {
-            case Isa.V512: ScaleChannels<Vector512<float>, Simd512>(x, xPixelStride, scale, output, outPixelStride, pixels, channels); break;
-            case Isa.V256: ScaleChannels<Vector256<float>, Simd256>(x, xPixelStride, scale, output, outPixelStride, pixels, channels); break;
-            default: ScaleChannels<float, SimdScalar>(x, xPixelStride, scale, output, outPixelStride, pixels, channels); break;
-        }
-    }
-
-    /// <summary>
     /// <c>x32-copyc__&lt;isa&gt;</c>: <c>dst[p, c] = src[p, c]</c> for p &lt; pixels, c &lt; channels, bit for bit, with
     /// independent pixel strides: materializes a concat (write each part into its channel slice of the wider output)
     /// or a split (read a slice). Channels past <paramref name="channels"/> in either buffer are untouched. The buffers
@@ -86,61 +67,6 @@ public static unsafe class Elementwise
             case Isa.V512: CopyChannels<Vector512<float>, Simd512>(src, srcPixelStride, dst, dstPixelStride, pixels, channels); break;
             case Isa.V256: CopyChannels<Vector256<float>, Simd256>(src, srcPixelStride, dst, dstPixelStride, pixels, channels); break;
             default: CopyChannels<float, SimdScalar>(src, srcPixelStride, dst, dstPixelStride, pixels, channels); break;
-        }
-    }
-
-    /// <summary>
-    /// <c>x32-channelshuffle-g&lt;G&gt;__&lt;isa&gt;</c> (ShuffleNet): with channels = G·N viewed as a G×N matrix per pixel,
-    /// <c>out[p, j·G + i] = in[p, i·N + j]</c> for i &lt; G, j &lt; N (the transpose, flattened), bit for bit. The runtime
-    /// folds a shuffle into the neighbouring ops' channel indexing where it can; this materializes one where it cannot.
-    /// G = 2 (ShuffleNetV2) interleaves two channel halves with register permutes; other G copy element-wise. The
-    /// buffers must not overlap.
-    /// </summary>
-    public static void ChannelShuffle(float* src, int srcPixelStride, float* dst, int dstPixelStride, int pixels,
-        int channels, int groups, Isa isa)
-    {
-        CheckPixels(src, srcPixelStride, dst, dstPixelStride, pixels, channels);
-        KernelGuard.That(groups >= 1 && channels % groups == 0, $"{groups} groups must divide the {channels} channels", nameof(groups));
-        var n = channels / groups;
-        var effective = KernelGuard.Effective(isa);
-        for (var p = 0; p < pixels; p++)
-        {
-            var x = src + (nint)p * srcPixelStride;
-            var y = dst + (nint)p * dstPixelStride;
-            var j = 0;
-            if (groups == 2)
-            {
-                if (effective == Isa.V512)
-                {
-                    // vpermt2ps picks lanes from the concatenation (a, b): 0..15 are a's, 16..31 are b's.
-                    var low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-                    var high = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-                    for (; j + 16 <= n; j += 16)
-                    {
-                        var a = Avx512F.LoadVector512(x + j);
-                        var b = Avx512F.LoadVector512(x + n + j);
-                        Avx512F.Store(y + 2 * j, Avx512F.PermuteVar16x32x2(a, low, b));
-                        Avx512F.Store(y + 2 * j + 16, Avx512F.PermuteVar16x32x2(a, high, b));
-                    }
-                }
-                else if (effective == Isa.V256)
-                {
-                    // unpacklo/hi interleave within each 128-bit half; the lane permutes put the halves in order.
-                    for (; j + 8 <= n; j += 8)
-                    {
-                        var a = Avx.LoadVector256(x + j);
-                        var b = Avx.LoadVector256(x + n + j);
-                        var lo = Avx.UnpackLow(a, b);
-                        var hi = Avx.UnpackHigh(a, b);
-                        Avx.Store(y + 2 * j, Avx.Permute2x128(lo, hi, 0x20));
-                        Avx.Store(y + 2 * j + 8, Avx.Permute2x128(lo, hi, 0x31));
-                    }
-                }
-            }
-            for (; j < n; j++)
-            {
-                for (var i = 0; i < groups; i++) y[j * groups + i] = x[i * n + j];
-            }
         }
     }
 
@@ -216,19 +142,6 @@ public static unsafe class Elementwise
         {
             var tail = new TailBlock<TV, TS>(n - i);
             tail.Store(output + i, TS.Activate<TAct>(tail.Load(x + i)));
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScaleChannels<TV, TS>(float* x, nint xStride, float* scale, float* output, nint outStride, int pixels, int channels)
-        where TV : unmanaged where TS : ISimd<TV>
-    {
-        var main = channels - channels % TS.Count;
-        var tail = new TailBlock<TV, TS>(channels - main);
-        for (var p = 0; p < pixels; p++, x += xStride, output += outStride)
-        {
-            for (var c = 0; c < main; c += TS.Count) TS.Store(output + c, TS.Multiply(TS.Load(x + c), TS.Load(scale + c)));
-            if (main < channels) tail.Store(output + main, TS.Multiply(tail.Load(x + main), tail.Load(scale + main)));
         }
     }
 

@@ -37,6 +37,11 @@ public static class Activations
     // The vector forms clamp with MaxNative/MinNative, the bare vmaxps/vminps: Max/Min's IEEE 754 semantics add a
     // vfixupimmps per call. The constant goes first: x86 returns the second operand when either is NaN, so a NaN input
     // still comes out NaN, as in the scalar reference; only ReLU(−0) gives −0 (equal to +0) instead of +0.
+    // One form per width, with the vector operators (JIT intrinsics, not inlinees), rather than one written over ISimd:
+    // that form inlines about four times as many methods. The GEMM tile's epilogue applies the activation up to 32
+    // times (8 rows × 2 registers × full and masked paths); with the ISimd form it came so close to the JIT's inlining
+    // budget that one more level in the masked store left a call there, around which accumulators were spilled inside
+    // the K loop.
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Clamp0(Vector512<float> x) => Vector512.MaxNative(Vector512<float>.Zero, x);
@@ -71,75 +76,25 @@ public static class Activations
         FusedActivation.HardSigmoid => Clamp06(x + Vector256.Create(3f)) * Vector256.Create(Sixth),
         _ => x,
     };
-
-    /// <summary>Applies <paramref name="act"/> in place to a span (used where an activation is not fused).</summary>
-    public static void ApplyInPlace(Span<float> data, FusedActivation act, Isa isa)
-    {
-        if (act == FusedActivation.None) return;
-        var i = 0;
-        ref var d = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(data);
-        if (isa == Isa.V512)
-        {
-            for (; i + 16 <= data.Length; i += 16)
-                Apply(Vector512.LoadUnsafe(ref d, (nuint)i), act).StoreUnsafe(ref d, (nuint)i);
-        }
-        else if (isa == Isa.V256)
-        {
-            for (; i + 8 <= data.Length; i += 8)
-                Apply(Vector256.LoadUnsafe(ref d, (nuint)i), act).StoreUnsafe(ref d, (nuint)i);
-        }
-        for (; i < data.Length; i++) data[i] = Apply(data[i], act);
-    }
 }
 
 /// <summary>
 /// An activation as a type, so that kernels generic over it are specialized by the JIT with no per-element branch
-/// (TensorPrimitives' operator-struct pattern). Callers switch once on <see cref="FusedActivation"/> to pick the type.
+/// (TensorPrimitives' operator-struct pattern): a kernel applies <c>Activations.Apply(x, TAct.Kind)</c>, whose switch
+/// the JIT folds, <see cref="Kind"/> being a constant of the type. Callers switch once on <see cref="FusedActivation"/>
+/// to pick the type.
 /// </summary>
 public interface IActivation
 {
     static abstract FusedActivation Kind { get; }
-    static abstract float Apply(float x);
-    static abstract Vector512<float> Apply(Vector512<float> x);
-    static abstract Vector256<float> Apply(Vector256<float> x);
 }
 
-public readonly struct IdentityActivation : IActivation
-{
-    public static FusedActivation Kind => FusedActivation.None;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Apply(float x) => x;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Apply(Vector512<float> x) => x;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Apply(Vector256<float> x) => x;
-}
+public readonly struct IdentityActivation : IActivation { public static FusedActivation Kind => FusedActivation.None; }
 
-public readonly struct ReluActivation : IActivation
-{
-    public static FusedActivation Kind => FusedActivation.Relu;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Apply(float x) => Activations.Apply(x, FusedActivation.Relu);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Apply(Vector512<float> x) => Activations.Apply(x, FusedActivation.Relu);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Apply(Vector256<float> x) => Activations.Apply(x, FusedActivation.Relu);
-}
+public readonly struct ReluActivation : IActivation { public static FusedActivation Kind => FusedActivation.Relu; }
 
-public readonly struct Relu6Activation : IActivation
-{
-    public static FusedActivation Kind => FusedActivation.Relu6;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Apply(float x) => Activations.Apply(x, FusedActivation.Relu6);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Apply(Vector512<float> x) => Activations.Apply(x, FusedActivation.Relu6);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Apply(Vector256<float> x) => Activations.Apply(x, FusedActivation.Relu6);
-}
+public readonly struct Relu6Activation : IActivation { public static FusedActivation Kind => FusedActivation.Relu6; }
 
-public readonly struct HardSwishActivation : IActivation
-{
-    public static FusedActivation Kind => FusedActivation.HardSwish;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Apply(float x) => Activations.Apply(x, FusedActivation.HardSwish);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Apply(Vector512<float> x) => Activations.Apply(x, FusedActivation.HardSwish);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Apply(Vector256<float> x) => Activations.Apply(x, FusedActivation.HardSwish);
-}
+public readonly struct HardSwishActivation : IActivation { public static FusedActivation Kind => FusedActivation.HardSwish; }
 
-public readonly struct HardSigmoidActivation : IActivation
-{
-    public static FusedActivation Kind => FusedActivation.HardSigmoid;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Apply(float x) => Activations.Apply(x, FusedActivation.HardSigmoid);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Apply(Vector512<float> x) => Activations.Apply(x, FusedActivation.HardSigmoid);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Apply(Vector256<float> x) => Activations.Apply(x, FusedActivation.HardSigmoid);
-}
+public readonly struct HardSigmoidActivation : IActivation { public static FusedActivation Kind => FusedActivation.HardSigmoid; }

@@ -25,17 +25,6 @@ internal static class KernelGuard
     {
         if (!condition) throw new ArgumentException(message.Text(), name);
     }
-
-    /// <summary>The id word of a fused activation: "" for none, else "relu", "relu6", "hswish", "hsigmoid".</summary>
-    public static string Word(FusedActivation act) => act switch
-    {
-        FusedActivation.None => "",
-        FusedActivation.Relu => "relu",
-        FusedActivation.Relu6 => "relu6",
-        FusedActivation.HardSwish => "hswish",
-        FusedActivation.HardSigmoid => "hsigmoid",
-        _ => throw new ArgumentOutOfRangeException(nameof(act), act, null),
-    };
 }
 
 /// <summary>The message of a failed <see cref="KernelGuard.That"/>, built only when the condition is false.</summary>

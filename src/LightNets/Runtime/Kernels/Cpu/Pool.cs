@@ -104,13 +104,6 @@ public static unsafe class Pool
         }
     }
 
-    /// <summary>The id of the kernel <see cref="Max"/> (or with <paramref name="average"/>, <see cref="Average"/>) runs.</summary>
-    public static string KernelId(in PoolShape s, bool average, Isa isa)
-    {
-        var stride = s.StrideH == s.StrideW ? $"s{s.StrideH}" : $"s{s.StrideH}x{s.StrideW}";
-        return $"f32-{(average ? "avgpool" : "maxpool")}-{s.KH}x{s.KW}{stride}__{KernelGuard.Effective(isa).Word()}";
-    }
-
     private static void Validate(in PoolShape s, float* input, int inPixelStride, float* output, int outPixelStride,
         int outRowStart, int outRowEnd)
     {

@@ -17,6 +17,11 @@ namespace LightNets.Runtime.Kernels.Cpu;
 /// number where the reference (and PyTorch) give NaN. Only pooling and Softmax's maximum use it; both are bound by
 /// their loads.
 /// </para>
+/// <para>
+/// <see cref="Simd512"/> and <see cref="Simd256"/> mirror each other member for member. One generic implementation
+/// would need .NET's ISimdVector&lt;TSelf, T&gt;, which is internal to the runtime; and an interface's default
+/// implementation of a static member is called, not inlined, by the JIT (checked with DOTNET_JitDisasm on .NET 10).
+/// </para>
 /// </summary>
 internal unsafe interface ISimd<TV> where TV : unmanaged
 {
@@ -95,7 +100,7 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Exp(Vector512<float> x) => Vector512.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceSum(Vector512<float> x) => Vector512.Sum(x);
     public static float ReduceMax(Vector512<float> x) => Simd256.ReduceMax(Vector256.Max(x.GetLower(), x.GetUpper()));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Activate<TAct>(Vector512<float> x) where TAct : IActivation => TAct.Apply(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Activate<TAct>(Vector512<float> x) where TAct : IActivation => Activations.Apply(x, TAct.Kind);
 }
 
 /// <summary>AVX2 + FMA: 8 lanes; masked accesses are <c>vmaskmovps</c>, which suppresses faults on masked-off lanes.</summary>
@@ -135,13 +140,16 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
         for (var k = 0; k < Vector256<float>.Count; k++) max = MathF.Max(max, x.GetElement(k));
         return max;
     }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Activate<TAct>(Vector256<float> x) where TAct : IActivation => TAct.Apply(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Activate<TAct>(Vector256<float> x) where TAct : IActivation => Activations.Apply(x, TAct.Kind);
 }
 
 /// <summary>
-/// One lane: the portable tier. Products are rounded before they are added (no FMA: without hardware intrinsics
-/// <see cref="MathF.FusedMultiplyAdd"/> is a slow software routine), which also matches the reference kernels' arithmetic.
-/// A one-lane block never has a channel tail, so the masked members only exist to complete the interface.
+/// One lane: the portable tier of the kernels written over <see cref="ISimd{TV}"/> (depthwise convolution, pooling,
+/// element-wise). <see cref="MultiplyAdd"/> rounds the product before adding it, as the reference kernels do: with
+/// DOTNET_EnableHWIntrinsic=0 the JIT compiles <see cref="MathF.FusedMultiplyAdd"/> to a call into the C runtime per
+/// element. (The scalar GEMM tile, <c>GemmTileScalar</c>, is not written over this type and does use
+/// <see cref="MathF.FusedMultiplyAdd"/>.) A one-lane block never has a channel tail, so the masked members only exist
+/// to complete the interface.
 /// </summary>
 internal readonly unsafe struct SimdScalar : ISimd<float>
 {
@@ -168,7 +176,7 @@ internal readonly unsafe struct SimdScalar : ISimd<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Exp(float x) => MathF.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceSum(float x) => x;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceMax(float x) => x;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Activate<TAct>(float x) where TAct : IActivation => TAct.Apply(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Activate<TAct>(float x) where TAct : IActivation => Activations.Apply(x, TAct.Kind);
 }
 
 /// <summary>

@@ -1,3 +1,8 @@
+using V512x32 = LightNets.Runtime.Kernels.Cpu.Gemm.TwoRegisters<System.Runtime.Intrinsics.Vector512<float>, LightNets.Runtime.Kernels.Cpu.Simd512>;
+using V512x16 = LightNets.Runtime.Kernels.Cpu.Gemm.OneRegister<System.Runtime.Intrinsics.Vector512<float>, LightNets.Runtime.Kernels.Cpu.Simd512>;
+using V256x16 = LightNets.Runtime.Kernels.Cpu.Gemm.TwoRegisters<System.Runtime.Intrinsics.Vector256<float>, LightNets.Runtime.Kernels.Cpu.Simd256>;
+using V256x8 = LightNets.Runtime.Kernels.Cpu.Gemm.OneRegister<System.Runtime.Intrinsics.Vector256<float>, LightNets.Runtime.Kernels.Cpu.Simd256>;
+
 namespace LightNets.Runtime.Kernels.Cpu.Gemm;
 
 /// <summary>
@@ -10,8 +15,8 @@ public static unsafe class GemmKernel
     /// <summary>Rows per micro-kernel call: the granularity in which callers should split M.</summary>
     public static int TileRows(Isa isa) => isa switch
     {
-        Isa.V512 => GemmTileV512.Rows,
-        Isa.V256 => GemmTileV256.Rows,
+        Isa.V512 => 8,
+        Isa.V256 => 6,
         _ => GemmTileScalar.Rows,
     };
 
@@ -61,64 +66,32 @@ public static unsafe class GemmKernel
         var linesPerTile = g.Prefetch == null || !System.Runtime.Intrinsics.X86.Sse.IsSupported ? 0 : (g.PrefetchBytes / 64 + tiles - 1) / tiles;
         var prefetched = g.Prefetch;
         var prefetchEnd = g.Prefetch + g.PrefetchBytes;
+        for (var panel = panelStart; panel < panelEnd; panel++)
         {
-            for (var panel = panelStart; panel < panelEnd; panel++)
+            var nr = b.Width(panel);
+            var col = panel * b.PanelWidth;
+            var nValid = Math.Min(nr, b.N - col);
+            var bp = packed + b.Offset(panel);
+            for (var t = 0; t < rowTiles; t++)
             {
-                var nr = b.Width(panel);
-                var col = panel * b.PanelWidth;
-                var nValid = Math.Min(nr, b.N - col);
-                var bp = packed + b.Offset(panel);
-                for (var t = 0; t < rowTiles; t++)
+                var row = rowStart + t * rowsPerTile + Math.Min(t, longer);
+                var rows = rowsPerTile + (t < longer ? 1 : 0);
+                var a = g.A + row * g.Lda;
+                var c = g.C + row * g.Ldc + col;
+                var res = g.Residual == null ? null : g.Residual + row * g.Ldr + col;
+                for (var l = 0L; l < linesPerTile && prefetched < prefetchEnd; l++, prefetched += 64)
+                    System.Runtime.Intrinsics.X86.Sse.Prefetch2(prefetched);
+                var output = new TileOutput(c, g.Ldc, res, g.Ldr, nValid);
+                switch (isa, nr)
                 {
-                    var row = rowStart + t * rowsPerTile + Math.Min(t, longer);
-                    var rows = rowsPerTile + (t < longer ? 1 : 0);
-                    var a = g.A + row * g.Lda;
-                    var c = g.C + row * g.Ldc + col;
-                    var res = g.Residual == null ? null : g.Residual + row * g.Ldr + col;
-                    for (var l = 0L; l < linesPerTile && prefetched < prefetchEnd; l++, prefetched += 64)
-                        System.Runtime.Intrinsics.X86.Sse.Prefetch2(prefetched);
-                    switch (isa, nr)
-                    {
-                        case (Isa.V512, 32):
-                            Tile32<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
-                            break;
-                        case (Isa.V512, 24):
-                            GemmTileV512Narrow.Tile8x24<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
-                            break;
-                        case (Isa.V512, 16):
-                            GemmTileV512.Tile8x16<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
-                            break;
-                        case (Isa.V512, 8):
-                            GemmTileV512Narrow.Tile8x8<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
-                            break;
-                        case (Isa.V256, 16):
-                            GemmTileV256.Tile6x16<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
-                            break;
-                        case (Isa.V256, 8):
-                            GemmTileV256.Tile6x8<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
-                            break;
-                        default:
-                            GemmTileScalar.Tile<TAct, TK>(k, a, g.Lda, g.KIndex, bp, nr, bias + col, c, g.Ldc, res, g.Ldr, rows, nValid);
-                            break;
-                    }
+                    case (Isa.V512, 32): GemmTile.Run<TAct, TK, V512x32>(k, a, g.Lda, g.KIndex, bp, bias + col, output, rows); break;
+                    case (Isa.V512, 24): GemmTile.Run<TAct, TK, WideNarrow>(k, a, g.Lda, g.KIndex, bp, bias + col, output, rows); break;
+                    case (Isa.V512, 16): GemmTile.Run<TAct, TK, V512x16>(k, a, g.Lda, g.KIndex, bp, bias + col, output, rows); break;
+                    case (Isa.V256, 16): GemmTile.Run<TAct, TK, V256x16>(k, a, g.Lda, g.KIndex, bp, bias + col, output, rows); break;
+                    case (Isa.V512 or Isa.V256, 8): GemmTile.Run<TAct, TK, V256x8>(k, a, g.Lda, g.KIndex, bp, bias + col, output, rows); break;
+                    default: GemmTileScalar.Tile<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, output, rows, nr); break;
                 }
             }
-        }
-    }
-
-    private static void Tile32<TAct, TK>(int k, float* a, nint lda, int* kIndex, float* b, float* bias, float* c, nint ldc,
-        float* res, nint ldr, int rows, int nValid) where TAct : struct, IActivation where TK : struct, IKIndex
-    {
-        switch (rows)
-        {
-            case 8: GemmTileV512.Tile8x32<TAct, TK, Rows8>(k, a, lda, kIndex, b, bias, c, ldc, res, ldr, nValid); break;
-            case 7: GemmTileV512.Tile8x32<TAct, TK, Rows7>(k, a, lda, kIndex, b, bias, c, ldc, res, ldr, nValid); break;
-            case 6: GemmTileV512.Tile8x32<TAct, TK, Rows6>(k, a, lda, kIndex, b, bias, c, ldc, res, ldr, nValid); break;
-            case 5: GemmTileV512.Tile8x32<TAct, TK, Rows5>(k, a, lda, kIndex, b, bias, c, ldc, res, ldr, nValid); break;
-            case 4: GemmTileV512.Tile8x32<TAct, TK, Rows4>(k, a, lda, kIndex, b, bias, c, ldc, res, ldr, nValid); break;
-            case 3: GemmTileV512.Tile8x32<TAct, TK, Rows3>(k, a, lda, kIndex, b, bias, c, ldc, res, ldr, nValid); break;
-            case 2: GemmTileV512.Tile8x32<TAct, TK, Rows2>(k, a, lda, kIndex, b, bias, c, ldc, res, ldr, nValid); break;
-            default: GemmTileV512.Tile1x32<TAct, TK>(k, a, kIndex, b, bias, c, res, nValid); break;
         }
     }
 }

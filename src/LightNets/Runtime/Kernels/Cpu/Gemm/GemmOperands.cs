@@ -63,3 +63,15 @@ public unsafe struct GemmArgs
     public byte* Prefetch;
     public long PrefetchBytes;
 }
+
+/// <summary>Where a micro-kernel's rows go: row r of C at C + r·Ldc, of the residual (when not null) at Residual + r·Ldr.</summary>
+internal readonly unsafe struct TileOutput(float* c, nint ldc, float* residual, nint ldr, int columns)
+{
+    public readonly float* C = c;
+    public readonly nint Ldc = ldc;
+    public readonly float* Residual = residual;
+    public readonly nint Ldr = ldr;
+
+    /// <summary>Columns to store (1 to the panel width): fewer than the width in the last panel of an N that does not fill it.</summary>
+    public readonly int Columns = columns;
+}

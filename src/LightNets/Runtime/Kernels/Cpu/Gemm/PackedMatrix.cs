@@ -82,16 +82,6 @@ public sealed class PackedMatrix
         if (!bias.IsEmpty) bias.CopyTo(b);
         return new PackedMatrix(k, n, main, last, data, b);
     }
-
-    /// <summary>Packs B given as [K, N] row-major.</summary>
-    public static PackedMatrix FromRowMajor(ReadOnlySpan<float> b, int k, int n, ReadOnlySpan<float> bias, Isa isa)
-    {
-        var t = new float[(long)n * k];
-        for (var kk = 0; kk < k; kk++)
-            for (var col = 0; col < n; col++)
-                t[col * k + kk] = b[kk * n + col];
-        return FromOutputMajor(t, n, k, bias, isa);
-    }
 }
 
 /// <summary>Raw packed panels of a B operand (see <see cref="PackedMatrix"/>), e.g. pinned, or a per-run scaled copy in the arena.</summary>
