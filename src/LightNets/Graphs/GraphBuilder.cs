@@ -82,7 +82,9 @@ public sealed class GraphBuilder
         if (op.Groups < 1 || cin % op.Groups != 0 || outChannels % op.Groups != 0)
             throw new GraphValidationException(
                 $"node '{nodeName}' (Conv2d) needs groups {op.Groups} to divide both its input channels {cin} (of '{x.Name}') and output channels {outChannels}");
-        var w = AddInitializer($"{nodeName}.weight", _init.ConvWeight($"{nodeName}.weight", new Shape(outChannels, cin / op.Groups, op.KernelH, op.KernelW)));
+        var shape = new Shape(outChannels, cin / op.Groups, op.KernelH, op.KernelW);
+        Reserve(nodeName, shape);
+        var w = AddInitializer($"{nodeName}.weight", _init.ConvWeight($"{nodeName}.weight", shape));
         List<string> inputs = [x.Name, w];
         if (bias) inputs.Add(AddInitializer($"{nodeName}.bias", _init.Bias($"{nodeName}.bias", outChannels)));
         return Add(nodeName, op, inputs);
@@ -114,7 +116,9 @@ public sealed class GraphBuilder
     public Value Gemm(Value x, int outFeatures, bool bias = true, string name = "fc")
     {
         var nodeName = NodeName(name);
-        var w = AddInitializer($"{nodeName}.weight", _init.LinearWeight($"{nodeName}.weight", new Shape(outFeatures, x.Shape[1])));
+        var shape = new Shape(outFeatures, x.Shape[1]);
+        Reserve(nodeName, shape);
+        var w = AddInitializer($"{nodeName}.weight", _init.LinearWeight($"{nodeName}.weight", shape));
         List<string> inputs = [x.Name, w];
         if (bias) inputs.Add(AddInitializer($"{nodeName}.bias", _init.Bias($"{nodeName}.bias", outFeatures)));
         return Add(nodeName, new GemmOp(), inputs);
@@ -180,6 +184,23 @@ public sealed class GraphBuilder
     }
 
     // ----- helpers ------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The most weights a built graph may hold: 2^30 floats (4 GiB), over 100× the largest published configuration. A
+    /// width or class count from the command line can ask for far more (α = 16 with 100,000 classes); it is refused by
+    /// name before the weights are allocated, instead of running out of memory while they are drawn.
+    /// </summary>
+    public const long MaxWeightElements = 1L << 30;
+
+    private long _weightElements;
+
+    private void Reserve(string nodeName, Shape weight)
+    {
+        _weightElements += weight.ElementCount;
+        if (weight.ElementCount > MaxWeightElements || _weightElements > MaxWeightElements)
+            throw new ModelConfigurationException(
+                $"graph '{_name}' would hold more than 2^30 weights (4 GiB) by node '{nodeName}' ({weight}): choose a smaller width or fewer classes");
+    }
 
     private Value Unary(Value x, Op op, string name) => Add(NodeName(name), op, [x.Name]);
 

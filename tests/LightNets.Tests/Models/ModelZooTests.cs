@@ -1,3 +1,4 @@
+using LightNets;
 using LightNets.Graphs;
 using LightNets.Models;
 using LightNets.Runtime;
@@ -9,6 +10,23 @@ namespace LightNets.Tests.Models;
 public class ModelZooTests
 {
     public static TheoryData<string> EntryNames() => new(ModelZoo.Entries.Select(e => e.Name));
+
+    /// <summary>
+    /// Knobs in range can still multiply into more weights than memory holds (α = 16 and 100,000 classes: a 6.5 GB
+    /// classifier); the builder refuses them by name before drawing any weight.
+    /// </summary>
+    [Theory]
+    [InlineData("mobilenetv3_small_100", 16.0, 100_000)]
+    [InlineData("mobilenetv2_100", 16.0, 60_000)]
+    [InlineData("mobilenetv1_100", 16.0, 100_000)]
+    public void Configurations_beyond_the_weight_bound_are_refused_before_allocating(string name, double width, int classes)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ModelConfigurationException>(() => ModelZoo.Build(name, new ModelOptions { Width = width, Classes = classes }));
+        Assert.Contains("2^30 weights", e.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < GraphBuilder.MaxWeightElements * sizeof(float) / 4,
+            "the refusal came after the weights were drawn");
+    }
 
     [Fact]
     public void Every_entry_and_configuration_builds()
