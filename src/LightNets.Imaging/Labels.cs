@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text;
+using LightNets.IO;
 
 namespace LightNets.Imaging;
 
@@ -66,7 +67,7 @@ public sealed class Labels
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (Directory.Exists(path)) throw new LabelsFormatException($"{path}: a directory, not a labels file");
         if (!File.Exists(path)) throw new FileNotFoundException($"no such labels file: {path}", path);
-        CheckSize(SizeOfTarget(path), path);
+        CheckSize(UserFiles.SizeOfTarget(path), path);
 
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
         // Checked again on the file actually opened, and the read never goes past that size.
@@ -84,25 +85,6 @@ public sealed class Labels
             $"{path}: {size:N0} bytes is more than a label list needs (limit {MaxFileBytes:N0} bytes: {MaxClasses:N0} classes × {MaxLabelBytes} bytes)"),
         _ => size,
     };
-
-    /// <summary>
-    /// The size of the file <paramref name="path"/> leads to, without opening it (opening a FIFO blocks): a FileInfo
-    /// describes a link itself, whose size is the length of its target's name. 0 when the target names no file (a
-    /// loop, or /dev/fd/N, whose target is "pipe:[N]").
-    /// </summary>
-    private static long SizeOfTarget(string path)
-    {
-        var file = new FileInfo(path);
-        try
-        {
-            var target = file.LinkTarget is null ? file : file.ResolveLinkTarget(returnFinalTarget: true) as FileInfo;
-            return target is { Exists: true } ? target.Length : 0;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
 
     /// <summary>Parses one name per line; <paramref name="source"/> names the text in error messages.</summary>
     public static Labels Parse(string text, string source = "labels")

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Google.Protobuf;
 using LightNets.Graphs;
+using LightNets.IO;
 using LightNets.Tensors;
 using Onnx;
 
@@ -34,7 +35,7 @@ public static class OnnxImporter
         var limit = Math.Min(options.MaxFileBytes, Array.MaxLength);
         // Pipes and devices report a size of 0: refused before opening, which would block on a FIFO.
         var notRegular = new OnnxFormatException($"{source}: the file is empty or not a regular file (a pipe or a device); an ONNX model is a regular file");
-        if (SizeOfTarget(path) == 0) throw notRegular;
+        if (UserFiles.SizeOfTarget(path) == 0) throw notRegular;
 
         byte[] bytes;
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0))
@@ -50,25 +51,6 @@ public static class OnnxImporter
         }
         var model = Parse(bytes, source);
         return Convert(model, Path.GetDirectoryName(Path.GetFullPath(path)), options, source, Path.GetFileNameWithoutExtension(path));
-    }
-
-    /// <summary>
-    /// The size of the file <paramref name="path"/> leads to, without opening it: a FileInfo describes a link itself,
-    /// whose size is the length of its target's name. 0 when the target is no file (a loop, or a link such as
-    /// /dev/fd/N whose target, "pipe:[N]", names no path).
-    /// </summary>
-    private static long SizeOfTarget(string path)
-    {
-        var file = new FileInfo(path);
-        try
-        {
-            var target = file.LinkTarget is null ? file : file.ResolveLinkTarget(returnFinalTarget: true) as FileInfo;
-            return target is { Exists: true } ? target.Length : 0;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
     }
 
     /// <summary>
