@@ -109,6 +109,7 @@ internal static class InfoCommand
             if (g.Metadata.TryGetValue("width", out var w)) json.WriteNumber("width", double.Parse(w, System.Globalization.CultureInfo.InvariantCulture));
             if (g.Metadata.TryGetValue("scale", out var s)) json.WriteNumber("scale", double.Parse(s, System.Globalization.CultureInfo.InvariantCulture));
             if (g.Metadata.TryGetValue("groups", out var gr)) json.WriteNumber("groups", int.Parse(gr, System.Globalization.CultureInfo.InvariantCulture));
+            if (g.Metadata.TryGetValue("small-input", out var small)) json.WriteString("small_input", small);
             // "resolution" and "input" describe a model's one input; "inputs" and "outputs" name every one.
             if (g.Inputs.Count == 1) json.WriteNumber("resolution", g.Inputs[0].Shape.H);
             json.WriteNumber("batch", r.Batch);

@@ -17,7 +17,17 @@ public sealed class ModelSelection(bool weights = true, bool batch = true)
 
     public Option<double?> Width { get; } = CliOptions.Number<double>("--width", "Width multiplier α of a MobileNet (or scale s of a ShuffleNet).");
     public Option<double?> Scale { get; } = CliOptions.Number<double>("--scale", "Scale factor s of a ShuffleNet (\"ShuffleNet s×\"); same knob as --width.");
-    public Option<int?> Resolution { get; } = CliOptions.Number<int>("--resolution", $"Square input size in pixels (224ρ), {ModelConfig.MinResolution}–{ModelConfig.MaxResolution}.");
+    public Option<int?> Resolution { get; } = CliOptions.Number<int>("--resolution",
+        $"Square input size in pixels (224ρ), {ModelConfig.MinResolution}–{ModelConfig.MaxResolution} ({ModelConfig.SmallInputMinResolution}–{ModelConfig.MaxResolution} with --small-input).");
+
+    public Option<bool> SmallInput { get; } = new("--small-input")
+    {
+        Description = "The family's small-input variant for 28–32 px images (CIFAR-style): the first two 2× down-samplings removed " +
+                      "(ShuffleNets: stem stride 1 and no max-pool; MobileNets: stem and first stride-2 block at stride 1), " +
+                      "so a 32×32 input ends on a 4×4 map.",
+    };
+
+    public Option<int?> InputChannels { get; } = CliOptions.Number<int>("--input-channels", "Channels of the input image: 3 (RGB; default) or 1 (grayscale).");
     public Option<int?> Groups { get; } = CliOptions.Number<int>("--groups", "ShuffleNetV1 groups g: 1, 2, 3, 4 or 8.");
     public Option<int?> Classes { get; } = CliOptions.Number<int>("--classes", $"Number of classes of the classifier, 1–{ModelConfig.MaxClasses:N0} (default 1000).");
     public Option<int?> Batch { get; } = CliOptions.Batch("Batch size", "default 1; counts are for the whole batch");
@@ -53,7 +63,7 @@ public sealed class ModelSelection(bool weights = true, bool batch = true)
     {
         get
         {
-            Symbol[] all = [Model, Width, Scale, Resolution, Groups, Layout, Rounding, Activation, HeadSe, Classes];
+            Symbol[] all = [Model, Width, Scale, Resolution, SmallInput, InputChannels, Groups, Layout, Rounding, Activation, HeadSe, Classes];
             return all.Concat(HasBatch ? [Batch] : []).Concat(HasWeights ? [Seed] : []);
         }
     }
@@ -81,6 +91,8 @@ public sealed class ModelSelection(bool weights = true, bool batch = true)
         {
             Width = width ?? scale,
             Resolution = p.GetValue(Resolution),
+            SmallInput = p.GetValue(SmallInput) ? true : null,
+            InputChannels = p.GetValue(InputChannels),
             Groups = p.GetValue(Groups),
             Classes = p.GetValue(Classes),
             Batch = HasBatch ? p.GetValue(Batch) : null,

@@ -3,7 +3,10 @@ using LightNets.Tensors;
 
 namespace LightNets.Models;
 
-/// <summary>Settings every family shares: input resolution, number of classes, batch, weights, BatchNorm ε.</summary>
+/// <summary>
+/// Settings every family shares: input resolution and channels, the small-input variant, number of classes, batch, weights,
+/// BatchNorm ε.
+/// </summary>
 public abstract record ModelConfig
 {
     /// <param name="batchNormEpsilon">The family's default BatchNorm ε: its reference implementation's.</param>
@@ -24,7 +27,28 @@ public abstract record ModelConfig
     /// <summary>BatchNorm ε (the family's reference value unless set).</summary>
     public float BatchNormEpsilon { get; init; }
 
+    /// <summary>Channels of the input image, which the stem convolution takes: 3 (RGB, as in the papers) or 1 (grayscale).</summary>
+    public int InputChannels { get; init; } = 3;
+
+    /// <summary>
+    /// Build the family's small-input variant (<see cref="SmallInputVariant"/>, its table's data): the same layers with the
+    /// first two 2× down-samplings removed, for 28–32 px images (8× down-sampling instead of 32×).
+    /// </summary>
+    public bool SmallInput { get; init; }
+
+    /// <summary>Which of the family's table rows the small-input variant changes.</summary>
+    public abstract SmallInputVariant SmallInputRows { get; }
+
+    /// <summary>How many times the network down-samples its input: the product of its table's strides (those of the
+    /// small-input variant when <see cref="SmallInput"/>). The smallest resolution it accepts.</summary>
+    public abstract int DownSampling { get; }
+
+    /// <summary>The smallest resolution of every family's ImageNet layout, which down-samples by 32.</summary>
     public const int MinResolution = 32;
+
+    /// <summary>The smallest resolution of every family's small-input variant, which down-samples by 8.</summary>
+    public const int SmallInputMinResolution = 8;
+
     public const int MaxResolution = 4096;
 
     /// <summary>
@@ -39,10 +63,16 @@ public abstract record ModelConfig
     /// <summary>Checks the shared settings; families add their own rules.</summary>
     public virtual void Validate()
     {
-        // Every family down-samples by 32; below that the last stages would see nothing but padding (Keras has the same floor).
-        if (Resolution < MinResolution || Resolution > MaxResolution)
+        if (InputChannels is not (1 or 3))
+            throw new ModelConfigurationException($"the input must have 1 (grayscale) or 3 (RGB) channels, got {InputChannels}");
+        // Below its down-sampling factor the last stages would see nothing but padding (Keras has the same floor at 32).
+        var min = DownSampling;
+        if (Resolution < min || Resolution > MaxResolution)
+        {
+            var small = SmallInput ? "" : $"; for smaller images use its small-input variant, --small-input, which down-samples by {(this with { SmallInput = true }).DownSampling}";
             throw new ModelConfigurationException(
-                $"resolution must be between {MinResolution} and {MaxResolution} pixels (the networks down-sample by 32), got {Resolution}");
+                $"resolution must be between {min} and {MaxResolution} pixels (this network down-samples by {min}{small}), got {Resolution}");
+        }
         if (Classes < 1 || Classes > MaxClasses)
             throw new ModelConfigurationException($"the number of classes must be at least 1 and at most {MaxClasses:N0}, got {Classes}");
         if (Batch < 1 || Batch > MaxBatch) throw new ModelConfigurationException($"batch must be between 1 and {MaxBatch}, got {Batch}");
@@ -66,7 +96,9 @@ public abstract record ModelConfig
         {
             var b = new GraphBuilder(name, Init);
             b.Meta("family", family);
-            b.Output(layers(b, b.Input("input", Shape.Nchw(Batch, 3, Resolution, Resolution))));
+            var output = layers(b, b.Input("input", Shape.Nchw(Batch, InputChannels, Resolution, Resolution)));
+            if (SmallInput) b.Meta("small-input", $"{SmallInputRows.Change} (down-samples {DownSampling}×)");
+            b.Output(output);
             return b.Build();
         }
         catch (GraphValidationException e) when (e.Message.Contains("smaller than its window"))

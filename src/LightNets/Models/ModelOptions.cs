@@ -42,6 +42,12 @@ public sealed record ModelOptions
     /// <summary>MobileNetV3-Small: the paper's SE on the last 1×1 conv.</summary>
     public bool? HeadSqueezeExcite { get; init; }
 
+    /// <summary>Channels of the input image: 3 (RGB) or 1 (grayscale); the stem convolution takes that many.</summary>
+    public int? InputChannels { get; init; }
+
+    /// <summary>The family's small-input variant (<see cref="ModelConfig.SmallInput"/>): 8× down-sampling, for 28–32 px images.</summary>
+    public bool? SmallInput { get; init; }
+
     public int? Classes { get; init; }
     public int? Batch { get; init; }
     public WeightInit? Init { get; init; }
@@ -57,18 +63,22 @@ public sealed record ModelOptions
         Rounding = overrides.Rounding ?? Rounding,
         Activation = overrides.Activation ?? Activation,
         HeadSqueezeExcite = overrides.HeadSqueezeExcite ?? HeadSqueezeExcite,
+        InputChannels = overrides.InputChannels ?? InputChannels,
+        SmallInput = overrides.SmallInput ?? SmallInput,
         Classes = overrides.Classes ?? Classes,
         Batch = overrides.Batch ?? Batch,
         Init = overrides.Init ?? Init,
     };
 
-    /// <summary>A short description of the knobs that are set, e.g. "α=0.75, 192px, torchvision rounding".</summary>
+    /// <summary>A short description of the knobs that are set, e.g. "α=0.75, 192px, torchvision rounding", "0.5×, 32px, small input, 1 channel, 10 classes".</summary>
     public string Describe(ModelFamily family)
     {
         var parts = new List<string>();
         if (Width is { } w) parts.Add(family is ModelFamily.ShuffleNetV1 or ModelFamily.ShuffleNetV2 ? $"{w:0.##}×" : $"α={w:0.###}");
         if (Groups is { } g) parts.Add($"g={g}");
         if (Resolution is { } r) parts.Add($"{r}px");
+        if (SmallInput == true) parts.Add("small input");
+        if (InputChannels is { } ch && ch != 3) parts.Add(ch == 1 ? "1 channel" : $"{ch} channels");
         if (Layout is { } l) parts.Add($"{l.ToString().ToLowerInvariant()} layout");
         if (Rounding is { } rd) parts.Add($"{rd.ToString().ToLowerInvariant()} rounding");
         if (Activation is { } a) parts.Add(a.ToString());

@@ -91,7 +91,7 @@ public static class ModelZoo
 
     /// <summary>
     /// <paramref name="o"/> with every unset knob that applies to <paramref name="family"/> replaced by the value
-    /// <see cref="Build(ModelFamily, ModelOptions)"/> uses (width 1, 224 px, 1000 classes, g = 3, ShuffleNetV1's paper and
+    /// <see cref="Build(ModelFamily, ModelOptions)"/> uses (width 1, 224 px, 3 channels, the ImageNet layout, 1000 classes, g = 3, ShuffleNetV1's paper and
     /// ShuffleNetV2's torchvision layout, MobileNetV3-Large with TF rounding, ...). Knobs of other families stay as given.
     /// </summary>
     public static ModelOptions Effective(ModelFamily family, ModelOptions o) => o with
@@ -101,6 +101,8 @@ public static class ModelZoo
         Classes = o.Classes ?? 1000,
         Batch = o.Batch ?? 1,
         Init = o.Init ?? WeightInit.Default,
+        InputChannels = o.InputChannels ?? 3,
+        SmallInput = o.SmallInput ?? false,
         Groups = family == ModelFamily.ShuffleNetV1 ? o.Groups ?? 3 : o.Groups,
         Layout = family switch
         {
@@ -126,6 +128,8 @@ public static class ModelZoo
         Classes = effective.Classes!.Value,
         Batch = effective.Batch!.Value,
         Init = effective.Init!,
+        InputChannels = effective.InputChannels!.Value,
+        SmallInput = effective.SmallInput!.Value,
     };
 
     private static void Reject(ModelFamily family, ModelOptions o)

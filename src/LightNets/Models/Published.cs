@@ -121,9 +121,10 @@ public static partial class Published
 
     /// <summary>
     /// The figures that describe the network <paramref name="model"/> (a zoo name or alias) builds with
-    /// <paramref name="overrides"/>: the same family, width, resolution, groups, layout, classes and head, and a
-    /// MobileNetV3 rounding that builds the same network (<see cref="MobileNetV3.MobileNetV3.SameNetwork"/>). Batch,
-    /// weights and activation change no count and are ignored.
+    /// <paramref name="overrides"/>: the same family, width, resolution, input channels, groups, layout, classes and head,
+    /// the ImageNet strides (a small-input variant is no published network), and a MobileNetV3 rounding that builds the
+    /// same network (<see cref="MobileNetV3.MobileNetV3.SameNetwork"/>). Batch, weights and activation change no count and
+    /// are ignored.
     /// </summary>
     /// <exception cref="ModelConfigurationException">The name is unknown.</exception>
     public static IEnumerable<PublishedFigure> For(string model, ModelOptions? overrides = null)
@@ -224,7 +225,7 @@ public static partial class Published
             : f.Rounding == query.Rounding;
         return sameRounding && f.Width == query.Width && f.Resolution == query.Resolution && f.Groups == query.Groups
             && f.Layout == query.Layout && f.Variant == query.Variant && f.Classes == query.Classes
-            && f.HeadSqueezeExcite == query.HeadSqueezeExcite;
+            && f.HeadSqueezeExcite == query.HeadSqueezeExcite && f.InputChannels == query.InputChannels && f.SmallInput == query.SmallInput;
     }
 
     /// <summary>A source table's conventions, shared by its rows.</summary>

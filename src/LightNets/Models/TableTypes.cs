@@ -5,3 +5,21 @@ public readonly record struct InputSize(int Size, int Channels)
 {
     public override string ToString() => $"{Size}²×{Channels}";
 }
+
+/// <summary>
+/// A family's small-input variant, as data beside its table (TRAINING-SPEC §3): the architecture is kept and its first two
+/// 2× down-samplings are removed, so that the network down-samples 8× instead of 32× and a 32×32 input ends on a 4×4 map
+/// (at 28–32 px the ImageNet layout ends on 1×1). Rows are indices into the family's table; each table's doc comment names
+/// the published CIFAR adaptation its choice follows.
+/// </summary>
+/// <param name="StrideOne">The stride-2 rows that run at stride 1 (a row with repeats: its first, strided repeat).</param>
+/// <param name="Removed">The rows left out (ShuffleNets' max-pool).</param>
+/// <param name="Change">What changes, in words: the graph's "small-input" metadata.</param>
+public sealed record SmallInputVariant(IReadOnlyList<int> StrideOne, IReadOnlyList<int> Removed, string Change)
+{
+    /// <summary>The stride of table row <paramref name="row"/> (<paramref name="stride"/> in the table) in the variant, or in the table when not <paramref name="small"/>.</summary>
+    public int Stride(bool small, int row, int stride) => small && StrideOne.Contains(row) ? 1 : stride;
+
+    /// <summary>Whether table row <paramref name="row"/> is built.</summary>
+    public bool Keeps(bool small, int row) => !(small && Removed.Contains(row));
+}

@@ -67,4 +67,13 @@ public static class MobileNetV1Table
         new(Type: LayerType.FC, Stride: 1, FilterShape: FilterShape.Fc(1024, 1000), InputSize: new(1, 1024)),
         new(Type: LayerType.Softmax, Stride: 1, FilterShape: default, InputSize: new(1, 1000)),
     ];
+
+    /// <summary>
+    /// The small-input variant: the stem (row 0) and the first stride-2 depthwise layer (row 3, 64 → 128) run at stride 1,
+    /// so the network down-samples 8×. kuangliu/pytorch-cifar's MobileNet keeps the stem at stride 1 and down-samples 16×
+    /// (a 2×2 last map at 32 px); the first stride-2 layer after the stem also loses its stride here, as in the same
+    /// repository's MobileNetV2, so that every family ends on the same 4×4 map.
+    /// </summary>
+    public static readonly SmallInputVariant SmallInput = new(StrideOne: [0, 3], Removed: [],
+        Change: "stem and layer2 at stride 1");
 }

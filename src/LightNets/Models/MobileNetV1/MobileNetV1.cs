@@ -15,6 +15,23 @@ public sealed record MobileNetV1Config() : MobileNetConfig(batchNormEpsilon: 1e-
     /// <summary>End with the table's Softmax row instead of logits.</summary>
     public bool IncludeSoftmax { get; init; }
 
+    public override SmallInputVariant SmallInputRows => MobileNetV1Table.SmallInput;
+
+    /// <summary>Every strided row's stride, once per repeat.</summary>
+    public override int DownSampling
+    {
+        get
+        {
+            var factor = 1;
+            var rows = MobileNetV1Table.Rows;
+            for (var i = 0; i < rows.Length; i++)
+            {
+                for (var r = 0; r < rows[i].Repeat; r++) factor *= SmallInputRows.Stride(SmallInput, i, rows[i].Stride);
+            }
+            return factor;
+        }
+    }
+
     public override void Validate()
     {
         base.Validate();
@@ -32,10 +49,11 @@ public static class MobileNetV1
     private static Value Layers(MobileNetV1Config config, GraphBuilder b, Value x)
     {
         b.Meta("width", config.Width.ToString("0.###")).Meta("resolution", config.Resolution.ToString());
+        var rows = MobileNetV1Table.Rows;
         int Scale(int c) => Channels.TfSlimDepth(c, config.Width);
+        int Stride(int i) => config.SmallInputRows.Stride(config.SmallInput, i, rows[i].Stride);
 
         var layer = 0;
-        var rows = MobileNetV1Table.Rows;
         for (var i = 0; i < rows.Length; i++)
         {
             var row = rows[i];
@@ -43,7 +61,7 @@ public static class MobileNetV1
             {
                 case LayerType.Conv when i == 0:
                     using (b.Block("stem"))
-                        x = ConvBnAct.Build(b, x, Scale(row.FilterShape.Out), row.FilterShape.KernelH, row.Stride, 1, config.Activation, config.BatchNormEpsilon);
+                        x = ConvBnAct.Build(b, x, Scale(row.FilterShape.Out), row.FilterShape.KernelH, Stride(i), 1, config.Activation, config.BatchNormEpsilon);
                     break;
                 case LayerType.ConvDw:
                 {
@@ -52,7 +70,7 @@ public static class MobileNetV1
                     for (var r = 0; r < row.Repeat; r++)
                     {
                         using (b.Block($"layer{++layer}"))
-                            x = DepthwiseSeparable.Build(b, x, Scale(pw.FilterShape.Out), row.Stride, config.Activation, config.BatchNormEpsilon, row.FilterShape.KernelH);
+                            x = DepthwiseSeparable.Build(b, x, Scale(pw.FilterShape.Out), Stride(i), config.Activation, config.BatchNormEpsilon, row.FilterShape.KernelH);
                     }
                     i++;
                     break;

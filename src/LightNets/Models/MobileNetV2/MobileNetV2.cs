@@ -12,6 +12,20 @@ public sealed record MobileNetV2Config() : MobileNetConfig(batchNormEpsilon: 1e-
 {
     /// <summary>Dropout ratio before the classifier (torchvision: 0.2; the identity at inference).</summary>
     public float DropoutRatio { get; init; } = 0.2f;
+
+    public override SmallInputVariant SmallInputRows => MobileNetV2Table.SmallInput;
+
+    /// <summary>Every row's s (the stride of its first repeat).</summary>
+    public override int DownSampling
+    {
+        get
+        {
+            var factor = 1;
+            var rows = MobileNetV2Table.Rows;
+            for (var i = 0; i < rows.Length; i++) factor *= SmallInputRows.Stride(SmallInput, i, rows[i].S);
+            return factor;
+        }
+    }
 }
 
 /// <summary>Builds MobileNetV2 by walking <see cref="MobileNetV2Table.Rows"/>; blocks are numbered as torchvision's features.</summary>
@@ -25,13 +39,16 @@ public static class MobileNetV2
         b.Meta("width", config.Width.ToString("0.###")).Meta("resolution", config.Resolution.ToString());
         var eps = config.BatchNormEpsilon;
         var index = 0;
-        foreach (var row in MobileNetV2Table.Rows)
+        var rows = MobileNetV2Table.Rows;
+        for (var i = 0; i < rows.Length; i++)
         {
+            var row = rows[i];
+            var stride = config.SmallInputRows.Stride(config.SmallInput, i, row.S);
             switch (row.Operator)
             {
                 case Operator.Conv2d:
                     using (b.Block($"features.{index++}"))
-                        x = ConvBnAct.Build(b, x, Channels.MakeDivisible(row.C!.Value * config.Width), 3, row.S, 1, Activation.Relu6, eps);
+                        x = ConvBnAct.Build(b, x, Channels.MakeDivisible(row.C!.Value * config.Width), 3, stride, 1, Activation.Relu6, eps);
                     break;
                 case Operator.Bottleneck:
                 {
@@ -41,7 +58,7 @@ public static class MobileNetV2
                         // torchvision: hidden = round(in · t); the input is already a multiple of 8, so no further rounding.
                         var hidden = (int)Math.Round(x.Shape.C * (double)row.T!.Value);
                         using (b.Block($"features.{index++}"))
-                            x = InvertedResidual.Build(b, x, hidden, c, 3, r == 0 ? row.S : 1, Activation.Relu6, squeezeChannels: null, eps);
+                            x = InvertedResidual.Build(b, x, hidden, c, 3, r == 0 ? stride : 1, Activation.Relu6, squeezeChannels: null, eps);
                     }
                     break;
                 }

@@ -79,4 +79,19 @@ public static class MobileNetV3Table
     ];
 
     public static MobileNetV3Row[] For(MobileNetV3Variant variant) => variant == MobileNetV3Variant.Large ? Large : Small;
+
+    /// <summary>
+    /// Large's small-input variant: the stem (row 0) and the first stride-2 bneck (row 2, 16 → 24, features.2) run at stride
+    /// 1, so the network down-samples 8×. No CIFAR MobileNetV3 is as widely used as kuangliu/pytorch-cifar's MobileNetV2;
+    /// this is that adaptation (stem and first stride-2 stage at stride 1) applied to Table 1.
+    /// </summary>
+    public static readonly SmallInputVariant SmallInputLarge = new(StrideOne: [0, 2], Removed: [], Change: "stem and features.2 at stride 1");
+
+    /// <summary>
+    /// Small's small-input variant: the stem (row 0) and the first bneck (row 1, which is Small's first stride-2 block,
+    /// features.1) run at stride 1; the MobileNetV2 adaptation applied to Table 2.
+    /// </summary>
+    public static readonly SmallInputVariant SmallInputSmall = new(StrideOne: [0, 1], Removed: [], Change: "stem and features.1 at stride 1");
+
+    public static SmallInputVariant SmallInputFor(MobileNetV3Variant variant) => variant == MobileNetV3Variant.Large ? SmallInputLarge : SmallInputSmall;
 }

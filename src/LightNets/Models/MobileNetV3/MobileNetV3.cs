@@ -19,6 +19,20 @@ public sealed record MobileNetV3Config() : MobileNetConfig(batchNormEpsilon: 1e-
 
     /// <summary>Dropout ratio before the classifier (torchvision: 0.2; the identity at inference).</summary>
     public float DropoutRatio { get; init; } = 0.2f;
+
+    public override SmallInputVariant SmallInputRows => MobileNetV3Table.SmallInputFor(Variant);
+
+    /// <summary>Every row's s.</summary>
+    public override int DownSampling
+    {
+        get
+        {
+            var factor = 1;
+            var rows = MobileNetV3Table.For(Variant);
+            for (var i = 0; i < rows.Length; i++) factor *= SmallInputRows.Stride(SmallInput, i, rows[i].S);
+            return factor;
+        }
+    }
 }
 
 /// <summary>Builds MobileNetV3 by walking <see cref="MobileNetV3Table.Large"/> or <see cref="MobileNetV3Table.Small"/>.</summary>
@@ -69,11 +83,12 @@ public static class MobileNetV3
         for (var i = 0; i < rows.Length; i++)
         {
             var row = rows[i];
+            var stride = config.SmallInputRows.Stride(config.SmallInput, i, row.S);
             switch (row.Operator)
             {
                 case Operator.Conv2d when i == 0:
                     using (b.Block($"features.{index++}"))
-                        x = ConvBnAct.Build(b, x, StemWidth(row, alpha, config.Rounding), row.Kernel, row.S, 1, row.NL!.Value.ToActivation(), eps);
+                        x = ConvBnAct.Build(b, x, StemWidth(row, alpha, config.Rounding), row.Kernel, stride, 1, row.NL!.Value.ToActivation(), eps);
                     break;
                 case Operator.Bneck:
                 {
@@ -85,7 +100,7 @@ public static class MobileNetV3
                     int? squeeze = row.SE ? Channels.MakeDivisible(expanded / 4) : null;
                     lastBneckOut = row.Out!.Value;
                     using (b.Block($"features.{index++}"))
-                        x = InvertedResidual.Build(b, x, expanded, Scale(row.Out!.Value), row.Kernel, row.S, row.NL!.Value.ToActivation(), squeeze, eps);
+                        x = InvertedResidual.Build(b, x, expanded, Scale(row.Out!.Value), row.Kernel, stride, row.NL!.Value.ToActivation(), squeeze, eps);
                     break;
                 }
                 case Operator.Conv2d:
@@ -94,7 +109,7 @@ public static class MobileNetV3
                     var width = tv ? 6 * Scale(lastBneckOut) : Scale(row.Out!.Value);
                     using (b.Block($"features.{index++}"))
                     {
-                        x = ConvBnAct.Build(b, x, width, row.Kernel, row.S, 1, row.NL!.Value.ToActivation(), eps);
+                        x = ConvBnAct.Build(b, x, width, row.Kernel, stride, 1, row.NL!.Value.ToActivation(), eps);
                         if (row.SE && config.PaperSmallHeadSqueezeExcite)
                             x = SqueezeExcite.Build(b, x, Channels.MakeDivisible(width / 4));
                     }

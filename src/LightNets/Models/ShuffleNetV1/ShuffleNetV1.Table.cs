@@ -57,6 +57,12 @@ public static class ShuffleNetV1Table
     ];
 
     /// <summary>
+    /// The small-input variant (kuangliu/pytorch-cifar's ShuffleNet): Conv1 (row 1) at stride 1 and no MaxPool (row 2), so
+    /// the network down-samples 8× (its three stages). kuangliu's stem is a 1×1 conv; Table 1's 3×3 is kept here.
+    /// </summary>
+    public static readonly SmallInputVariant SmallInput = new(StrideOne: [1], Removed: [2], Change: "conv1 at stride 1 and no max-pool");
+
+    /// <summary>
     /// megvii-model/ShuffleNet-Series, ShuffleNetV1/network.py: the only published channel tables for scales other than 1×
     /// (the paper gives none). The stems are irregular (12 for g = 3 at 0.5×, 16 for g = 8), so they are data, not a rule.
     /// </summary>

@@ -17,6 +17,24 @@ public sealed record ShuffleNetV1Config() : ModelConfig(batchNormEpsilon: 1e-5f)
     /// </summary>
     public bool ClassifierBias { get; init; } = true;
 
+    public override SmallInputVariant SmallInputRows => ShuffleNetV1Table.SmallInput;
+
+    /// <summary>Every built row's stride, once per repeat (the stem, the max-pool and each stage's first unit).</summary>
+    public override int DownSampling
+    {
+        get
+        {
+            var factor = 1;
+            var rows = ShuffleNetV1Table.Rows;
+            for (var i = 0; i < rows.Length; i++)
+            {
+                if (rows[i].Stride is not { } stride || !SmallInputRows.Keeps(SmallInput, i)) continue;
+                for (var r = 0; r < rows[i].Repeat; r++) factor *= SmallInputRows.Stride(SmallInput, i, stride);
+            }
+            return factor;
+        }
+    }
+
     public override void Validate()
     {
         base.Validate();
@@ -74,16 +92,21 @@ public static class ShuffleNetV1
         var (stem, stages) = Widths(config.Groups, config.Scale);
 
         var unit = 0;
-        foreach (var row in ShuffleNetV1Table.Rows)
+        var rows = ShuffleNetV1Table.Rows;
+        for (var i = 0; i < rows.Length; i++)
         {
+            var row = rows[i];
+            if (!config.SmallInputRows.Keeps(config.SmallInput, i)) continue;
+            // The stem's strides are the small-input variant's to change; a unit's stride decides its kind (Units).
+            int StemStride() => config.SmallInputRows.Stride(config.SmallInput, i, row.Stride!.Value);
             // Every Layer has an arm (a missing one is error CS8509); CS8524 asks for one for unnamed values, which only a
             // cast can make, and those throw SwitchExpressionException.
 #pragma warning disable CS8524
             x = row.Layer switch
             {
                 Layer.Image => x,
-                Layer.Conv1 => ShuffleNetStem.Conv1(b, x, stem, row.KSize!.Value, row.Stride!.Value, eps),
-                Layer.MaxPool => ShuffleNetStem.MaxPool(b, x, row.KSize!.Value, row.Stride!.Value),
+                Layer.Conv1 => ShuffleNetStem.Conv1(b, x, stem, row.KSize!.Value, StemStride(), eps),
+                Layer.MaxPool => ShuffleNetStem.MaxPool(b, x, row.KSize!.Value, StemStride()),
                 Layer.Stage2 or Layer.Stage3 or Layer.Stage4 => Units(row, x),
                 Layer.GlobalPool => Classifier.Pool(b, x),
                 Layer.FC => Classifier.Fc(b, x, config.Classes, config.ClassifierBias),

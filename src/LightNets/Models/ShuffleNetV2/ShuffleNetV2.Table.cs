@@ -55,4 +55,10 @@ public static class ShuffleNetV2Table
         new(Layer: Layer.GlobalPool, OutputSize: 1, KSize: 7, Stride: null, Repeat: 1, OutputChannels: null),
         new(Layer: Layer.FC, OutputSize: 1, KSize: null, Stride: null, Repeat: 1, OutputChannels: OutputChannels.All(1000)),
     ];
+
+    /// <summary>
+    /// The small-input variant (kuangliu/pytorch-cifar's ShuffleNetV2, torch_fmnist.py's anchor): Conv1 (row 1) at stride 1
+    /// and no MaxPool (row 2), so the network down-samples 8× (its three stages).
+    /// </summary>
+    public static readonly SmallInputVariant SmallInput = new(StrideOne: [1], Removed: [2], Change: "conv1 at stride 1 and no max-pool");
 }

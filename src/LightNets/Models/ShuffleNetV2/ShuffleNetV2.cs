@@ -16,6 +16,24 @@ public sealed record ShuffleNetV2Config() : ModelConfig(batchNormEpsilon: 1e-5f)
     /// </summary>
     public ModelLayout Layout { get; init; } = ModelLayout.Torchvision;
 
+    public override SmallInputVariant SmallInputRows => ShuffleNetV2Table.SmallInput;
+
+    /// <summary>Every built row's stride, once per repeat (the stem, the max-pool and each stage's first unit).</summary>
+    public override int DownSampling
+    {
+        get
+        {
+            var factor = 1;
+            var rows = ShuffleNetV2Table.Rows;
+            for (var i = 0; i < rows.Length; i++)
+            {
+                if (rows[i].Stride is not { } stride || !SmallInputRows.Keeps(SmallInput, i)) continue;
+                for (var r = 0; r < rows[i].Repeat; r++) factor *= SmallInputRows.Stride(SmallInput, i, stride);
+            }
+            return factor;
+        }
+    }
+
     public override void Validate()
     {
         base.Validate();
@@ -37,8 +55,13 @@ public static class ShuffleNetV2
         var eps = config.BatchNormEpsilon;
 
         var unit = 0;
-        foreach (var row in ShuffleNetV2Table.Rows)
+        var rows = ShuffleNetV2Table.Rows;
+        for (var i = 0; i < rows.Length; i++)
         {
+            var row = rows[i];
+            if (!config.SmallInputRows.Keeps(config.SmallInput, i)) continue;
+            // The stem's strides are the small-input variant's to change; a unit's stride decides its kind (Units).
+            int StemStride() => config.SmallInputRows.Stride(config.SmallInput, i, row.Stride!.Value);
             var c = row.OutputChannels?[config.Scale];
             // Every Layer has an arm (a missing one is error CS8509); CS8524 asks for one for unnamed values, which only a
             // cast can make, and those throw SwitchExpressionException.
@@ -46,8 +69,8 @@ public static class ShuffleNetV2
             x = row.Layer switch
             {
                 Layer.Image => x,
-                Layer.Conv1 => ShuffleNetStem.Conv1(b, x, c!.Value, row.KSize!.Value, row.Stride!.Value, eps),
-                Layer.MaxPool => ShuffleNetStem.MaxPool(b, x, row.KSize!.Value, row.Stride!.Value),
+                Layer.Conv1 => ShuffleNetStem.Conv1(b, x, c!.Value, row.KSize!.Value, StemStride(), eps),
+                Layer.MaxPool => ShuffleNetStem.MaxPool(b, x, row.KSize!.Value, StemStride()),
                 Layer.Stage2 or Layer.Stage3 or Layer.Stage4 => Units(row, c!.Value, x),
                 Layer.Conv5 => Conv5(b, x, c!.Value, row.KSize!.Value, row.Stride!.Value, eps),
                 Layer.GlobalPool => Classifier.Pool(b, x),
