@@ -28,6 +28,17 @@ public static class ModelZoo
 {
     public static IReadOnlyList<ZooEntry> Entries { get; } = CreateEntries();
 
+    /// <summary>Fashion-MNIST's shape for the small-input variants: 32 px (28 padded), 1 channel, 10 classes.</summary>
+    public static ModelOptions FashionMnist { get; } = new() { SmallInput = true, InputChannels = 1, Classes = 10, Resolution = 32 };
+
+    /// <summary>
+    /// Each family's widest zoo entry whose small-input variant stays within 1 M params at <see cref="FashionMnist"/>'s
+    /// shape (ShuffleNetV1 at its default g = 3; MobileNetV3 at its default rounding), listed by <c>models</c> with that
+    /// shape: the candidates for training on Fashion-MNIST.
+    /// </summary>
+    public static IReadOnlyList<string> SmallInputCandidates { get; } =
+        ["mobilenetv1_050", "shufflenetv1_g3_100", "mobilenetv2_050", "shufflenetv2_050", "mobilenetv3_large_035", "mobilenetv3_small_050"];
+
     private static readonly Dictionary<string, ZooEntry> ByName = Entries
         .SelectMany(e => e.Aliases.Prepend(e.Name).Select(n => (n, e)))
         .ToDictionary(p => p.n, p => p.e, StringComparer.OrdinalIgnoreCase);
@@ -37,7 +48,8 @@ public static class ModelZoo
 
     /// <summary>
     /// What <c>lightnets models</c> lists: every entry, plus the variants whose counts docs/ARCH-SPEC.md §6.1 pins
-    /// (other resolutions, the ShuffleNetV2 paper layout, MobileNetV3's torchvision rounding, Small with the paper's head SE).
+    /// (other resolutions, the ShuffleNetV2 paper layout, MobileNetV3's torchvision rounding, Small with the paper's head SE)
+    /// and each family's small-input variant at Fashion-MNIST's shape (<see cref="SmallInputCandidates"/>).
     /// </summary>
     public static IReadOnlyList<ZooConfiguration> Configurations { get; } = CreateConfigurations();
 
@@ -192,8 +204,11 @@ public static class ModelZoo
         Variant("mobilenetv3_large_075", new ModelOptions { Rounding = WidthRounding.Torchvision });
         Variant("mobilenetv3_small_075", new ModelOptions { Rounding = WidthRounding.Torchvision });
         Variant("mobilenetv3_small_100", new ModelOptions { HeadSqueezeExcite = true });
+        foreach (var name in SmallInputCandidates)
+            Variant(name, FashionMnist);
         return list.ToArray();
     }
+
 
     /// <summary>Levenshtein distance, for suggestions.</summary>
     private static int EditDistance(string a, string b)

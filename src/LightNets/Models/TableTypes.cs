@@ -7,7 +7,7 @@ public readonly record struct InputSize(int Size, int Channels)
 }
 
 /// <summary>
-/// A family's small-input variant, as data beside its table (TRAINING-SPEC §3): the architecture is kept and its first two
+/// A family's small-input variant, as data beside its table: the architecture is kept and its first two
 /// 2× down-samplings are removed, so that the network down-samples 8× instead of 32× and a 32×32 input ends on a 4×4 map
 /// (at 28–32 px the ImageNet layout ends on 1×1). Rows are indices into the family's table; each table's doc comment names
 /// the published CIFAR adaptation its choice follows.

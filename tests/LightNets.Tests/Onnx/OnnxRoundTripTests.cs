@@ -28,7 +28,7 @@ public class OnnxRoundTripTests
         var batch = dynamicBatch ? 3 : 1;
         var imported = OnnxImporter.Import(model, baseDirectory: null, new OnnxImportOptions { Batch = batch });
 
-        var x = new Rng(9).NormalTensor(batch, 3, Resolution, Resolution);
+        var x = new Rng(9).NormalTensor(batch, graph.Input.Shape.C, Resolution, Resolution);
         OnnxExportTests.AssertClose(ReferenceInterpreter.Run(graph.WithBatch(batch), x), ReferenceInterpreter.Run(imported, x), RelativeTolerance, key);
 
         var zoo = CostReport.Analyze(graph);

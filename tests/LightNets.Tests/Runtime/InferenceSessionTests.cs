@@ -32,7 +32,7 @@ public class InferenceSessionTests(ITestOutputHelper output)
         {
             Resolution = 64, Init = new WeightInit(Seed: 21, RandomizeStatistics: true),
         }));
-        var x = new Rng(3).NormalTensor(1, 3, 64, 64);
+        var x = new Rng(3).NormalTensor(1, graph.Input.Shape.C, 64, 64);
         using var session = new InferenceSession(graph, new SessionOptions { GuardBuffers = true, Threads = threads });
         var what = $"{key} ({threads} threads, {session.Isa})";
         output.WriteLine($"{what}: {ReferenceAssert.MatchesOutput(ReferenceInterpreter.Run(graph, x), session.Run(x), PlanTolerance.Network, what)}");

@@ -42,7 +42,7 @@ public static class MobileNetV2Table
     /// <summary>
     /// The small-input variant (kuangliu/pytorch-cifar's MobileNetV2, "change stride 2 -> 1 for CIFAR10"): the stem (row 0)
     /// and the first stride-2 bottleneck (row 2, c = 24, torchvision's features.2) run at stride 1, so the network
-    /// down-samples 8×. (torch_fmnist.py's anchor changes the stem only: 16×, a 2×2 last map at 32 px.)
+    /// down-samples 8×. (The PyTorch Fashion-MNIST anchor of issue 11 changes the stem only: 16×, a 2×2 last map at 32 px.)
     /// </summary>
     public static readonly SmallInputVariant SmallInput = new(StrideOne: [0, 2], Removed: [], Change: "stem and features.2 at stride 1");
 }

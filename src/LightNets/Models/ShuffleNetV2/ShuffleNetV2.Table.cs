@@ -57,8 +57,8 @@ public static class ShuffleNetV2Table
     ];
 
     /// <summary>
-    /// The small-input variant (kuangliu/pytorch-cifar's ShuffleNetV2, torch_fmnist.py's anchor): Conv1 (row 1) at stride 1
-    /// and no MaxPool (row 2), so the network down-samples 8× (its three stages).
+    /// The small-input variant (kuangliu/pytorch-cifar's ShuffleNetV2, and the PyTorch Fashion-MNIST anchor of issue 11):
+    /// Conv1 (row 1) at stride 1 and no MaxPool (row 2), so the network down-samples 8× (its three stages).
     /// </summary>
     public static readonly SmallInputVariant SmallInput = new(StrideOne: [1], Removed: [2], Change: "conv1 at stride 1 and no max-pool");
 }
