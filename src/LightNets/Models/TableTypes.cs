@@ -10,7 +10,9 @@ public readonly record struct InputSize(int Size, int Channels)
 /// A family's small-input variant, as data beside its table: the architecture is kept and its first two
 /// 2× down-samplings are removed, so that the network down-samples 8× instead of 32× and a 32×32 input ends on a 4×4 map
 /// (at 28–32 px the ImageNet layout ends on 1×1). Rows are indices into the family's table; each table's doc comment names
-/// the published CIFAR adaptation its choice follows.
+/// the published CIFAR adaptation its choice follows. The network is built from the changed table, so a block that now
+/// runs at stride 1 with equal input and output widths gets its architecture's identity shortcut (MobileNetV2 0.35's
+/// features.2, MobileNetV3-Small's features.1), as a PyTorch model built from the changed settings does.
 /// </summary>
 /// <param name="StrideOne">The stride-2 rows that run at stride 1 (a row with repeats: its first, strided repeat).</param>
 /// <param name="Removed">The rows left out (ShuffleNets' max-pool).</param>
