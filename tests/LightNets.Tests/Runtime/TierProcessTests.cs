@@ -80,7 +80,7 @@ public class TierProcessTests
     }
 
     /// <summary>The dotnet host running this test: the one the SDK advertises, else the one beside this runtime.</summary>
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         var advertised = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(advertised) && File.Exists(advertised)) return advertised;
