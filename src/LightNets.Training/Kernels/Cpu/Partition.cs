@@ -48,3 +48,9 @@ internal static class Partition
     /// <summary><paramref name="floats"/> rounded up to a multiple of 16, so that scratch carved from one block stays 64-byte aligned.</summary>
     public static long Align(long floats) => (floats + 15) & ~15L;
 }
+
+internal static unsafe class ScratchExtensions
+{
+    /// <summary><see cref="TrainContext.Scratch"/> for a size computed in 64-bit arithmetic (checked on 32-bit hosts).</summary>
+    public static float* ScratchOf(this TrainContext ctx, long floats) => ctx.Scratch(checked((nint)floats));
+}

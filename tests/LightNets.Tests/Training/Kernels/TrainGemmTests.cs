@@ -158,7 +158,7 @@ public unsafe class TrainGemmTests
         var plan = new TrainGemm.ReductionPlan(m, n1, n2, ctx.Isa, ctx.Threads);
         var scratch = new Guarded((int)plan.ScratchFloats + 16);
         var aligned = (float*)(((nint)scratch.Ptr + 63) & ~(nint)63);
-        gemm.Reduction(ctx, plan, a.Ptr, n1 + 2, b.Ptr, n2 + 3, c.Ptr, ldc, aligned);
+        gemm.Reduction(ctx, plan, a.Ptr, n1 + 2, b.Ptr, n2 + 3, null, c.Ptr, ldc, aligned);
         scratch.AssertMarginsIntact("scratch");
         return c.ToArray();
     }
@@ -191,7 +191,7 @@ public unsafe class TrainGemmTests
         var plan = new TrainGemm.ReductionPlan(m, n1, n2, ctx.Isa, ctx.Threads);
         var scratch = new Guarded((int)plan.ScratchFloats + 16);
         var aligned = (float*)(((nint)scratch.Ptr + 63) & ~(nint)63);
-        gemm.Reduction(ctx, plan, a.Ptr, lda, b.Ptr, ldb, c.Ptr, ldc, aligned);
+        gemm.Reduction(ctx, plan, a.Ptr, lda, b.Ptr, ldb, null, c.Ptr, ldc, aligned);
         for (var i = 0; i < n1; i++)
         {
             var gap = c.Span[i * ldc + n2];

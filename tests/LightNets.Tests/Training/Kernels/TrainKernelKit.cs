@@ -95,3 +95,37 @@ internal static class TrainKernelKit
         return true;
     }
 }
+
+/// <summary>Conversions and shapes for comparing the fast float kernels with the reference run in double.</summary>
+internal static class Oracle
+{
+    public static double[] D(ReadOnlySpan<float> x)
+    {
+        var d = new double[x.Length];
+        for (var i = 0; i < x.Length; i++) d[i] = x[i];
+        return d;
+    }
+
+    public static double[] Abs(double[] x) => x.Select(Math.Abs).ToArray();
+
+    public static float[] Normal(int length, ulong seed, double std = 1)
+    {
+        var a = new float[length];
+        new Rng(seed).FillNormal(a, 0, std);
+        return a;
+    }
+
+    /// <summary>A convolution with ONNX/PyTorch's output size; the bottom and right padding default to the top and left.</summary>
+    public static LightNets.Training.Kernels.ConvShape Conv(int n, int h, int w, int cin, int cout, int k, int stride = 1, int pad = 0,
+        int dilation = 1, int groups = 1, int? padBottom = null, int? kw = null, int? strideW = null)
+    {
+        var kernelW = kw ?? k;
+        var sw = strideW ?? stride;
+        var outH = (h + pad + (padBottom ?? pad) - dilation * (k - 1) - 1) / stride + 1;
+        var outW = (w + pad + (padBottom ?? pad) - dilation * (kernelW - 1) - 1) / sw + 1;
+        return new(n, h, w, cin, cout, k, kernelW, stride, sw, pad, pad, dilation, dilation, groups, outH, outW);
+    }
+
+    /// <summary>Bounds of a float sum of <paramref name="terms"/> terms whose magnitudes sum to <paramref name="magnitude"/>[i].</summary>
+    public static double[] Bounds(double[] magnitude, long terms) => magnitude.Select(m => TrainKernelKit.DotBound(terms, m)).ToArray();
+}

@@ -14,10 +14,24 @@ internal enum BLayout
     RowMajor,
 }
 
+/// <summary>A matrix whose rows are made on demand (im2col): a product materializes each block of rows into scratch just before using it.</summary>
+internal unsafe interface IRowSource
+{
+    /// <summary>Rows [<paramref name="first"/>, first + <paramref name="count"/>) at dst, row r at dst + (r − first)·ld.</summary>
+    void Rows(int first, int count, float* dst, nint ld);
+}
+
+/// <summary>Where a product's rows go instead of a C matrix (col2im): each computed block is handed over, then its scratch reused.</summary>
+internal unsafe interface IRowSink
+{
+    /// <summary>Consumes rows [<paramref name="first"/>, first + <paramref name="count"/>), row r at src + (r − first)·ld.</summary>
+    void Add(int first, int count, float* src, nint ld);
+}
+
 /// <summary>
-/// The three matrix products of training on NHWC activations (M = N·H·W pixel rows) and PyTorch-layout weights:
+/// The two matrix products of training on NHWC activations (M = N·H·W pixel rows) and PyTorch-layout weights:
 /// <list type="bullet">
-/// <item><see cref="Product"/>: C[M, N] (+)= A[M, K]·B + bias, B = Wᵀ (forward: y = x·Wᵀ) or B = W (backward-data:
+/// <item><c>Product</c>: C[M, N] (+)= A[M, K]·B + bias, B = Wᵀ (forward: y = x·Wᵀ) or B = W (backward-data:
 /// dx = dy·W). B is packed per call into scratch and the inference micro-kernels (<see cref="GemmKernel"/>) run
 /// unchanged; M is split across threads (or N's panels when M is short), which never changes an element's arithmetic.</item>
 /// <item><see cref="Reduction"/>: C[N1, N2] = Σ_p A[p, N1]ᵀ·B[p, N2] (backward-weight: dW = dyᵀ·x), reading both
@@ -25,8 +39,10 @@ internal enum BLayout
 /// (<see cref="Partition.ReductionSegments"/>), each summed in p order into its own partial, the partials added in
 /// segment order: bit-identical for any thread count.</item>
 /// </list>
-/// The parallel work items are created once per instance and reused, so a call allocates nothing; an instance serves
-/// one call at a time (like the <see cref="TrainContext"/> it runs on).
+/// A product's A may be an <see cref="IRowSource"/> and its C an <see cref="IRowSink"/>, a reduction's B an
+/// <see cref="IRowSource"/>: that is how im2col convolutions run without materializing the whole column matrix. The
+/// parallel work items are created once per instance and reused, so a call allocates nothing; an instance serves one
+/// call at a time (like the <see cref="TrainContext"/> it runs on).
 /// </summary>
 internal sealed unsafe class TrainGemm
 {
@@ -35,10 +51,62 @@ internal sealed unsafe class TrainGemm
     private readonly ReductionWork _reduction = new();
     private readonly SumPartialsWork _sum = new();
 
-    /// <summary>Rows below which a product splits N's panels across threads rather than M (as the inference GemmStep).</summary>
-    private static int PanelSplitRows(Isa isa) => 4 * 8 * GemmKernel.TileRows(isa);
+    /// <summary>
+    /// How a product is cut and the scratch it needs: B's packed panels and padded bias, and with a row source or sink
+    /// one block of rows per part. Rows are split in multiples of <see cref="RowGrain"/> (whole images for a sink, whose
+    /// blocks of different parts must not touch the same output).
+    /// </summary>
+    public readonly struct ProductPlan
+    {
+        public ProductPlan(int m, int n, int k, Isa isa, int threads, int sourceColumns = 0, bool sink = false, int rowGrain = 0)
+        {
+            M = m;
+            N = n;
+            K = k;
+            Isa = isa;
+            Layout = new PanelLayout(k, n, isa);
+            Tile = GemmKernel.TileRows(isa);
+            RowGrain = rowGrain > 0 ? rowGrain : Tile;
+            Source = sourceColumns > 0;
+            Sink = sink;
+            // Few rows (FC layers, 1×1 maps): split B's panels, each part packing its own. Not with a sink or source,
+            // whose blocks are per part.
+            SplitPanels = !Source && !Sink && m < 4 * 8 * Tile;
+            // Rows per GemmKernel call: an A block of about 128 KB, reused from L2 across all of B's panels.
+            BlockRows = Math.Max(Tile, Math.Min(512, 32768 / Math.Max(k, 1)) / Tile * Tile);
+            var work = (long)m * n * Math.Max(k, 1);
+            Parts = SplitPanels
+                ? Partition.Parts(work, threads, Layout.Panels)
+                : Partition.Parts(work, threads, Math.Max(1, (m + RowGrain - 1) / RowGrain));
+            PackParts = SplitPanels ? Parts : Partition.Parts(Layout.DataFloats * 8, threads, Layout.Panels);
+            SourceStride = Source ? (nint)Partition.Align(sourceColumns) : 0;
+            SinkStride = Sink ? (nint)Partition.Align(n) : 0;
+            PanelFloats = Partition.Align(Layout.DataFloats) + Partition.Align(Layout.PaddedWidth);
+            BlockFloats = (long)BlockRows * (SourceStride + SinkStride);
+            ScratchFloats = PanelFloats + Parts * BlockFloats;
+        }
 
-    /// <summary>Scratch floats <see cref="Product"/> needs: the packed B and its padded bias.</summary>
+        public int M { get; }
+        public int N { get; }
+        public int K { get; }
+        public Isa Isa { get; }
+        public PanelLayout Layout { get; }
+        public int Tile { get; }
+        public int RowGrain { get; }
+        public bool Source { get; }
+        public bool Sink { get; }
+        public bool SplitPanels { get; }
+        public int BlockRows { get; }
+        public int Parts { get; }
+        public int PackParts { get; }
+        public nint SourceStride { get; }
+        public nint SinkStride { get; }
+        public long PanelFloats { get; }
+        public long BlockFloats { get; }
+        public long ScratchFloats { get; }
+    }
+
+    /// <summary>Scratch floats of a plain <c>Product</c> (no source or sink).</summary>
     public static long ProductScratch(int k, int n, Isa isa)
     {
         var l = new PanelLayout(k, n, isa);
@@ -51,38 +119,43 @@ internal sealed unsafe class TrainGemm
     /// <paramref name="scratch"/> holds <see cref="ProductScratch"/> floats, 64-byte aligned.
     /// </summary>
     public void Product(TrainContext ctx, BLayout layout, int m, int n, int k, float* a, nint lda, float* b, nint ldb, float* bias,
-        float* c, nint ldc, bool accumulate, float* scratch)
+        float* c, nint ldc, bool accumulate, float* scratch) =>
+        Product(ctx, new ProductPlan(m, n, k, ctx.Isa, ctx.Threads), layout, a, lda, null, b, ldb, bias, c, ldc, accumulate, null, scratch);
+
+    /// <summary>
+    /// The product of <paramref name="plan"/>: as the plain overload, with A's rows made by <paramref name="source"/>
+    /// when it is not null (then <paramref name="a"/> is unused) and C's rows handed to <paramref name="sink"/> when it
+    /// is not null (then <paramref name="c"/> is unused). <paramref name="scratch"/> holds the plan's
+    /// <see cref="ProductPlan.ScratchFloats"/> floats, 64-byte aligned.
+    /// </summary>
+    public void Product(TrainContext ctx, in ProductPlan plan, BLayout layout, float* a, nint lda, IRowSource? source, float* b, nint ldb,
+        float* bias, float* c, nint ldc, bool accumulate, IRowSink? sink, float* scratch)
     {
-        if (m <= 0 || n <= 0) return;
-        var isa = ctx.Isa;
-        var l = new PanelLayout(k, n, isa);
+        if (plan.M <= 0 || plan.N <= 0) return;
+        var l = plan.Layout;
         var packedBias = scratch + Partition.Align(l.DataFloats);
         PanelPacking.Bias(l, bias, packedBias);
-        var tile = GemmKernel.TileRows(isa);
-        var work = (long)m * n * Math.Max(k, 1);
         _pack.Set(l, layout, b, ldb, scratch);
         var p = _product;
-        p.Layout = l;
+        p.Plan = plan;
         p.Panels = l.Set(scratch, packedBias);
         p.Args = new GemmArgs { A = a, Lda = lda, C = c, Ldc = ldc, Residual = accumulate ? c : null, Ldr = ldc, Activation = FusedActivation.None };
-        p.Rows = m;
-        p.Isa = isa;
-        p.Tile = tile;
-        p.SplitPanels = m < PanelSplitRows(isa);
-        // Rows per GemmKernel call: an A block of about 128 KB, reused from L2 across all of B's panels.
-        p.BlockRows = Math.Max(tile, Math.Min(512, 32768 / Math.Max(k, 1)) / tile * tile);
-        if (p.SplitPanels)
+        p.Source = source;
+        p.Sink = sink;
+        p.Blocks = scratch + plan.PanelFloats;
+        if (plan.SplitPanels)
         {
-            // Each part packs the panels it computes.
             p.Pack = _pack;
-            ctx.Run(p, Partition.Parts(work, ctx.Threads, l.Panels));
+            ctx.Run(p, plan.Parts);
         }
         else
         {
             p.Pack = null;
-            ctx.Run(_pack, Partition.Parts(l.DataFloats * 8, ctx.Threads, l.Panels));
-            ctx.Run(p, Partition.Parts(work, ctx.Threads, (m + tile - 1) / tile));
+            ctx.Run(_pack, plan.PackParts);
+            ctx.Run(p, plan.Parts);
         }
+        p.Source = null;
+        p.Sink = null;
     }
 
     /// <summary>
@@ -91,12 +164,13 @@ internal sealed unsafe class TrainGemm
     /// </summary>
     public readonly struct ReductionPlan
     {
-        public ReductionPlan(int m, int n1, int n2, Isa isa, int threads)
+        public ReductionPlan(int m, int n1, int n2, Isa isa, int threads, bool source = false)
         {
             M = m;
             N1 = n1;
             N2 = n2;
             Isa = isa;
+            Source = source;
             Main = PackedMatrix.MainWidth(isa);
             var tileRows = ReductionTile.TileRows(isa);
             RowTiles = (n1 + tileRows - 1) / tileRows;
@@ -106,18 +180,23 @@ internal sealed unsafe class TrainGemm
             var referenceTiles = (long)((n1 + 7) / 8) * ((n2 + 31) / 32);
             Segments = Partition.ReductionSegments(m, (int)Math.Min(16, 16 / Math.Max(1, referenceTiles)));
             var target = Partition.Parts((long)m * n1 * n2, threads, int.MaxValue);
-            Groups = Math.Clamp((target + Segments - 1) / Segments, 1, Tiles);
+            // A source is materialized once per chunk and part: each part takes whole segments' tiles, not a share.
+            Groups = source ? 1 : Math.Clamp((target + Segments - 1) / Segments, 1, Tiles);
             Chunk = Math.Min(256, Math.Max(1, m));
-            // A last panel whose width is not a multiple of 8 is copied per chunk (see ReductionTile), one buffer per part.
-            TailCopy = isa != Isa.Scalar && n2 % 8 != 0;
+            // Rows of B as the tiles read them: in place, or materialized with a padded stride. A last panel whose width
+            // is not a multiple of 8 read in place is copied per chunk (see ReductionTile), one buffer per part.
+            TailCopy = !source && isa != Isa.Scalar && n2 % 8 != 0;
+            SourceStride = source ? (nint)Partition.Align(n2) : 0;
             PartialFloats = (long)(Segments - 1) * n1 * n2;
-            ScratchFloats = Partition.Align(PartialFloats) + (TailCopy ? (long)Parts * Chunk * Main : 0);
+            var perPart = source ? Chunk * (long)SourceStride : TailCopy ? (long)Chunk * Main : 0;
+            ScratchFloats = Partition.Align(PartialFloats) + Segments * Groups * perPart;
         }
 
         public int M { get; }
         public int N1 { get; }
         public int N2 { get; }
         public Isa Isa { get; }
+        public bool Source { get; }
         public int Main { get; }
         public int RowTiles { get; }
         public int Panels { get; }
@@ -126,6 +205,7 @@ internal sealed unsafe class TrainGemm
         public int Groups { get; }
         public int Chunk { get; }
         public bool TailCopy { get; }
+        public nint SourceStride { get; }
         public long PartialFloats { get; }
         public long ScratchFloats { get; }
         public int Parts => Segments * Groups;
@@ -135,12 +215,15 @@ internal sealed unsafe class TrainGemm
 
     /// <summary>
     /// C[n1, n2] = Σ_{p &lt; m} A[p, ·]ᵀ·B[p, ·] (overwritten): A row p at a + p·lda (n1 values), B row p at b + p·ldb
-    /// (n2 values), C row i at c + i·ldc. <paramref name="scratch"/> holds <see cref="ReductionPlan.ScratchFloats"/>
-    /// floats of the plan made for this call's shape and context.
+    /// (n2 values) or made by <paramref name="source"/> (then the plan must say so), C row i at c + i·ldc.
+    /// <paramref name="scratch"/> holds <see cref="ReductionPlan.ScratchFloats"/> floats of the plan made for this call's
+    /// shape and context.
     /// </summary>
-    public void Reduction(TrainContext ctx, in ReductionPlan plan, float* a, nint lda, float* b, nint ldb, float* c, nint ldc, float* scratch)
+    public void Reduction(TrainContext ctx, in ReductionPlan plan, float* a, nint lda, float* b, nint ldb, IRowSource? source, float* c,
+        nint ldc, float* scratch)
     {
         if (plan.N1 <= 0 || plan.N2 <= 0) return;
+        if (plan.Source != source is not null) throw new ArgumentException("the reduction plan and the call disagree on B's source", nameof(source));
         if (plan.M <= 0)
         {
             for (var i = 0; i < plan.N1; i++) new Span<float>(c + i * ldc, plan.N2).Clear();
@@ -152,11 +235,13 @@ internal sealed unsafe class TrainGemm
         r.Lda = lda;
         r.B = b;
         r.Ldb = ldb;
+        r.Source = source;
         r.C = c;
         r.Ldc = ldc;
         r.Partials = scratch;
-        r.Tails = scratch + Partition.Align(plan.PartialFloats);
+        r.Buffers = scratch + Partition.Align(plan.PartialFloats);
         ctx.Run(r, plan.Parts);
+        r.Source = null;
         if (plan.Segments == 1) return;
         var s = _sum;
         s.C = c;
@@ -201,28 +286,52 @@ internal sealed unsafe class TrainGemm
 
     private sealed class ProductWork : IParallelWork
     {
-        public PanelLayout Layout;
+        public ProductPlan Plan;
         public PanelSet Panels;
         public GemmArgs Args;
-        public int Rows;
-        public Isa Isa;
-        public int Tile;
-        public int BlockRows;
-        public bool SplitPanels;
+        public IRowSource? Source;
+        public IRowSink? Sink;
+        public float* Blocks;
         public PackWork? Pack;
 
         public void Execute(int part, int parts)
         {
-            if (SplitPanels)
+            var plan = Plan;
+            var panels = plan.Layout.Panels;
+            if (plan.SplitPanels)
             {
-                var (first, end) = Partition.Share(Layout.Panels, part, parts);
+                var (first, end) = Partition.Share(panels, part, parts);
                 Pack?.Pack(first, end);
-                GemmKernel.Run(Panels, Args, 0, Rows, first, end, Isa);
+                GemmKernel.Run(Panels, Args, 0, plan.M, first, end, plan.Isa);
                 return;
             }
-            var (start, stop) = Partition.Share(Rows, part, parts, Tile);
-            for (var row = start; row < stop; row += BlockRows)
-                GemmKernel.Run(Panels, Args, row, Math.Min(stop, row + BlockRows), 0, Layout.Panels, Isa);
+            var (start, stop) = Partition.Share(plan.M, part, parts, plan.RowGrain);
+            var block = Blocks + part * plan.BlockFloats;
+            for (var row = start; row < stop; row += plan.BlockRows)
+            {
+                var count = Math.Min(stop - row, plan.BlockRows);
+                var args = Args;
+                if (Source is null) args.A += row * args.Lda;
+                else
+                {
+                    Source.Rows(row, count, block, plan.SourceStride);
+                    args.A = block;
+                    args.Lda = plan.SourceStride;
+                }
+                if (Sink is null)
+                {
+                    args.C += row * args.Ldc;
+                    if (args.Residual != null) args.Residual += row * args.Ldr;
+                }
+                else
+                {
+                    args.C = block + plan.BlockRows * plan.SourceStride;
+                    args.Ldc = plan.SinkStride;
+                    args.Residual = null;
+                }
+                GemmKernel.Run(Panels, args, 0, count, 0, panels, plan.Isa);
+                Sink?.Add(row, count, args.C, plan.SinkStride);
+            }
         }
     }
 
@@ -233,10 +342,11 @@ internal sealed unsafe class TrainGemm
         public nint Lda;
         public float* B;
         public nint Ldb;
+        public IRowSource? Source;
         public float* C;
         public nint Ldc;
         public float* Partials;
-        public float* Tails;
+        public float* Buffers;
 
         public void Execute(int part, int parts)
         {
@@ -246,53 +356,57 @@ internal sealed unsafe class TrainGemm
             var dst = segment == 0 ? C : Partials + (segment - 1) * (nint)plan.N1 * plan.N2;
             var ldd = segment == 0 ? Ldc : plan.N2;
             var (t0, t1) = Partition.Share(plan.Tiles, part % plan.Groups, plan.Groups);
-            var rowTiles = plan.RowTiles;
-            var rowsPerTile = plan.N1 / rowTiles;
-            var longer = plan.N1 % rowTiles;
-            var tail = Tails + (nint)part * plan.Chunk * plan.Main;
+            var rowsPerTile = plan.N1 / plan.RowTiles;
+            var longer = plan.N1 % plan.RowTiles;
+            var buffer = Buffers + (nint)part * plan.Chunk * (plan.Source ? plan.SourceStride : plan.Main);
             if (m0 == m1)
             {
                 // An empty segment still owns its partial (or C): it contributes zeros.
-                for (var t = t0; t < t1; t++) Clear(dst, ldd, plan, t, rowsPerTile, longer);
+                for (var t = t0; t < t1; t++)
+                {
+                    var (row, rows, col0, cols, _) = TileAt(plan, t, rowsPerTile, longer);
+                    for (var r = row; r < row + rows; r++) new Span<float>(dst + r * ldd + col0, cols).Clear();
+                }
                 return;
             }
             for (var p0 = m0; p0 < m1; p0 += plan.Chunk)
             {
                 var kc = Math.Min(plan.Chunk, m1 - p0);
                 var accumulate = p0 != m0;
+                var rowsB = B + p0 * Ldb;
+                var ldb = Ldb;
+                if (Source is not null)
+                {
+                    Source.Rows(p0, kc, buffer, plan.SourceStride);
+                    rowsB = buffer;
+                    ldb = plan.SourceStride;
+                }
                 var copied = false;
                 for (var t = t0; t < t1; t++)
                 {
-                    var panel = t / rowTiles;
-                    var rt = t % rowTiles;
-                    var row = rt * rowsPerTile + Math.Min(rt, longer);
-                    var rows = rowsPerTile + (rt < longer ? 1 : 0);
-                    var col0 = panel * plan.Main;
-                    var width = plan.Width(panel);
-                    var cols = Math.Min(width, plan.N2 - col0);
-                    var bp = B + p0 * Ldb + col0;
-                    var ldb = Ldb;
-                    if (plan.TailCopy && panel == plan.Panels - 1)
+                    var (row, rows, col0, cols, width) = TileAt(plan, t, rowsPerTile, longer);
+                    var bp = rowsB + col0;
+                    var ldp = ldb;
+                    if (plan.TailCopy && col0 + plan.Main >= plan.N2)
                     {
-                        if (!copied) CopyTail(bp, Ldb, tail, kc, cols, width);
+                        if (!copied) CopyTail(bp, ldb, buffer, kc, cols, width);
                         copied = true;
-                        bp = tail;
-                        ldb = width;
+                        bp = buffer;
+                        ldp = width;
                     }
-                    ReductionTile.Tile(plan.Isa, width, rows, kc, A + p0 * Lda + row, Lda, bp, ldb, dst + row * ldd + col0, ldd, cols, accumulate);
+                    ReductionTile.Tile(plan.Isa, width, rows, kc, A + p0 * Lda + row, Lda, bp, ldp, dst + row * ldd + col0, ldd, cols, accumulate);
                 }
             }
         }
 
-        private static void Clear(float* dst, nint ldd, in ReductionPlan plan, int t, int rowsPerTile, int longer)
+        /// <summary>Tile t of the output, panel-major (consecutive tiles share B's panel): its rows and columns.</summary>
+        private static (int Row, int Rows, int Col0, int Cols, int Width) TileAt(in ReductionPlan plan, int t, int rowsPerTile, int longer)
         {
             var panel = t / plan.RowTiles;
             var rt = t % plan.RowTiles;
-            var row = rt * rowsPerTile + Math.Min(rt, longer);
-            var rows = rowsPerTile + (rt < longer ? 1 : 0);
             var col0 = panel * plan.Main;
-            var cols = Math.Min(plan.Width(panel), plan.N2 - col0);
-            for (var r = row; r < row + rows; r++) new Span<float>(dst + r * ldd + col0, cols).Clear();
+            var width = plan.Width(panel);
+            return (rt * rowsPerTile + Math.Min(rt, longer), rowsPerTile + (rt < longer ? 1 : 0), col0, Math.Min(width, plan.N2 - col0), width);
         }
 
         private static void CopyTail(float* src, nint lds, float* dst, int rows, int cols, int width)
