@@ -9,10 +9,14 @@ public enum ActivationKind
     Relu,
     /// <summary>y = min(max(x, Min), Max); dy/dx = 1 only for Min &lt; x &lt; Max, strictly (PyTorch's hardtanh). ReLU6 is Clip(0, 6).</summary>
     Clip,
-    /// <summary>y = x·ReLU6(x + 3)/6; dy/dx = 0 for x &lt; −3, x/3 + 1/2 for −3 ≤ x ≤ 3, 1 above (PyTorch's hardswish_backward).</summary>
+    /// <summary>
+    /// y = x·ReLU6(x + 3)/6; dy/dx = 0 for x &lt; −3, x/3 + 1/2 for −3 ≤ x ≤ 3, 1 above (PyTorch's documented rule and its
+    /// scalar hardswish_backward; PyTorch 1.13's vectorized path gives 1 at exactly x = 3).
+    /// </summary>
     HardSwish,
     /// <summary>
-    /// y = max(0, min(1, Alpha·x + Beta)); dy/dx = Alpha where 0 &lt; Alpha·x + Beta &lt; 1, strictly, else 0. MobileNetV3's
+    /// y = max(0, min(1, Alpha·x + Beta)); dy/dx = Alpha strictly between the ramp's ends −Beta/Alpha and (1 − Beta)/Alpha
+    /// (computed in double, then rounded to the kernel's float type, and x compared with them), else 0. MobileNetV3's
     /// h-sigmoid is Alpha = 1/6, Beta = 1/2 (PyTorch: 1/6 for −3 &lt; x &lt; 3).
     /// </summary>
     HardSigmoid,

@@ -18,7 +18,7 @@ public static partial class TrainReference
     /// <summary>
     /// dx[i] = dy[i] · f′(x[i]), reading the forward INPUT x, with PyTorch's derivative at the kinks (see
     /// <see cref="ActivationKind"/>): ReLU 0 at 0; Clip 1 only strictly inside (Min, Max); h-swish x/3 + 1/2 on the
-    /// closed [−3, 3]; h-sigmoid Alpha only where Alpha·x + Beta lies strictly inside (0, 1).
+    /// closed [−3, 3]; h-sigmoid Alpha only strictly inside the ramp (see <see cref="HardSigmoidRamp{T}"/>).
     /// </summary>
     public static void ActivationBackward<T>(Activation a, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -54,15 +54,26 @@ public static partial class TrainReference
             case ActivationKind.HardSwish:
                 return v < -three ? T.Zero : v <= three ? v / three + T.CreateChecked(0.5) : T.One;
             case ActivationKind.HardSigmoid:
-                var alpha = T.CreateChecked(a.Alpha);
-                var z = alpha * v + T.CreateChecked(a.Beta);
-                return z > T.Zero && z < T.One ? alpha : T.Zero;
+                var (lo, hi) = HardSigmoidRamp<T>(a);
+                return v > lo && v < hi ? T.CreateChecked(a.Alpha) : T.Zero;
             case ActivationKind.Sigmoid:
                 var s = T.One / (T.One + T.Exp(-v));
                 return s * (T.One - s);
             default:
                 throw new ArgumentException($"unknown activation {a.Kind}", nameof(a));
         }
+    }
+
+    /// <summary>
+    /// The open interval of x where h-sigmoid's ramp Alpha·x + Beta lies strictly inside (0, 1): its ends −Beta/Alpha and
+    /// (1 − Beta)/Alpha computed in double and rounded to T. Testing x against them, not the rounded Alpha·x + Beta against
+    /// 0 and 1, keeps PyTorch's rule (1/6 for −3 &lt; x &lt; 3): in float, (1/6)·2.9999998 + 0.5 rounds to 1.
+    /// </summary>
+    internal static (T Lo, T Hi) HardSigmoidRamp<T>(Activation a) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (a.Alpha == 0f) return (T.Zero, T.Zero);
+        double zeroAt = -(double)a.Beta / a.Alpha, oneAt = (1 - (double)a.Beta) / a.Alpha;
+        return (T.CreateChecked(Math.Min(zeroAt, oneAt)), T.CreateChecked(Math.Max(zeroAt, oneAt)));
     }
 
     /// <summary>min(max(v, lo), hi) that lets a NaN through (as PyTorch's clamp), where a comparison would pick a bound.</summary>

@@ -1,0 +1,188 @@
+using LightNets.Graphs;
+using LightNets.Training.Engine.Steps;
+using LightNets.Training.Kernels;
+
+namespace LightNets.Training.Engine;
+
+internal sealed partial class TrainingPlan<T>
+{
+    /// <summary>
+    /// Turns one graph node into its training step(s), deciding which gradients its backward computes: an input's when
+    /// something before it learns, a parameter's when it is trainable. Aliases (identity, Dropout(0), a Flatten that
+    /// moves no data) get no step: their output shares the input's storage and gradient.
+    /// </summary>
+    private void Lower(Node node, int ordinal)
+    {
+        switch (node.Op)
+        {
+            case Conv2dOp op:
+            {
+                ValueInfo x = V(node.Inputs[0]), y = V(node.Output);
+                var w = Param(node.Inputs[1]);
+                var b = OptionalParam(node, 2);
+                var gy = Output(y, Requires(x) || w.Trainable || b is { Trainable: true });
+                _steps.Add(new ConvStep<T>(node.Name, ConvShape.Create(x.N, x.H, x.W, x.C, y.C, op), ValueSlot(x), ValueSlot(y), gy, w, b,
+                    Target(x, native: false)));
+                break;
+            }
+            case GemmOp:
+            {
+                ValueInfo x = V(node.Inputs[0]), y = V(node.Output);
+                var w = Param(node.Inputs[1]);
+                var b = OptionalParam(node, 2);
+                var gy = Output(y, Requires(x) || w.Trainable || b is { Trainable: true });
+                _steps.Add(new LinearStep<T>(node.Name, x.N, x.C, y.C, ValueSlot(x), ValueSlot(y), gy, w, b, Target(x, native: false)));
+                break;
+            }
+            case BatchNormOp bn:
+            {
+                ValueInfo x = V(node.Inputs[0]), y = V(node.Output);
+                ParamRef<T> gamma = Param(node.Inputs[1]), beta = Param(node.Inputs[2]);
+                T[] mean = _buffers[_model.BufferId(node.Inputs[3])], variance = _buffers[_model.BufferId(node.Inputs[4])];
+                var eps = T.CreateChecked(bn.Epsilon);
+                var learns = gamma.Trainable || beta.Trainable;
+                var gy = Output(y, Requires(x) || learns);
+                var gx = Target(x, native: false);
+                _steps.Add(learns
+                    ? new BatchNormTrainStep<T>(node.Name, x.Rows, x.C, eps, T.CreateChecked(_settings.BatchNormMomentum), ValueSlot(x), ValueSlot(y),
+                        gy, gamma, beta, mean, variance, gx)
+                    : new BatchNormEvalStep<T>(node.Name, x.Rows, x.C, eps, ValueSlot(x), ValueSlot(y), gy, gamma, beta, mean, variance, gx));
+                break;
+            }
+            case ReluOp or ClipOp or HardSwishOp or HardSigmoidOp or SigmoidOp:
+            {
+                ValueInfo x = V(node.Inputs[0]), y = V(node.Output);
+                var gy = Output(y, Requires(x));
+                _steps.Add(new ActivationStep<T>(node.Name, Activation.From(node.Op)!.Value, ValueSlot(x), ValueSlot(y), gy, Target(x, native: false)));
+                break;
+            }
+            case AddOp or MulOp:
+                LowerBinary(node);
+                break;
+            case ConcatOp:
+            {
+                var y = V(node.Output);
+                var xs = node.Inputs.Select(V).ToArray();
+                var gy = Output(y, xs.Any(Requires));
+                _steps.Add(new ConcatStep<T>(node.Name, y.Rows, xs.Select(ValueSlot).ToArray(), xs.Select(x => x.C).ToArray(), ValueSlot(y), gy,
+                    xs.Select(x => Target(x, native: true)).ToArray()));
+                break;
+            }
+            case ChannelShuffleOp shuffle:
+            {
+                ValueInfo x = V(node.Inputs[0]), y = V(node.Output);
+                // out[j·g + i] = in[i·n + j], n = C/g (ShuffleNetV1 §3.1).
+                int g = shuffle.Groups, n = x.C / g;
+                var map = new int[x.C];
+                for (var i = 0; i < g; i++)
+                for (var j = 0; j < n; j++)
+                    map[j * g + i] = i * n + j;
+                Gather(node.Name, x, y, map);
+                break;
+            }
+            case SliceOp slice:
+                Gather(node.Name, V(node.Inputs[0]), V(node.Output), Enumerable.Range(slice.Start, slice.End - slice.Start).ToArray());
+                break;
+            case SplitOp split:
+            {
+                var x = V(node.Inputs[0]);
+                var start = 0;
+                for (var k = 0; k < split.Sizes.Count; k++)
+                {
+                    // A part nobody reads gets no step (and so never a gradient to wait for).
+                    if (IsRead(node.Outputs[k]))
+                        Gather($"{node.Name}:{k}", x, V(node.Outputs[k]), Enumerable.Range(start, split.Sizes[k]).ToArray());
+                    start += split.Sizes[k];
+                }
+                break;
+            }
+            case MaxPoolOp pool:
+            {
+                ValueInfo x = V(node.Inputs[0]), y = V(node.Output);
+                var gy = Output(y, Requires(x));
+                _steps.Add(new MaxPoolStep<T>(node.Name, PoolShape.Create(x.N, x.H, x.W, x.C, pool), ValueSlot(x), ValueSlot(y), gy,
+                    Target(x, native: false)));
+                break;
+            }
+            case AveragePoolOp pool:
+            {
+                ValueInfo x = V(node.Inputs[0]), y = V(node.Output);
+                var gy = Output(y, Requires(x));
+                _steps.Add(new AvgPoolStep<T>(node.Name, PoolShape.Create(x.N, x.H, x.W, x.C, pool), pool.CountIncludePad, ValueSlot(x),
+                    ValueSlot(y), gy, Target(x, native: false)));
+                break;
+            }
+            case GlobalAveragePoolOp:
+            {
+                ValueInfo x = V(node.Inputs[0]), y = V(node.Output);
+                var gy = Output(y, Requires(x));
+                _steps.Add(new GlobalAvgPoolStep<T>(node.Name, x.N, x.H * x.W, x.C, ValueSlot(x), ValueSlot(y), gy, Target(x, native: false)));
+                break;
+            }
+            case FlattenOp:
+            {
+                ValueInfo x = V(node.Inputs[0]), y = V(node.Output);
+                if (y.Root == x.Root) break;
+                var gy = Output(y, Requires(x));
+                _steps.Add(new FlattenStep<T>(node.Name, x.N, x.H * x.W, x.C, ValueSlot(x), ValueSlot(y), gy, Target(x, native: true)));
+                break;
+            }
+            case DropoutOp dropout:
+            {
+                ValueInfo x = V(node.Inputs[0]), y = V(node.Output);
+                if (y.Root == x.Root) break;
+                var gy = Output(y, Requires(x));
+                _steps.Add(new DropoutStep<T>(node.Name, dropout.Ratio, ordinal, ValueSlot(x), ValueSlot(y), gy, Target(x, native: true)));
+                break;
+            }
+            default:
+                // TrainingModel refuses every other operator by name before a plan is built.
+                throw new InvalidOperationException($"node '{node.Name}' ({node.Kind}) passed the model check but has no training step");
+        }
+    }
+
+    private void Gather(string name, ValueInfo x, ValueInfo y, int[] map)
+    {
+        var gy = Output(y, Requires(x));
+        _steps.Add(new GatherStep<T>(name, x.Rows, x.C, map, ValueSlot(x), ValueSlot(y), gy, Target(x, native: true)));
+    }
+
+    private bool IsRead(string value) =>
+        _model.Value(value).Id == _model.LogitsValue || _model.Nodes.Any(n => n.Inputs.Contains(value, StringComparer.Ordinal));
+
+    /// <summary>
+    /// Add and Mul with the operand kinds <see cref="TrainingModel"/> admits. For SE's Mul the full-shape operand goes
+    /// first: the ScaleChannels kernels take the map, then the per-image scale.
+    /// </summary>
+    private void LowerBinary(Node node)
+    {
+        var y = V(node.Output);
+        var graph = _model.Graph;
+        var operands = new (ValueInfo? Value, T[]? Constant)[2];
+        for (var i = 0; i < 2; i++)
+        {
+            var name = node.Inputs[i];
+            if (graph.IsInitializer(name))
+            {
+                var data = graph.Initializers[name].Data;
+                var channels = TrainingModel.ConstantChannels(graph.ShapeOf(name), y.Shape)!.Value;
+                operands[i] = (null, Enumerable.Range(0, channels).Select(j => T.CreateChecked(data[channels == 1 ? 0 : j])).ToArray());
+            }
+            else operands[i] = (V(name), null);
+        }
+        if (operands[0].Value is { } first && operands[1].Value is { } second && first.Shape != y.Shape && second.Shape == y.Shape)
+            (operands[0], operands[1]) = (operands[1], operands[0]);
+
+        var requires = operands.Any(o => o.Value is { } v && Requires(v));
+        var gy = Output(y, requires);
+        var scale = node.Op is MulOp && operands[0].Value is { } map && operands[1].Value is { } s && map.Shape == y.Shape && s.Shape != y.Shape;
+        Operand<T> Make((ValueInfo? Value, T[]? Constant) o) => o.Value is { } v
+            ? new Operand<T>(ValueSlot(v), v.Shape != y.Shape, null, Target(v, native: !scale))
+            : new Operand<T>(null, false, o.Constant, null);
+        var (a, b) = (Make(operands[0]), Make(operands[1]));
+        int hw = y.H * y.W;
+        _steps.Add(node.Op is AddOp
+            ? new AddStep<T>(node.Name, y.Rows, hw, y.C, a, b, ValueSlot(y), gy)
+            : new MulStep<T>(node.Name, y.Rows, hw, y.C, a, b, ValueSlot(y), gy));
+    }
+}

@@ -1,0 +1,174 @@
+using System.Numerics;
+using LightNets.Graphs;
+using LightNets.Training.Engine.Steps;
+using LightNets.Training.Kernels;
+
+namespace LightNets.Training.Engine;
+
+/// <summary>The settings a plan is compiled with, in the public float convention.</summary>
+internal sealed record PlanSettings(double LabelSmoothing, double BatchNormMomentum, ulong Seed, long MaxArenaBytes);
+
+/// <summary>
+/// A compiled training step for one graph, batch and set of frozen parameters, in float type T (float to train, double
+/// for whole-model gradient checks): forward steps in training mode that keep what backward needs, the loss, and the
+/// backward steps of the nodes after the first learnable one, all on buffers placed in one arena by liveness over that
+/// schedule. A gradient buffer lives from its first writer to its producer's backward; an activation from its producer
+/// to its last reader, forward or backward, so the forward of a frozen prefix keeps nothing. Running a step allocates
+/// nothing.
+/// </summary>
+internal sealed unsafe partial class TrainingPlan<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly TrainingModel _model;
+    private readonly ParamRef<T>[] _params;
+    private readonly T[][] _buffers;
+    private readonly PlanSettings _settings;
+    private readonly Slot?[] _valueSlots, _gradSlots;
+    private readonly bool[] _requires;
+    private readonly List<TrainStep<T>> _steps = [];
+    private readonly TrainStep<T>[] _forward, _backward;
+    private readonly Slot _input, _logits, _gradLogits;
+    private readonly T[] _logitsCopy;
+    private readonly StepContext<T> _context;
+    private readonly Arena _arena;
+    private readonly T _smoothing;
+
+    public TrainingPlan(TrainingModel model, ParamRef<T>[] parameters, T[][] buffers, ITrainKernels<T> kernels, TrainContext ctx,
+        PlanSettings settings)
+    {
+        (_model, _params, _buffers, _settings) = (model, parameters, buffers, settings);
+        _valueSlots = new Slot?[model.Values.Count];
+        _gradSlots = new Slot?[model.Values.Count];
+        _requires = new bool[model.Values.Count];
+        _smoothing = T.CreateChecked(settings.LabelSmoothing);
+        _input = ValueSlot(model.InputValue);
+        for (var i = 0; i < model.Nodes.Count; i++) Lower(model.Nodes[i], i);
+        _logits = ValueSlot(model.LogitsValue);
+        _gradLogits = GradSlot(model.LogitsValue);
+        _logitsCopy = new T[model.Batch * model.Classes];
+        _forward = [.. _steps];
+        _backward = Schedule();
+        Slots = CollectSlots();
+        _arena = new Arena(Slots, settings.MaxArenaBytes, $"'{model.Graph.Name}' at batch {model.Batch}");
+        _context = new StepContext<T>(ctx, kernels, settings.Seed) { Base = _arena.Base };
+    }
+
+    public long ArenaBytes => _arena.Bytes;
+    public IReadOnlyList<Slot> Slots { get; }
+    public IReadOnlyList<TrainStep<T>> ForwardSteps => _forward;
+    public IReadOnlyList<TrainStep<T>> BackwardSteps => _backward;
+
+    /// <summary>The class scores of the last step, [batch, classes].</summary>
+    public ReadOnlySpan<T> Logits => _logitsCopy;
+
+    /// <summary>Whether backward runs at all (something learns).</summary>
+    public bool Learns => _requires[_model.Values[_model.LogitsValue].Root];
+
+    /// <summary>
+    /// One training step on a batch already checked by the caller: NCHW input of the graph's shape, one label in
+    /// [0, classes) per image. Writes every learnable parameter's gradient and updates BN running statistics; returns
+    /// the mean loss. <paramref name="stepNumber"/> selects the dropout masks.
+    /// </summary>
+    public T Step(ReadOnlySpan<float> nchw, ReadOnlySpan<int> labels, long stepNumber)
+    {
+        var c = _context;
+        c.StepNumber = stepNumber;
+        var input = _model.Values[_model.InputValue];
+        ToNhwc(nchw, c.Span(_input), input.N, input.C, input.H * input.W);
+        foreach (var step in _forward) step.Forward(c);
+        var logits = c.Span(_logits);
+        var loss = c.Kernels.SoftmaxCrossEntropy(c.Ctx, _model.Batch, _model.Classes, logits, labels, _smoothing, c.Span(_gradLogits));
+        logits.CopyTo(_logitsCopy);
+        foreach (var step in _backward) step.Backward(c);
+        return loss;
+    }
+
+    private static void ToNhwc(ReadOnlySpan<float> nchw, Span<T> nhwc, int n, int c, int hw)
+    {
+        for (var i = 0; i < n; i++)
+        for (var j = 0; j < c; j++)
+        for (var p = 0; p < hw; p++)
+            nhwc[(i * hw + p) * c + j] = T.CreateChecked(nchw[(i * c + j) * hw + p]);
+    }
+
+    /// <summary>
+    /// Backward order is the reverse of forward. The first step (in that order) that writes a value's gradient
+    /// overwrites it; later ones accumulate, through scratch when their rule overwrites. Returns the backward steps.
+    /// </summary>
+    private TrainStep<T>[] Schedule()
+    {
+        var position = 0;
+        _input.Touch(position++);
+        foreach (var step in _forward)
+        {
+            foreach (var slot in step.ForwardSlots()) slot.Touch(position);
+            position++;
+        }
+        _logits.Touch(position);
+        _gradLogits.Touch(position++);
+        var written = new bool[_model.Values.Count];
+        written[_model.Values[_model.LogitsValue].Root] = true;
+        var backward = new List<TrainStep<T>>();
+        for (var i = _forward.Length - 1; i >= 0; i--)
+        {
+            var step = _forward[i];
+            if (!step.HasBackward) continue;
+            foreach (var target in step.Targets)
+            {
+                if (!written[target.Value])
+                {
+                    written[target.Value] = true;
+                    continue;
+                }
+                target.Accumulate = true;
+                if (!target.Native) target.Temp = new Slot($"{step.Name}.d{_model.Values[target.Value].Name}", target.Grad.Length, target.Grad.ElementSize);
+            }
+            foreach (var slot in step.BackwardSlots()) slot.Touch(position);
+            position++;
+            backward.Add(step);
+        }
+        return [.. backward];
+    }
+
+    private List<Slot> CollectSlots()
+    {
+        var all = new HashSet<Slot>(ReferenceEqualityComparer.Instance) { _input, _logits, _gradLogits };
+        foreach (var step in _forward)
+        {
+            all.UnionWith(step.ForwardSlots());
+            if (step.HasBackward) all.UnionWith(step.BackwardSlots());
+        }
+        return [.. all];
+    }
+
+    private ValueInfo V(string name) => _model.Value(name);
+    private bool Requires(ValueInfo v) => _requires[v.Root];
+
+    private Slot ValueSlot(int value)
+    {
+        var root = _model.Values[value].Root;
+        return _valueSlots[root] ??= new Slot(_model.Values[root].Name, _model.Values[root].Elements, Elementwise.Size<T>());
+    }
+
+    private Slot ValueSlot(ValueInfo v) => ValueSlot(v.Id);
+
+    private Slot GradSlot(int value)
+    {
+        var root = _model.Values[value].Root;
+        return _gradSlots[root] ??= new Slot("d" + _model.Values[root].Name, _model.Values[root].Elements, Elementwise.Size<T>());
+    }
+
+    /// <summary>Marks the output's gradient as needed and returns its slot, or null when nothing before it learns.</summary>
+    private Slot? Output(ValueInfo y, bool requires)
+    {
+        _requires[y.Root] = requires;
+        return requires ? GradSlot(y.Id) : null;
+    }
+
+    /// <summary>Where a backward rule writes the gradient of input <paramref name="x"/>, or null when it needs none.</summary>
+    private GradTarget? Target(ValueInfo x, bool native) => Requires(x) ? new GradTarget(x.Root, GradSlot(x.Id), native) : null;
+
+    private ParamRef<T> Param(string name) => _params[_model.ParameterId(name)];
+    private ParamRef<T>? OptionalParam(Node node, int input) => node.Inputs.Count > input ? Param(node.Inputs[input]) : null;
+
+    public void Dispose() => _arena.Dispose();
+}
