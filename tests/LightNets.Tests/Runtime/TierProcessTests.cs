@@ -20,7 +20,7 @@ namespace LightNets.Tests.Runtime;
 /// </summary>
 public class TierProcessTests
 {
-    private const string ChildVariable = "LIGHTNETS_TIER_CHILD";
+    internal const string ChildVariable = "LIGHTNETS_TIER_CHILD";
     private const string Filter = "FullyQualifiedName~LightNets.Tests.Runtime.Cpu.";
 
     [Fact]
@@ -47,7 +47,8 @@ public class TierProcessTests
         }
     }
 
-    private static async Task<(int, string)> RunChild(string variable, Isa expected)
+    /// <summary>Runs the tests that <paramref name="filter"/> selects in a child whose <paramref name="variable"/> is 0.</summary>
+    internal static async Task<(int, string)> RunChild(string variable, Isa expected, string filter = Filter)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -56,7 +57,7 @@ public class TierProcessTests
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
-        foreach (var arg in new[] { "test", typeof(TierProcessTests).Assembly.Location, "--filter", Filter,
+        foreach (var arg in new[] { "test", typeof(TierProcessTests).Assembly.Location, "--filter", filter,
                      "--logger", "console;verbosity=normal" })
             start.ArgumentList.Add(arg);
         start.Environment[variable] = "0";
