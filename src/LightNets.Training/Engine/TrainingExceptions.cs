@@ -8,3 +8,6 @@ public sealed class TrainingGraphException(string message) : LightNetsException(
 
 /// <summary>A training batch that does not fit the session: wrong element count, label count, or a label outside the classes.</summary>
 public sealed class TrainingInputException(string message) : LightNetsException(message);
+
+/// <summary>A training option out of its range (label smoothing, BN momentum, threads, memory limit); the message names it.</summary>
+public sealed class TrainingOptionsException(string message) : LightNetsException(message);

@@ -41,6 +41,9 @@ internal sealed partial class TrainingPlan<T>
                 T[] mean = _buffers[_model.BufferId(node.Inputs[3])], variance = _buffers[_model.BufferId(node.Inputs[4])];
                 var eps = T.CreateChecked(bn.Epsilon);
                 var learns = gamma.Trainable || beta.Trainable;
+                if (learns && x.Rows < 2)
+                    throw new TrainingGraphException(
+                        $"node '{node.Name}' (BatchNorm) normalizes {x.Rows} value per channel (batch {x.N} of {x.H}×{x.W} maps); batch statistics need more than one: train with a batch of at least 2, or freeze its γ and β (evaluation mode)");
                 var gy = Output(y, Requires(x) || learns);
                 var gx = Target(x, native: false);
                 _steps.Add(learns

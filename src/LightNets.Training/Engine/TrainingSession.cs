@@ -36,13 +36,11 @@ public sealed class TrainingSession : IDisposable
 
     /// <exception cref="TrainingGraphException">The graph has an operator, shape or weight training cannot handle; the message names the node.</exception>
     /// <exception cref="WorkingMemoryException">The plan needs more memory than <see cref="TrainingSessionOptions.MaxArenaBytes"/>.</exception>
+    /// <exception cref="TrainingOptionsException">An option is out of its range.</exception>
     public TrainingSession(Graph graph, TrainingSessionOptions? options = null)
     {
         _options = options ?? new TrainingSessionOptions();
-        if (!(_options.LabelSmoothing >= 0f && _options.LabelSmoothing <= 1f))
-            throw new ArgumentOutOfRangeException(nameof(options), _options.LabelSmoothing, "label smoothing must lie in [0, 1]");
-        if (!(_options.BatchNormMomentum >= 0f && _options.BatchNormMomentum <= 1f))
-            throw new ArgumentOutOfRangeException(nameof(options), _options.BatchNormMomentum, "BatchNorm momentum must lie in [0, 1] (PyTorch's convention)");
+        Check(_options);
         _model = new TrainingModel(graph);
         _parameters = _model.Parameters.Select(p => new Parameter(p.Name, p.Shape, p.Kind, (float[])p.Initial.Data.Clone())).ToArray();
         _buffers = _model.Buffers.Select(b => new NamedBuffer(b.Name, b.Shape, (float[])b.Initial.Data.Clone())).ToArray();
@@ -121,6 +119,17 @@ public sealed class TrainingSession : IDisposable
         foreach (var p in _parameters) initializers[p.Name] = new Tensor(p.Shape, (float[])p.Value.Clone());
         foreach (var b in _buffers) initializers[b.Name] = new Tensor(b.Shape, (float[])b.Value.Clone());
         return _model.Graph.With(initializers: initializers);
+    }
+
+    private static void Check(TrainingSessionOptions o)
+    {
+        if (!(o.LabelSmoothing >= 0f && o.LabelSmoothing <= 1f))
+            throw new TrainingOptionsException($"label smoothing {o.LabelSmoothing} is outside [0, 1]; 0.1 is the usual value, 0 turns it off");
+        if (!(o.BatchNormMomentum >= 0f && o.BatchNormMomentum <= 1f))
+            throw new TrainingOptionsException(
+                $"BatchNorm momentum {o.BatchNormMomentum} is outside [0, 1]; it is PyTorch's convention (0.1 by default; TF's decay 0.99 is momentum 0.01)");
+        if (o.Threads < 0) throw new TrainingOptionsException($"threads {o.Threads} is negative; give 1 or more, or 0 for every core");
+        if (o.MaxArenaBytes <= 0) throw new TrainingOptionsException($"the memory limit {o.MaxArenaBytes} bytes must be positive");
     }
 
     private void CheckBatch(ReadOnlySpan<float> nchw, ReadOnlySpan<int> labels)

@@ -28,7 +28,7 @@ public class LayerKernelTests
     private static float[] Hostile(int n, ulong seed)
     {
         var x = Oracle.Normal(n, seed, 4);
-        float[] special = [-3f, 3f, 0f, -0f, 6f, -6f, 2.5f, -1f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e-30f, -2.9999998f, 3.0000002f];
+        float[] special = [-3f, 3f, 0f, -0f, 6f, -6f, 2.5f, -1f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e-30f, -2.9999998f, 3.0000002f, 2.9999998f, -3.0000002f];
         for (var i = 0; i < n; i += 3) x[i] = special[i / 3 % special.Length];
         return x;
     }

@@ -26,6 +26,7 @@ internal sealed unsafe class ActivationKernels
             throw new ArgumentException($"unknown activation {a.Kind}", nameof(a));
         var w = _work;
         w.A = a;
+        (w.A.RampLow, w.A.RampHigh) = a.Kind == ActivationKind.HardSigmoid ? Reference.TrainReference.HardSigmoidRamp<float>(a) : (0f, 0f);
         w.BackwardPass = backward;
         w.X = x;
         w.Dy = dy;
@@ -37,7 +38,7 @@ internal sealed unsafe class ActivationKernels
 
     private sealed class ActivationWork : IParallelWork
     {
-        public Activation A;
+        public Constants A;
         public bool BackwardPass;
         public float* X;
         public float* Dy;
@@ -92,11 +93,21 @@ internal sealed unsafe class ActivationKernels
         }
     }
 
+    /// <summary>An activation's constants, and h-sigmoid's ramp as the reference bounds it (<see cref="Reference.TrainReference.HardSigmoidRamp{T}"/>).</summary>
+    private struct Constants
+    {
+        public ActivationKind Kind;
+        public float Min, Max, Alpha, Beta, RampLow, RampHigh;
+
+        public static implicit operator Constants(Activation a) =>
+            new() { Kind = a.Kind, Min = a.Min, Max = a.Max, Alpha = a.Alpha, Beta = a.Beta };
+    }
+
     /// <summary>An activation's value, or (when <see cref="Gradient"/>) its slope, which the kernel multiplies by dy.</summary>
     private interface IFormula
     {
         static abstract bool Gradient { get; }
-        static abstract TV Apply<TV, TL>(Activation a, TV v) where TV : unmanaged where TL : ILanes<TV>;
+        static abstract TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV>;
     }
 
     /// <summary>The reference's clamp: lo below lo (tested first), hi above hi, NaN and everything else unchanged.</summary>
@@ -111,55 +122,55 @@ internal sealed unsafe class ActivationKernels
     private readonly struct Relu : IFormula
     {
         public static bool Gradient => false;
-        public static TV Apply<TV, TL>(Activation a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
             TL.Select(TL.LessThan(v, TL.Broadcast(0f)), TL.Broadcast(0f), v);
     }
 
     private readonly struct Clip : IFormula
     {
         public static bool Gradient => false;
-        public static TV Apply<TV, TL>(Activation a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
             Clamp<TV, TL>(v, TL.Broadcast(a.Min), TL.Broadcast(a.Max));
     }
 
     private readonly struct HardSwish : IFormula
     {
         public static bool Gradient => false;
-        public static TV Apply<TV, TL>(Activation a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
             TL.Divide(TL.Multiply(v, Clamp<TV, TL>(TL.Add(v, TL.Broadcast(3f)), TL.Broadcast(0f), TL.Broadcast(6f))), TL.Broadcast(6f));
     }
 
     private readonly struct HardSigmoid : IFormula
     {
         public static bool Gradient => false;
-        public static TV Apply<TV, TL>(Activation a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
             Clamp<TV, TL>(TL.Add(TL.Multiply(TL.Broadcast(a.Alpha), v), TL.Broadcast(a.Beta)), TL.Broadcast(0f), TL.Broadcast(1f));
     }
 
     private readonly struct Sigmoid : IFormula
     {
         public static bool Gradient => false;
-        public static TV Apply<TV, TL>(Activation a, TV v) where TV : unmanaged where TL : ILanes<TV> => SigmoidOf<TV, TL>(v);
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> => SigmoidOf<TV, TL>(v);
     }
 
     private readonly struct ReluGrad : IFormula
     {
         public static bool Gradient => true;
-        public static TV Apply<TV, TL>(Activation a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
             TL.Select(TL.GreaterThan(v, TL.Broadcast(0f)), TL.Broadcast(1f), TL.Broadcast(0f));
     }
 
     private readonly struct ClipGrad : IFormula
     {
         public static bool Gradient => true;
-        public static TV Apply<TV, TL>(Activation a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
             TL.Select(TL.And(TL.GreaterThan(v, TL.Broadcast(a.Min)), TL.LessThan(v, TL.Broadcast(a.Max))), TL.Broadcast(1f), TL.Broadcast(0f));
     }
 
     private readonly struct HardSwishGrad : IFormula
     {
         public static bool Gradient => true;
-        public static TV Apply<TV, TL>(Activation a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
             TL.Select(TL.LessThan(v, TL.Broadcast(-3f)), TL.Broadcast(0f),
                 TL.Select(TL.LessThanOrEqual(v, TL.Broadcast(3f)), TL.Add(TL.Divide(v, TL.Broadcast(3f)), TL.Broadcast(0.5f)), TL.Broadcast(1f)));
     }
@@ -167,18 +178,14 @@ internal sealed unsafe class ActivationKernels
     private readonly struct HardSigmoidGrad : IFormula
     {
         public static bool Gradient => true;
-        public static TV Apply<TV, TL>(Activation a, TV v) where TV : unmanaged where TL : ILanes<TV>
-        {
-            var alpha = TL.Broadcast(a.Alpha);
-            var z = TL.Add(TL.Multiply(alpha, v), TL.Broadcast(a.Beta));
-            return TL.Select(TL.And(TL.GreaterThan(z, TL.Broadcast(0f)), TL.LessThan(z, TL.Broadcast(1f))), alpha, TL.Broadcast(0f));
-        }
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
+            TL.Select(TL.And(TL.GreaterThan(v, TL.Broadcast(a.RampLow)), TL.LessThan(v, TL.Broadcast(a.RampHigh))), TL.Broadcast(a.Alpha), TL.Broadcast(0f));
     }
 
     private readonly struct SigmoidGrad : IFormula
     {
         public static bool Gradient => true;
-        public static TV Apply<TV, TL>(Activation a, TV v) where TV : unmanaged where TL : ILanes<TV>
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV>
         {
             var s = SigmoidOf<TV, TL>(v);
             return TL.Multiply(s, TL.Subtract(TL.Broadcast(1f), s));
