@@ -124,6 +124,7 @@ public sealed class CheckpointHostileFileTests : IDisposable
         { "\"param/p\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}", 8, "needs more than the 8 bytes of its data_offsets [0, 8]" },
         { "\"param/p\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,8]}", 8, "needs 4 bytes, but its data_offsets [0, 8] hold 8" },
         { "\"param/p\":{\"dtype\":\"F32\",\"shape\":[2,0],\"data_offsets\":[0,0]}", 0, "dimensions from 1" },
+        { "\"param/p\":{\"dtype\":\"F32\",\"shape\":[" + string.Join(",", Enumerable.Repeat(1, 16)) + ",2],\"data_offsets\":[0,8]}", 8, "has 17 dimensions, more than the 16" },
         // offsets
         { "\"param/p\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0]}", 8, "not an array of 2 whole numbers" },
         { "\"param/p\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,0]}", 8, "end before they begin" },
