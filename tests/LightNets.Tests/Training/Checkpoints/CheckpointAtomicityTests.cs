@@ -11,9 +11,15 @@ namespace LightNets.Tests.Training.Checkpoints;
 /// </summary>
 public sealed class CheckpointAtomicityTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("lightnets-atomic-").FullName;
+    // Not in the child: it is SIGKILLed, so its Dispose never runs and the directory would be left behind.
+    private readonly string? _dir = Environment.GetEnvironmentVariable(ChildDirectory) is null
+        ? Directory.CreateTempSubdirectory("lightnets-atomic-").FullName
+        : null;
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose()
+    {
+        if (_dir is not null) Directory.Delete(_dir, recursive: true);
+    }
 
     /// <summary>Writes through to the file until <see cref="_limit"/> bytes, then throws (a full disk, a crash); or throws at the flush.</summary>
     private sealed class FailingStream(Stream inner, long limit, Exception failure) : Stream
@@ -49,7 +55,7 @@ public sealed class CheckpointAtomicityTests(ITestOutputHelper output) : IDispos
     [Fact]
     public void A_save_that_fails_at_any_point_leaves_the_previous_checkpoint_and_no_litter()
     {
-        var path = Path.Combine(_dir, "last.safetensors");
+        var path = Path.Combine(_dir!, "last.safetensors");
         var old = new Run(1);
         old.Train(3);
         CheckpointFile.Save(path, old.State());
@@ -72,7 +78,7 @@ public sealed class CheckpointAtomicityTests(ITestOutputHelper output) : IDispos
                     Assert.Contains("previous checkpoint there, if any, is unchanged", e.Message);
                 }
                 Assert.Equal(oldBytes, File.ReadAllBytes(path));
-                Assert.Equal([path], Directory.GetFiles(_dir));
+                Assert.Equal([path], Directory.GetFiles(_dir!));
             }
         }
         var restored = new Run(9);
@@ -82,7 +88,7 @@ public sealed class CheckpointAtomicityTests(ITestOutputHelper output) : IDispos
         // And a save that does not fail replaces it.
         CheckpointFile.Save(path, newer.State());
         Assert.Equal(4, CheckpointFile.Load(path).Step);
-        Assert.Equal([path], Directory.GetFiles(_dir));
+        Assert.Equal([path], Directory.GetFiles(_dir!));
     }
 
     private const string ChildDirectory = "LIGHTNETS_CHECKPOINT_KILL_DIR";
@@ -123,7 +129,7 @@ public sealed class CheckpointAtomicityTests(ITestOutputHelper output) : IDispos
         var interrupted = 0;
         for (var attempt = 0; attempt < 4 && interrupted < 2; attempt++)
         {
-            var dir = Directory.CreateDirectory(Path.Combine(_dir, $"kill{attempt}")).FullName;
+            var dir = Directory.CreateDirectory(Path.Combine(_dir!, $"kill{attempt}")).FullName;
             var log = Path.Combine(dir, "saves.log");
             using var child = StartChild(dir);
             try
