@@ -24,6 +24,7 @@ internal sealed unsafe partial class TrainingPlan<T> : IDisposable where T : unm
     private readonly PlanSettings _settings;
     private readonly Slot?[] _valueSlots, _gradSlots;
     private readonly bool[] _requires;
+    private readonly HashSet<int> _readsOwnOutput = [];
     private readonly List<TrainStep<T>> _steps = [];
     private readonly TrainStep<T>[] _forward, _backward;
     private readonly Slot _input, _logits, _gradLogits;

@@ -43,8 +43,7 @@ internal sealed class GradTarget(int value, Slot grad, bool native)
     {
         if (!Accumulate || Native) return;
         var g = c.Span(Grad);
-        ReadOnlySpan<T> t = c.Span(Temp!);
-        for (var i = 0; i < g.Length; i++) g[i] += t[i];
+        Elementwise.Add(g, c.Span(Temp!), g);
     }
 
     public IEnumerable<Slot> Slots => Temp is null ? [Grad] : [Grad, Temp];
