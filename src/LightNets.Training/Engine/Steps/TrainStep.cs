@@ -74,6 +74,9 @@ internal abstract class TrainStep<T>(string name) where T : unmanaged, IFloating
 
     public override string ToString() => Name;
 
+    /// <summary>What kind of work the step does, for profiles that add up steps of a kind.</summary>
+    public virtual string Kind => GetType().Name.Split('`')[0].Replace("Step", "", StringComparison.Ordinal);
+
     /// <summary>The slot when <paramref name="condition"/> holds, else nothing: for slots only some configurations touch.</summary>
     protected static IEnumerable<Slot> When(bool condition, Slot? slot) => condition && slot is not null ? [slot] : [];
 
