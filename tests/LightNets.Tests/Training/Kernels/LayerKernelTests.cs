@@ -126,7 +126,7 @@ public class LayerKernelTests
     /// <summary>Pool geometries: ShuffleNet's 3×3/2 stem pool, 2×2/2, 3×3/1 padded, ceil-mode windows that hang past the padding, and TF-SAME's uneven padding.</summary>
     private static IEnumerable<PoolShape> Pools()
     {
-        foreach (var (c, h) in new[] { (1, 7), (3, 8), (16, 15), (17, 17), (24, 16), (33, 5) })
+        foreach (var (c, h) in new[] { (1, 7), (3, 8), (16, 15), (17, 17), (24, 16), (27, 6), (33, 5) })
         {
             yield return Pool(2, h, h + 1, c, 3, 2, 1, 1, ceil: false);
             yield return Pool(1, h, h, c, 2, 2, 0, 0, ceil: false);
@@ -209,7 +209,7 @@ public class LayerKernelTests
     public void Global_average_pooling_is_bit_identical_to_the_reference(Isa isa, int threads)
     {
         using var ctx = new TrainContext(threads, isa);
-        foreach (var (n, hw, c) in new[] { (1, 1, 1), (2, 49, 17), (64, 16, 1280), (3, 1024, 33), (5, 7, 16) })
+        foreach (var (n, hw, c) in new[] { (1, 1, 1), (2, 49, 17), (64, 16, 1280), (3, 1024, 33), (5, 7, 16), (2, 9, 27) })
         {
             var context = $"gap {n}×{hw}×{c} on {isa} ×{threads}";
             var x = Hostile(n * hw * c, 3);
