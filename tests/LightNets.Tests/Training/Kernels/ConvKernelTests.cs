@@ -36,6 +36,7 @@ public class ConvKernelTests
                  {
                      (1, 3, 1, 1, 7), (3, 3, 2, 1, 7), (8, 3, 1, 1, 15), (15, 5, 2, 1, 17), (16, 3, 2, 1, 2), (17, 5, 1, 1, 9),
                      (31, 7, 1, 1, 7), (33, 7, 2, 1, 15), (16, 3, 1, 2, 9), (24, 5, 2, 2, 17), (9, 3, 1, 1, 1), (40, 3, 1, 1, 33),
+                     (70, 3, 2, 1, 9), (64, 3, 1, 2, 7),
                  })
             yield return ($"dw c{c} k{k} s{stride} d{dilation} h{h}", Oracle.Conv(2, h, h + 2, c, c, k, stride, dilation * (k - 1) / 2, dilation, c));
         yield return ("dw TF-same s2", Oracle.Conv(2, 8, 8, 20, 20, 3, 2, 0, groups: 20, padBottom: 1));
