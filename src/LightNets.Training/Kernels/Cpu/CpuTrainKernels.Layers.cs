@@ -149,7 +149,7 @@ public sealed unsafe partial class CpuTrainKernels
         fixed (int* pm = map)
         fixed (float* px = x)
         fixed (float* py = y)
-            ws.Channels.Gather(ctx, rows, cin, cout, pm, px, py, (int*)ctx.ScratchOf(Elementwise.ChannelKernels.MapScratch(cout)));
+            ws.Channels.Gather(ctx, rows, cin, cout, pm, px, py, (int*)ctx.ScratchOf(Elementwise.ChannelKernels.MapScratch(cin, cout)));
     }
 
     public void ScatterAddChannels(TrainContext ctx, int rows, int cin, int cout, ReadOnlySpan<int> map, ReadOnlySpan<float> dy, Span<float> dx)
@@ -159,7 +159,7 @@ public sealed unsafe partial class CpuTrainKernels
         fixed (int* pm = map)
         fixed (float* pdy = dy)
         fixed (float* pdx = dx)
-            ws.Channels.ScatterAdd(ctx, rows, cin, cout, pm, pdy, pdx, (int*)ctx.ScratchOf(Elementwise.ChannelKernels.MapScratch(cout)));
+            ws.Channels.ScatterAdd(ctx, rows, cin, cout, pm, pdy, pdx, (int*)ctx.ScratchOf(Elementwise.ChannelKernels.MapScratch(cin, cout)));
     }
 
     private static void CheckMap(int rows, int cin, int cout, ReadOnlySpan<int> map, ReadOnlySpan<float> wide, ReadOnlySpan<float> mapped,

@@ -229,13 +229,14 @@ public class LayerKernelTests
         }
     }
 
-    /// <summary>Concat pieces, a Split's half, ShuffleNet's shuffle (groups 2 and 3), a reversal, and a map that repeats and skips channels.</summary>
+    /// <summary>Concat pieces, a Split's half, ShuffleNet's shuffle (groups 2 and 3) and one half of it, a reversal, and a map that repeats and skips channels.</summary>
     private static IEnumerable<(string Name, int Cin, int[] Map)> Maps()
     {
         yield return ("identity 33", 33, Enumerable.Range(0, 33).ToArray());
         yield return ("second half", 58, Enumerable.Range(29, 29).ToArray());
         yield return ("shuffle g2", 48, Enumerable.Range(0, 48).Select(j => j % 2 * 24 + j / 2).ToArray());
         yield return ("shuffle g3", 36, Enumerable.Range(0, 36).Select(j => j % 3 * 12 + j / 3).ToArray());
+        yield return ("split of a shuffle", 50, Enumerable.Range(0, 25).Select(j => j % 2 * 25 + j / 2).ToArray());
         yield return ("reversed", 17, Enumerable.Range(0, 17).Reverse().ToArray());
         yield return ("repeats", 5, [4, 4, 0, 1, 2, 3, 4, 0, 1, 1, 2]);
         yield return ("one", 1, [0, 0, 0]);
