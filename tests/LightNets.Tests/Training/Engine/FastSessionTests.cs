@@ -99,4 +99,33 @@ public class FastSessionTests(ITestOutputHelper output)
             Assert.True(allocated == 0, $"{name}: a step allocated {allocated} bytes");
         }
     }
+
+    [Fact]
+    public void Profiling_times_every_part_and_changes_no_result()
+    {
+        var graph = Build("every-op");
+        using var plain = Fast(graph, threads: 2);
+        using var profiled = Fast(graph, threads: 2);
+        Assert.False(profiled.Profiling);
+        Assert.Null(profiled.Profile);
+        profiled.Profiling = true;
+        for (var step = 0; step < 3; step++)
+        {
+            var (input, labels) = TrainingGraphs.Batch(plain.InputShape, plain.Classes, 40 + step);
+            Assert.Equal(plain.Step(input, labels), profiled.Step(input, labels));
+            for (var i = 0; i < plain.Parameters.Count; i++)
+                Assert.True(plain.Parameters[i].Grad.AsSpan().SequenceEqual(profiled.Parameters[i].Grad), $"{plain.Parameters[i].Name}: profiling changed the gradient");
+        }
+        var profile = profiled.Profile!;
+        Assert.Equal(3, profile.Steps);
+        var times = profile.Times;
+        Assert.Equal("input", times[0].Name);
+        Assert.Contains(times, t => t.Name == "loss" && !t.Backward);
+        Assert.Contains(times, t => t.Kind == "Conv dw5x5" && t.Backward);
+        Assert.Contains(times, t => t.Kind == "BatchNormTrain" && !t.Backward);
+        Assert.All(times, t => Assert.True(t.Fastest <= t.Total, $"{t.Name}: fastest {t.Fastest}, total {t.Total}"));
+        Assert.True(times.Where(t => t.Kind.StartsWith("Conv", StringComparison.Ordinal)).All(t => t.Total > TimeSpan.Zero), "a convolution took no time");
+        profiled.Profiling = false;
+        Assert.Null(profiled.Profile);
+    }
 }
