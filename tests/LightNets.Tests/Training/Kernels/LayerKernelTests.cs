@@ -311,6 +311,15 @@ public class LayerKernelTests
         argmax[p.OutputLength / 2 + 1] = 0; // image 1 pointing into image 0: another part's memory
         ex = Assert.Throws<ArgumentException>(() => k.MaxPoolBackward(ctx, p, new float[p.OutputLength], argmax, new float[p.InputLength]));
         Assert.Equal("argmax", ex.ParamName);
+        int outputs = (int)p.OutputLength, inputs = (int)p.InputLength;
+        foreach (var (at, index) in new[] { (1, inputs / 2), (0, -1), (outputs - 1, inputs) })
+        {
+            // Image 0 pointing into image 1, below the batch, past it: each named by its position.
+            var bad = Enumerable.Range(0, outputs).Select(o => o < outputs / 2 ? 0 : inputs / 2).ToArray();
+            bad[at] = index;
+            ex = Assert.Throws<ArgumentException>(() => k.MaxPoolBackward(ctx, p, new float[p.OutputLength], bad, new float[p.InputLength]));
+            Assert.Contains($"argmax[{at}] = {index}", ex.Message);
+        }
         ex = Assert.Throws<ArgumentException>(() => k.GatherChannels(ctx, 1, 2, 2, [0, 2], new float[2], new float[2]));
         Assert.Equal("map", ex.ParamName);
     }
