@@ -46,6 +46,7 @@ public static class LightNetsCli
             ClassifyCommand.Create(stdout, stderr),
             GuidelinesCommand.Create(stdout, stderr),
             CompareCommand.Create(stdout, stderr),
+            TrainCommand.Create(stdout, stderr),
         };
         root.SetAction(p =>
         {
