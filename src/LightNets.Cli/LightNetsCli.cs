@@ -47,6 +47,7 @@ public static class LightNetsCli
             GuidelinesCommand.Create(stdout, stderr),
             CompareCommand.Create(stdout, stderr),
             TrainCommand.Create(stdout, stderr),
+            EvaluateCommand.Create(stdout, stderr),
         };
         root.SetAction(p =>
         {

@@ -146,7 +146,7 @@ public static class Evaluator
     }
 
     /// <summary>The graph with its class scores as the output: a trailing Softmax is dropped (the loss wants logits).</summary>
-    internal static Graph Logits(Graph graph)
+    public static Graph Logits(Graph graph)
     {
         if (graph.Producer(graph.Output) is { Op: SoftmaxOp } softmax)
             return graph.With(graph.Nodes.Where(n => n != softmax), outputs: [softmax.Inputs[0]]);

@@ -52,7 +52,8 @@ internal static class TrainingCharts
         }
         var plot = ChartStyle.NewPlot(title, "predicted class", "true class");
         var map = plot.Add.Heatmap(cells);
-        map.Colormap = new ScottPlot.Colormaps.Blues();
+        // White for none of a class's images, dark blue for all of them.
+        map.Colormap = new ScottPlot.Colormaps.CustomInterpolated([Color.FromHex("#ffffff"), Color.FromHex("#6baed6"), Color.FromHex("#08306b")]);
         map.ManualRange = new ScottPlot.Range(0, 1);
         plot.Add.ColorBar(map).Label = "share of the true class's images";
         // Heatmap rows run from the top: row t sits at y = k − 1 − t.
@@ -77,7 +78,7 @@ internal static class TrainingCharts
         plot.Axes.Bottom.TickGenerator = xTicks;
         plot.Axes.Left.TickGenerator = yTicks;
         plot.Axes.Bottom.TickLabelStyle.Rotation = labelled && k > 5 ? 45 : 0;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = labelled && k > 5 ? Alignment.MiddleLeft : Alignment.UpperCenter;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = labelled && k > 5 ? Alignment.UpperLeft : Alignment.UpperCenter;
         var size = Math.Clamp(200 + 48 * k, 700, 1600);
         return ChartStyle.Save(plot, path, size + 250, size);
     }
