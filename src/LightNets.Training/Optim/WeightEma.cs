@@ -1,10 +1,11 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using LightNets.Tensors;
 
 namespace LightNets.Training.Optim;
 
 /// <summary>One averaged tensor: the model's live values and their exponential moving average.</summary>
-public sealed record EmaTensor(string Name, float[] Live, float[] Average);
+public sealed record EmaTensor(string Name, Shape Shape, float[] Live, float[] Average);
 
 /// <summary>
 /// An exponential moving average of a model's weights, kept beside the training weights and used to evaluate and
@@ -36,13 +37,13 @@ public sealed class WeightEma
         Warmup = warmup;
         var names = new HashSet<string>(StringComparer.Ordinal);
         var tensors = new List<EmaTensor>();
-        void Add(string name, float[] values)
+        void Add(string name, Shape shape, float[] values)
         {
             if (!names.Add(name)) throw new ArgumentException($"'{name}' is listed twice among the parameters and buffers to average");
-            tensors.Add(new EmaTensor(name, values, (float[])values.Clone()));
+            tensors.Add(new EmaTensor(name, shape, values, (float[])values.Clone()));
         }
-        foreach (var p in parameters) Add(p.Name, p.Value);
-        foreach (var b in buffers) Add(b.Name, b.Value);
+        foreach (var p in parameters) Add(p.Name, p.Shape, p.Value);
+        foreach (var b in buffers) Add(b.Name, b.Shape, b.Value);
         _tensors = [.. tensors];
     }
 
