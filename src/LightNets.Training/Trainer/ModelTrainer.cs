@@ -56,7 +56,8 @@ public sealed class ModelTrainer : IDisposable
         _run = run;
         _options = run.Options;
         _options.Validate();
-        var classes = Evaluator.Logits(run.Model).ShapeOf(Evaluator.Logits(run.Model).Output)[1];
+        var logits = Evaluator.Logits(run.Model);
+        var classes = logits.ShapeOf(logits.Output)[1];
         if (run.Train.ClassNames.Count > classes)
             throw new DatasetException(
                 $"the training data has {run.Train.ClassNames.Count} classes but the model scores {classes}: build the model with --classes {run.Train.ClassNames.Count} (the train command does this itself)");

@@ -77,8 +77,8 @@ public sealed record TrainerOptions
 
     /// <summary>
     /// The settings that decide the weights, as saved in a checkpoint: the recipe, epochs, batch and seed. Threads, loader
-    /// workers and checkpoint frequency are left out: the kernels and the loader give the same results with any number of
-    /// threads, so a run may be resumed with others.
+    /// workers and checkpoint frequency are left out so that a run can be resumed with others (the loader gives the same
+    /// batches with any number of workers; the result is bit-identical to an uninterrupted run when the threads are the same).
     /// </summary>
     public JsonObject ToJson() => new()
     {
