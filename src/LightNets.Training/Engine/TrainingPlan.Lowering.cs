@@ -55,8 +55,17 @@ internal sealed partial class TrainingPlan<T>
             case ReluOp or ClipOp or HardSwishOp or HardSigmoidOp or SigmoidOp:
             {
                 ValueInfo x = V(node.Inputs[0]), y = V(node.Output);
+                var a = Activation.From(node.Op)!.Value;
                 var gy = Output(y, Requires(x));
-                _steps.Add(new ActivationStep<T>(node.Name, Activation.From(node.Op)!.Value, ValueSlot(x), ValueSlot(y), gy, Target(x, native: false)));
+                // ReLU and Clip(min, max) are 1 exactly where min < y < max for y = clamp(x): backward can test the
+                // output instead of the input, so the output may overwrite an input nobody else reads (BN's output).
+                var inPlace = a.Kind is ActivationKind.Relu or ActivationKind.Clip && a.Min < a.Max && Overwritable(x, node);
+                if (inPlace)
+                {
+                    _valueSlots[y.Root] = ValueSlot(x);
+                    _readsOwnOutput.Add(y.Root);
+                }
+                _steps.Add(new ActivationStep<T>(node.Name, a, ValueSlot(x), ValueSlot(y), gy, Target(x, native: false), inPlace));
                 break;
             }
             case AddOp or MulOp:
@@ -148,6 +157,18 @@ internal sealed partial class TrainingPlan<T>
     {
         var gy = Output(y, Requires(x));
         _steps.Add(new GatherStep<T>(name, x.Rows, x.C, map, ValueSlot(x), ValueSlot(y), gy, Target(x, native: true)));
+    }
+
+    /// <summary>
+    /// Whether <paramref name="consumer"/> may overwrite <paramref name="x"/>: its only reader, a value of its own
+    /// (no alias shares it), not the input or the logits, and not an output its producer's backward reads.
+    /// </summary>
+    private bool Overwritable(ValueInfo x, Node consumer)
+    {
+        if (x.Root != x.Id || x.Id == _model.InputValue || x.Id == _model.LogitsValue || _readsOwnOutput.Contains(x.Id)) return false;
+        if (_model.Values.Any(v => v.Root == x.Id && v.Id != x.Id)) return false;
+        var readers = _model.Nodes.Sum(n => n.Inputs.Count(i => i == x.Name));
+        return readers == 1 && consumer.Inputs.Count(i => i == x.Name) == 1;
     }
 
     private bool IsRead(string value) =>

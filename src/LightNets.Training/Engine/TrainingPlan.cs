@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using LightNets.Graphs;
 using LightNets.Training.Engine.Steps;
@@ -24,6 +25,7 @@ internal sealed unsafe partial class TrainingPlan<T> : IDisposable where T : unm
     private readonly PlanSettings _settings;
     private readonly Slot?[] _valueSlots, _gradSlots;
     private readonly bool[] _requires;
+    private readonly HashSet<int> _readsOwnOutput = [];
     private readonly List<TrainStep<T>> _steps = [];
     private readonly TrainStep<T>[] _forward, _backward;
     private readonly Slot _input, _logits, _gradLogits;
@@ -53,6 +55,23 @@ internal sealed unsafe partial class TrainingPlan<T> : IDisposable where T : unm
     }
 
     public long ArenaBytes => _arena.Bytes;
+
+    /// <summary>Where <see cref="Step"/> adds each part's time; null (the default) times nothing.</summary>
+    public StepProfile? Profile { get; private set; }
+
+    /// <summary>Starts (or restarts) timing every part of each step, or stops it.</summary>
+    public void SetProfiling(bool on)
+    {
+        if (!on)
+        {
+            Profile = null;
+            return;
+        }
+        string[] names = ["input", .. _forward.Select(s => s.Name), "loss", .. _backward.Select(s => s.Name)];
+        string[] kinds = ["ToNhwc", .. _forward.Select(s => s.Kind), "SoftmaxCrossEntropy", .. _backward.Select(s => s.Kind)];
+        bool[] backward = [.. names.Select((_, i) => i > _forward.Length + 1)];
+        Profile = new StepProfile(names, kinds, backward);
+    }
     public IReadOnlyList<Slot> Slots { get; }
     public IReadOnlyList<TrainStep<T>> ForwardSteps => _forward;
     public IReadOnlyList<TrainStep<T>> BackwardSteps => _backward;
@@ -72,14 +91,59 @@ internal sealed unsafe partial class TrainingPlan<T> : IDisposable where T : unm
     {
         var c = _context;
         c.StepNumber = stepNumber;
-        var input = _model.Values[_model.InputValue];
-        ToNhwc(nchw, c.Span(_input), input.N, input.C, input.H * input.W);
+        if (Profile is { } profile) return ProfiledStep(profile, nchw, labels);
+        ToNhwc(nchw, c.Span(_input));
         foreach (var step in _forward) step.Forward(c);
+        var loss = Loss(labels);
+        foreach (var step in _backward) step.Backward(c);
+        return loss;
+    }
+
+    /// <summary><see cref="Step"/> with a timestamp after every part: the same calls in the same order.</summary>
+    private T ProfiledStep(StepProfile profile, ReadOnlySpan<float> nchw, ReadOnlySpan<int> labels)
+    {
+        var c = _context;
+        var part = 0;
+        var start = Stopwatch.GetTimestamp();
+        ToNhwc(nchw, c.Span(_input));
+        Lap(profile, part++, ref start);
+        foreach (var step in _forward)
+        {
+            step.Forward(c);
+            Lap(profile, part++, ref start);
+        }
+        var loss = Loss(labels);
+        Lap(profile, part++, ref start);
+        foreach (var step in _backward)
+        {
+            step.Backward(c);
+            Lap(profile, part++, ref start);
+        }
+        profile.Steps++;
+        return loss;
+    }
+
+    private static void Lap(StepProfile profile, int part, ref long start)
+    {
+        var now = Stopwatch.GetTimestamp();
+        profile.Ticks[part] += now - start;
+        profile.Fastest[part] = Math.Min(profile.Fastest[part], now - start);
+        start = now;
+    }
+
+    private T Loss(ReadOnlySpan<int> labels)
+    {
+        var c = _context;
         var logits = c.Span(_logits);
         var loss = c.Kernels.SoftmaxCrossEntropy(c.Ctx, _model.Batch, _model.Classes, logits, labels, _smoothing, c.Span(_gradLogits));
         logits.CopyTo(_logitsCopy);
-        foreach (var step in _backward) step.Backward(c);
         return loss;
+    }
+
+    private void ToNhwc(ReadOnlySpan<float> nchw, Span<T> nhwc)
+    {
+        var input = _model.Values[_model.InputValue];
+        ToNhwc(nchw, nhwc, input.N, input.C, input.H * input.W);
     }
 
     private static void ToNhwc(ReadOnlySpan<float> nchw, Span<T> nhwc, int n, int c, int hw)

@@ -32,6 +32,7 @@ public sealed class TrainingSession : IDisposable
     private readonly bool[] _compiledTrainable;
     private TrainingPlan<float> _plan;
     private int _correct;
+    private bool _profiling;
     private bool _disposed;
 
     /// <exception cref="TrainingGraphException">The graph has an operator, shape or weight training cannot handle; the message names the node.</exception>
@@ -82,6 +83,23 @@ public sealed class TrainingSession : IDisposable
     /// <summary>The class scores of the last step's batch, [batch, classes] row-major (training-mode forward).</summary>
     public ReadOnlySpan<float> Logits => Live(_plan).Logits;
 
+    /// <summary>
+    /// Debug profiling: while true, every step times each of its parts (input conversion, each node's forward and
+    /// backward, the loss) into <see cref="Profile"/>. Setting it to true starts a fresh profile; off costs nothing.
+    /// </summary>
+    public bool Profiling
+    {
+        get => Live(_plan).Profile is not null;
+        set
+        {
+            _profiling = value;
+            Live(_plan).SetProfiling(value);
+        }
+    }
+
+    /// <summary>The times summed since <see cref="Profiling"/> was turned on (null when off).</summary>
+    public StepProfile? Profile => Live(_plan).Profile;
+
     /// <summary>How many images of the last step's batch had their label as the highest score (ties go to the first class).</summary>
     public int Correct => _correct;
 
@@ -101,6 +119,7 @@ public sealed class TrainingSession : IDisposable
         {
             plan.Dispose();
             _plan = plan = Compile();
+            plan.SetProfiling(_profiling);
         }
         var loss = plan.Step(nchwBatch, labels, StepsDone);
         StepsDone++;

@@ -25,6 +25,9 @@ internal sealed class ConvStep<T> : TrainStep<T> where T : unmanaged, IFloatingP
     private bool BiasLearns => _b is { Trainable: true };
     public override bool HasBackward => _gx is not null || _w.Trainable || BiasLearns;
 
+    public override string Kind =>
+        _s.IsDepthwise ? $"Conv dw{_s.KH}x{_s.KW}" : $"Conv {_s.KH}x{_s.KW}{(_s.Groups > 1 ? " grouped" : "")}";
+
     public override void Forward(StepContext<T> c) =>
         c.Kernels.ConvForward(c.Ctx, _s, c.Span(_x), _w.Value, _b is null ? default : _b.Value, c.Span(_y));
 

@@ -1,34 +1,45 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace LightNets.Training.Engine.Steps;
 
 /// <summary>
-/// The engine's own element-wise loops (residual adds, channel copies, dropout masks, layout changes): memory-bound
-/// work too small to deserve kernel twins. Plain loops over spans, the same in every precision.
+/// The engine's own element-wise loops (residual adds, gradient accumulation, channel copies, layout changes):
+/// memory-bound work too simple to deserve kernel twins. Sums and copies use <see cref="Vector{T}"/> where the float
+/// type has it; each element's result is the same single IEEE operation either way, so the vector path changes no bit.
 /// </summary>
 internal static class Elementwise
 {
     public static int Size<T>() where T : unmanaged => Unsafe.SizeOf<T>();
 
-    /// <summary>sums[j] = Σ_r x[r·c + j]: a bias gradient, or a broadcast operand's.</summary>
-    public static void SumRows<T>(ReadOnlySpan<T> x, int c, Span<T> sums) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>dst[i] = a[i] + b[i].</summary>
+    public static void Add<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> dst) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        sums.Clear();
-        for (var r = 0; r < x.Length / c; r++)
-        for (var j = 0; j < c; j++)
-            sums[j] += x[r * c + j];
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            var va = MemoryMarshal.Cast<T, Vector<T>>(a);
+            var vb = MemoryMarshal.Cast<T, Vector<T>>(b);
+            var vd = MemoryMarshal.Cast<T, Vector<T>>(dst);
+            for (var v = 0; v < vd.Length; v++) vd[v] = va[v] + vb[v];
+            i = vd.Length * Vector<T>.Count;
+        }
+        for (; i < dst.Length; i++) dst[i] = a[i] + b[i];
     }
 
     /// <summary>dst = src, or dst += src when <paramref name="accumulate"/>.</summary>
     public static void CopyOrAdd<T>(ReadOnlySpan<T> src, Span<T> dst, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!accumulate)
-        {
-            src.CopyTo(dst);
-            return;
-        }
-        for (var i = 0; i < dst.Length; i++) dst[i] += src[i];
+        if (accumulate) Add(dst, src, dst);
+        else src.CopyTo(dst);
+    }
+
+    /// <summary>sums[j] = Σ_r x[r·c + j]: a bias gradient, or a broadcast operand's.</summary>
+    public static void SumRows<T>(ReadOnlySpan<T> x, int c, Span<T> sums) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        sums.Clear();
+        for (var r = 0; r < x.Length / c; r++) Add(sums, x.Slice(r * c, c), sums);
     }
 
     /// <summary>

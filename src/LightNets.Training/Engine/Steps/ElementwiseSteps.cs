@@ -18,6 +18,9 @@ internal sealed class Operand<T>(Slot? slot, bool perImage, T[]? constant, GradT
         Constant is { } k ? k[k.Length == 1 ? 0 : j] : PerImage ? data[r / hw * c + j] : data[r * c + j];
 
     public ReadOnlySpan<T> Data(StepContext<T> ctx) => Slot is null ? default : ctx.Span(Slot);
+
+    /// <summary>A computed value of the output's own shape.</summary>
+    public bool IsFull => Slot is not null && !PerImage;
 }
 
 /// <summary>
@@ -44,6 +47,11 @@ internal sealed class AddStep<T> : TrainStep<T> where T : unmanaged, IFloatingPo
     {
         ReadOnlySpan<T> a = _a.Data(c), b = _b.Data(c);
         var y = c.Span(_y);
+        if (_a.IsFull && _b.IsFull)
+        {
+            Elementwise.Add(a, b, y); // the residual connection: the common case, vectorized
+            return;
+        }
         for (var r = 0; r < _rows; r++)
         for (var j = 0; j < _c; j++)
             y[r * _c + j] = _a.At(a, r, j, _hw, _c) + _b.At(b, r, j, _hw, _c);

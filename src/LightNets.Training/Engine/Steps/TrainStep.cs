@@ -43,8 +43,7 @@ internal sealed class GradTarget(int value, Slot grad, bool native)
     {
         if (!Accumulate || Native) return;
         var g = c.Span(Grad);
-        ReadOnlySpan<T> t = c.Span(Temp!);
-        for (var i = 0; i < g.Length; i++) g[i] += t[i];
+        Elementwise.Add(g, c.Span(Temp!), g);
     }
 
     public IEnumerable<Slot> Slots => Temp is null ? [Grad] : [Grad, Temp];
@@ -74,6 +73,9 @@ internal abstract class TrainStep<T>(string name) where T : unmanaged, IFloating
     public abstract IEnumerable<Slot> BackwardSlots();
 
     public override string ToString() => Name;
+
+    /// <summary>What kind of work the step does, for profiles that add up steps of a kind.</summary>
+    public virtual string Kind => GetType().Name.Split('`')[0].Replace("Step", "", StringComparison.Ordinal);
 
     /// <summary>The slot when <paramref name="condition"/> holds, else nothing: for slots only some configurations touch.</summary>
     protected static IEnumerable<Slot> When(bool condition, Slot? slot) => condition && slot is not null ? [slot] : [];

@@ -73,6 +73,11 @@ public sealed unsafe partial class CpuTrainKernels : ITrainKernels
                 }
                 return;
             }
+            if (StemConv.Fits(s))
+            {
+                ws.Stem.Forward(ctx, s, px, pw, b, py, ctx.ScratchOf(StemConv.ForwardScratch(s)));
+                return;
+            }
             var kc = Im2Col.Columns(s);
             var plan = new TrainGemm.ProductPlan(m, opg, kc, ctx.Isa, ctx.Threads, sourceColumns: kc);
             var cols = ctx.ScratchOf(plan.ScratchFloats);
@@ -148,6 +153,8 @@ public sealed unsafe partial class CpuTrainKernels : ITrainKernels
                 for (var g = 0; g < s.Groups; g++)
                     ws.Gemm.Reduction(ctx, plan, pdy + g * opg, s.Cout, px + g * cpg, s.Cin, null, pdw + g * opg * cpg, cpg, scratch);
             }
+            else if (StemConv.Fits(s))
+                ws.Stem.BackwardWeight(ctx, s, px, pdy, pdw, ctx.ScratchOf(StemConv.WeightScratch(s)));
             else
             {
                 var kc = Im2Col.Columns(s);
@@ -215,6 +222,7 @@ public sealed unsafe partial class CpuTrainKernels : ITrainKernels
     {
         public TrainGemm Gemm { get; } = new();
         public Im2Col Im2Col { get; } = new();
+        public StemConv Stem { get; } = new();
         public DepthwiseTrain Depthwise { get; } = new();
         public ChannelSums Sums { get; } = new();
         public ChannelAffine Affine { get; } = new();

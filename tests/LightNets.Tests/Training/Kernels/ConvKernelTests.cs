@@ -36,16 +36,20 @@ public class ConvKernelTests
                  {
                      (1, 3, 1, 1, 7), (3, 3, 2, 1, 7), (8, 3, 1, 1, 15), (15, 5, 2, 1, 17), (16, 3, 2, 1, 2), (17, 5, 1, 1, 9),
                      (31, 7, 1, 1, 7), (33, 7, 2, 1, 15), (16, 3, 1, 2, 9), (24, 5, 2, 2, 17), (9, 3, 1, 1, 1), (40, 3, 1, 1, 33),
+                     (70, 3, 2, 1, 9), (64, 3, 1, 2, 7),
                  })
             yield return ($"dw c{c} k{k} s{stride} d{dilation} h{h}", Oracle.Conv(2, h, h + 2, c, c, k, stride, dilation * (k - 1) / 2, dilation, c));
         yield return ("dw TF-same s2", Oracle.Conv(2, 8, 8, 20, 20, 3, 2, 0, groups: 20, padBottom: 1));
         yield return ("dw no pad", Oracle.Conv(1, 9, 9, 17, 17, 3, 1, 0, groups: 17));
         yield return ("dw 3x5 stride 1x2", Oracle.Conv(2, 9, 11, 18, 18, 3, 1, 1, groups: 18, kw: 5, strideW: 2));
         yield return ("dw 1x11", Oracle.Conv(1, 5, 13, 16, 16, 1, 1, 0, groups: 16, kw: 11));
-        // Dense k×k through im2col: the stems (Cin 1 or 3), stride 1 and 2, and general cases.
+        // Dense k×k: the stems (Cin ≤ 4: direct forward and weight gradient, im2col input gradient), stride 1 and 2, and
+        // general cases through im2col.
         yield return ("stem s2", Oracle.Conv(2, 17, 17, 3, 16, 3, 2, 1));
         yield return ("stem 1ch s1", Oracle.Conv(1, 32, 32, 1, 8, 3, 1, 1));
         yield return ("stem 24", Oracle.Conv(2, 9, 9, 3, 24, 3, 2, 1));
+        yield return ("stem 33 TF-same", Oracle.Conv(2, 8, 8, 3, 33, 3, 2, 0, padBottom: 1));
+        yield return ("stem 2ch 7x7 s2", Oracle.Conv(1, 13, 11, 2, 5, 7, 2, 3));
         yield return ("5x5 dilated", Oracle.Conv(1, 11, 11, 4, 6, 5, 1, 4, 2));
         yield return ("3x3 stride 3", Oracle.Conv(2, 10, 10, 5, 7, 3, 3, 1));
         yield return ("g3 3x3", Oracle.Conv(2, 9, 9, 6, 9, 3, 1, 1, groups: 3));

@@ -126,7 +126,7 @@ public class LayerKernelTests
     /// <summary>Pool geometries: ShuffleNet's 3×3/2 stem pool, 2×2/2, 3×3/1 padded, ceil-mode windows that hang past the padding, and TF-SAME's uneven padding.</summary>
     private static IEnumerable<PoolShape> Pools()
     {
-        foreach (var (c, h) in new[] { (1, 7), (3, 8), (16, 15), (17, 17), (24, 16), (33, 5) })
+        foreach (var (c, h) in new[] { (1, 7), (3, 8), (16, 15), (17, 17), (24, 16), (27, 6), (33, 5) })
         {
             yield return Pool(2, h, h + 1, c, 3, 2, 1, 1, ceil: false);
             yield return Pool(1, h, h, c, 2, 2, 0, 0, ceil: false);
@@ -209,7 +209,7 @@ public class LayerKernelTests
     public void Global_average_pooling_is_bit_identical_to_the_reference(Isa isa, int threads)
     {
         using var ctx = new TrainContext(threads, isa);
-        foreach (var (n, hw, c) in new[] { (1, 1, 1), (2, 49, 17), (64, 16, 1280), (3, 1024, 33), (5, 7, 16) })
+        foreach (var (n, hw, c) in new[] { (1, 1, 1), (2, 49, 17), (64, 16, 1280), (3, 1024, 33), (5, 7, 16), (2, 9, 27) })
         {
             var context = $"gap {n}×{hw}×{c} on {isa} ×{threads}";
             var x = Hostile(n * hw * c, 3);
@@ -229,13 +229,14 @@ public class LayerKernelTests
         }
     }
 
-    /// <summary>Concat pieces, a Split's half, ShuffleNet's shuffle (groups 2 and 3), a reversal, and a map that repeats and skips channels.</summary>
+    /// <summary>Concat pieces, a Split's half, ShuffleNet's shuffle (groups 2 and 3) and one half of it, a reversal, and a map that repeats and skips channels.</summary>
     private static IEnumerable<(string Name, int Cin, int[] Map)> Maps()
     {
         yield return ("identity 33", 33, Enumerable.Range(0, 33).ToArray());
         yield return ("second half", 58, Enumerable.Range(29, 29).ToArray());
         yield return ("shuffle g2", 48, Enumerable.Range(0, 48).Select(j => j % 2 * 24 + j / 2).ToArray());
         yield return ("shuffle g3", 36, Enumerable.Range(0, 36).Select(j => j % 3 * 12 + j / 3).ToArray());
+        yield return ("split of a shuffle", 50, Enumerable.Range(0, 25).Select(j => j % 2 * 25 + j / 2).ToArray());
         yield return ("reversed", 17, Enumerable.Range(0, 17).Reverse().ToArray());
         yield return ("repeats", 5, [4, 4, 0, 1, 2, 3, 4, 0, 1, 1, 2]);
         yield return ("one", 1, [0, 0, 0]);
@@ -310,6 +311,15 @@ public class LayerKernelTests
         argmax[p.OutputLength / 2 + 1] = 0; // image 1 pointing into image 0: another part's memory
         ex = Assert.Throws<ArgumentException>(() => k.MaxPoolBackward(ctx, p, new float[p.OutputLength], argmax, new float[p.InputLength]));
         Assert.Equal("argmax", ex.ParamName);
+        int outputs = (int)p.OutputLength, inputs = (int)p.InputLength;
+        foreach (var (at, index) in new[] { (1, inputs / 2), (0, -1), (outputs - 1, inputs) })
+        {
+            // Image 0 pointing into image 1, below the batch, past it: each named by its position.
+            var bad = Enumerable.Range(0, outputs).Select(o => o < outputs / 2 ? 0 : inputs / 2).ToArray();
+            bad[at] = index;
+            ex = Assert.Throws<ArgumentException>(() => k.MaxPoolBackward(ctx, p, new float[p.OutputLength], bad, new float[p.InputLength]));
+            Assert.Contains($"argmax[{at}] = {index}", ex.Message);
+        }
         ex = Assert.Throws<ArgumentException>(() => k.GatherChannels(ctx, 1, 2, 2, [0, 2], new float[2], new float[2]));
         Assert.Equal("map", ex.ParamName);
     }

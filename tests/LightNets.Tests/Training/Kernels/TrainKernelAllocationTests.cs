@@ -6,12 +6,18 @@ using LightNets.Training.Kernels.Cpu;
 
 namespace LightNets.Tests.Training.Kernels;
 
+/// <summary>Runs alone: it measures the whole process's allocations.</summary>
+[CollectionDefinition("Process allocations", DisableParallelization = true)]
+public sealed class ProcessAllocationsCollection;
+
 /// <summary>
 /// Every fast training kernel allocates nothing per call once a context has made its first call (the parallel work
 /// items and the scratch are reused), on every tier: measured on the calling thread with one thread (where every part
 /// runs), and over the whole process with two (where workers run parts; other threads of the test host can only add,
-/// so the smallest of a few measurements must be 0).
+/// so the smallest of a few measurements must be 0). Runs alone: in parallel with the rest of the suite, other tests'
+/// allocations filled every one of the process-wide measurements.
 /// </summary>
+[Collection("Process allocations")]
 public class TrainKernelAllocationTests
 {
     [Fact]

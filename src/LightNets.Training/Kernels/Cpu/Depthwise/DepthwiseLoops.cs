@@ -76,6 +76,7 @@ internal static unsafe class DepthwiseLoops
                 var ct = colTaps + ix * colEntry;
                 var output = dx + (((nint)n * s.H + iy) * s.W + ix) * s.Cin;
                 var c = 0;
+                for (; c + 4 * TS.Count <= s.Cin; c += 4 * TS.Count) DataPixel4<TV, TS>(s, image + c, packed + c, cp, rt, ct, output + c);
                 for (; c + TS.Count <= s.Cin; c += TS.Count) DataPixel<TV, TS, FullBlock<TV, TS>>(s, default, image + c, packed + c, cp, rt, ct, output + c);
                 if (c < s.Cin) DataPixel<TV, TS, TailBlock<TV, TS>>(s, new(s.Cin - c), image + c, packed + c, cp, rt, ct, output + c);
             }
@@ -103,6 +104,38 @@ internal static unsafe class DepthwiseLoops
     }
 
     /// <summary>
+    /// <see cref="DataPixel{TV, TS, TB}"/> for four full channel blocks at once: four independent sums, so the additions
+    /// overlap instead of each waiting on the last; each block's sum keeps the same order (bit-identical).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DataPixel4<TV, TS>(in ConvShape s, float* dy, float* w, int cp, int* rt, int* ct, float* output)
+        where TV : unmanaged where TS : ISimd<TV>
+    {
+        TV acc0 = TS.Zero, acc1 = TS.Zero, acc2 = TS.Zero, acc3 = TS.Zero;
+        int rows = rt[0], cols = ct[0], n = TS.Count;
+        for (var a = 0; a < rows; a++)
+        {
+            int ky = rt[1 + 2 * a], oy = rt[2 + 2 * a];
+            var dyRow = dy + (nint)oy * s.OutW * s.Cin;
+            var wRow = w + ky * s.KW * cp;
+            for (var b = 0; b < cols; b++)
+            {
+                int kx = ct[1 + 2 * b], ox = ct[2 + 2 * b];
+                var d = dyRow + (nint)ox * s.Cin;
+                var k = wRow + kx * cp;
+                acc0 = TS.Add(acc0, TS.Multiply(TS.Load(d), TS.Load(k)));
+                acc1 = TS.Add(acc1, TS.Multiply(TS.Load(d + n), TS.Load(k + n)));
+                acc2 = TS.Add(acc2, TS.Multiply(TS.Load(d + 2 * n), TS.Load(k + 2 * n)));
+                acc3 = TS.Add(acc3, TS.Multiply(TS.Load(d + 3 * n), TS.Load(k + 3 * n)));
+            }
+        }
+        TS.Store(output, acc0);
+        TS.Store(output + n, acc1);
+        TS.Store(output + 2 * n, acc2);
+        TS.Store(output + 3 * n, acc3);
+    }
+
+    /// <summary>
     /// Adds the weight gradient of output rows [rowStart, rowEnd) (row = n·OutH + oy) and channels [c0, c1) into
     /// <paramref name="partial"/> (tap-major, <paramref name="cp"/> floats a tap): for each output row, channel block and
     /// window row, up to <see cref="RowTaps"/> taps summed in registers over the row's pixels, then added to the partial.
@@ -126,11 +159,72 @@ internal static unsafe class DepthwiseLoops
                     var count = Math.Min(RowTaps, s.KW - kx0);
                     var acc = partial + (ky * s.KW + kx0) * cp;
                     var c = c0;
+                    if (count <= 4)
+                    {
+                        for (; c + 2 * TS.Count <= c1; c += 2 * TS.Count) TapRow2<TV, TS>(s, dyRow + c, xRow + c, acc + c, cp, kx0, count);
+                    }
                     for (; c + TS.Count <= c1; c += TS.Count)
                         TapRow<TV, TS, FullBlock<TV, TS>>(s, default, dyRow + c, xRow + c, acc + c, cp, kx0, count);
                     if (c < c1) TapRow<TV, TS, TailBlock<TV, TS>>(s, new(c1 - c), dyRow + c, xRow + c, acc + c, cp, kx0, count);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TapRow{TV, TS, TB}"/> for up to 4 taps and two full channel blocks at once: eight independent sums
+    /// where one block has four, so the multiply-adds overlap; each sum keeps its order over the pixels (bit-identical).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TapRow2<TV, TS>(in ConvShape s, float* dyRow, float* xRow, float* partial, int cp, int kx0, int count)
+        where TV : unmanaged where TS : ISimd<TV>
+    {
+        TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero, b0 = TS.Zero, b1 = TS.Zero, b2 = TS.Zero, b3 = TS.Zero;
+        nint c = s.Cin, dil = s.DilationW, n = TS.Count;
+        var w = (uint)s.W;
+        for (var ox = 0; ox < s.OutW; ox++)
+        {
+            var d = dyRow + ox * c;
+            TV da = TS.Load(d), db = TS.Load(d + n);
+            var ix = ox * s.StrideW - s.PadLeft + kx0 * s.DilationW;
+            var p = xRow + ix * c;
+            if ((uint)ix < w)
+            {
+                a0 = TS.MultiplyAdd(da, TS.Load(p), a0);
+                b0 = TS.MultiplyAdd(db, TS.Load(p + n), b0);
+            }
+            if (count > 1 && (uint)(ix + dil) < w)
+            {
+                a1 = TS.MultiplyAdd(da, TS.Load(p + dil * c), a1);
+                b1 = TS.MultiplyAdd(db, TS.Load(p + dil * c + n), b1);
+            }
+            if (count > 2 && (uint)(ix + 2 * dil) < w)
+            {
+                a2 = TS.MultiplyAdd(da, TS.Load(p + 2 * dil * c), a2);
+                b2 = TS.MultiplyAdd(db, TS.Load(p + 2 * dil * c + n), b2);
+            }
+            if (count > 3 && (uint)(ix + 3 * dil) < w)
+            {
+                a3 = TS.MultiplyAdd(da, TS.Load(p + 3 * dil * c), a3);
+                b3 = TS.MultiplyAdd(db, TS.Load(p + 3 * dil * c + n), b3);
+            }
+        }
+        TS.Store(partial, TS.Add(TS.Load(partial), a0));
+        TS.Store(partial + n, TS.Add(TS.Load(partial + n), b0));
+        if (count > 1)
+        {
+            TS.Store(partial + cp, TS.Add(TS.Load(partial + cp), a1));
+            TS.Store(partial + cp + n, TS.Add(TS.Load(partial + cp + n), b1));
+        }
+        if (count > 2)
+        {
+            TS.Store(partial + 2 * cp, TS.Add(TS.Load(partial + 2 * cp), a2));
+            TS.Store(partial + 2 * cp + n, TS.Add(TS.Load(partial + 2 * cp + n), b2));
+        }
+        if (count > 3)
+        {
+            TS.Store(partial + 3 * cp, TS.Add(TS.Load(partial + 3 * cp), a3));
+            TS.Store(partial + 3 * cp + n, TS.Add(TS.Load(partial + 3 * cp + n), b3));
         }
     }
 

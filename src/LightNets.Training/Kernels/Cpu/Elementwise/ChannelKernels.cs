@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using LightNets.Runtime.Kernels.Cpu;
 using LightNets.Runtime.Threading;
 
@@ -11,7 +12,9 @@ namespace LightNets.Training.Kernels.Cpu.Elementwise;
 /// Written with the reference's operations in its order, so every result is bit-identical to
 /// <see cref="Reference.TrainReference"/>. A channel map is first cut into runs of consecutive channels, each moved
 /// with vector loads and stores (a Concat or Split is one run per input), in the map's order, which keeps the
-/// reference's order of additions when a map repeats a channel. One call at a time per instance.
+/// reference's order of additions when a map repeats a channel. Maps of short runs (channel shuffles) move eight
+/// channels per AVX2 gather instead, the scatter through the inverse map when no channel repeats. One call at a time
+/// per instance.
 /// </summary>
 internal sealed unsafe class ChannelKernels
 {
@@ -42,8 +45,8 @@ internal sealed unsafe class ChannelKernels
         ctx.Run(w, Partition.Parts(2L * n * hw * c, ctx.Threads, w.Units));
     }
 
-    /// <summary>Ints of scratch <see cref="Gather"/> and <see cref="ScatterAdd"/> need for a map of <paramref name="cout"/> entries.</summary>
-    public static long MapScratch(int cout) => Partition.Align(3L * cout);
+    /// <summary>Ints of scratch <see cref="Gather"/> and <see cref="ScatterAdd"/> need for a map from <paramref name="cin"/> to <paramref name="cout"/> channels.</summary>
+    public static long MapScratch(int cin, int cout) => Partition.Align(3L * cout) + Partition.Align(cin);
 
     /// <summary>y[r, j] = x[r, map[j]]; <paramref name="runs"/> is scratch for <see cref="MapScratch"/> ints.</summary>
     public void Gather(TrainContext ctx, int rows, int cin, int cout, int* map, float* x, float* y, int* runs) =>
@@ -55,6 +58,21 @@ internal sealed unsafe class ChannelKernels
 
     private void Map(TrainContext ctx, bool scatter, int rows, int cin, int cout, int* map, float* src, float* dst, int* runs)
     {
+        var w = _map;
+        w.Scatter = scatter;
+        w.Cin = cin;
+        w.Cout = cout;
+        w.Src = src;
+        w.Dst = dst;
+        w.Rows = rows;
+        w.Isa = ctx.Isa;
+        w.Indexed = ctx.Isa != Isa.Scalar && Indexable(scatter, cin, cout, map, runs + Partition.Align(3L * cout));
+        if (w.Indexed)
+        {
+            w.Index = scatter ? runs + Partition.Align(3L * cout) : map;
+            ctx.Run(w, Partition.Parts((long)rows * cout, ctx.Threads, rows));
+            return;
+        }
         // Runs of consecutive source channels: (first mapped index j, first source channel, length).
         var count = 0;
         for (var j = 0; j < cout;)
@@ -67,17 +85,33 @@ internal sealed unsafe class ChannelKernels
             count++;
             j += length;
         }
-        var w = _map;
-        w.Scatter = scatter;
-        w.Cin = cin;
-        w.Cout = cout;
         w.Runs = runs;
         w.RunCount = count;
-        w.Src = src;
-        w.Dst = dst;
-        w.Rows = rows;
-        w.Isa = ctx.Isa;
         ctx.Run(w, Partition.Parts((long)rows * cout, ctx.Threads, rows));
+    }
+
+    /// <summary>
+    /// Whether the map is moved with gather instructions rather than by runs: its runs of consecutive channels average
+    /// under 4 (a channel shuffle, or a split of a shuffled tensor, is all runs of 1), and for a scatter each source
+    /// channel is hit at most once, so that dx[i] += dy[inverse[i]] is the reference's single addition per element.
+    /// For a scatter, <paramref name="inverse"/> (cin ints) receives the inverse map, −1 where no j maps to i.
+    /// </summary>
+    private static bool Indexable(bool scatter, int cin, int cout, int* map, int* inverse)
+    {
+        var runs = 1;
+        for (var j = 1; j < cout; j++)
+        {
+            if (map[j] != map[j - 1] + 1) runs++;
+        }
+        if (4L * runs <= cout || cout < 8) return false;
+        if (!scatter) return true;
+        new Span<int>(inverse, cin).Fill(-1);
+        for (var j = 0; j < cout; j++)
+        {
+            if (inverse[map[j]] >= 0) return false;
+            inverse[map[j]] = j;
+        }
+        return true;
     }
 
     private sealed class ScaleWork : IParallelWork
@@ -163,15 +197,60 @@ internal sealed unsafe class ChannelKernels
         public float* Dst;
         public int Rows;
         public Isa Isa;
+        public bool Indexed;
+        public int* Index;
 
         public void Execute(int part, int parts)
         {
             var (start, end) = Partition.Share(Rows, part, parts);
+            if (Indexed)
+            {
+                if (Scatter) ScatterIndexed(start, end);
+                else GatherIndexed(start, end);
+                return;
+            }
             switch (Isa)
             {
                 case Isa.V512: Execute<Vector512<float>, Lanes512>(start, end); break;
                 case Isa.V256: Execute<Vector256<float>, Lanes256>(start, end); break;
                 default: Execute<float, LanesScalar>(start, end); break;
+            }
+        }
+
+        /// <summary>y[r, j] = x[r, map[j]], eight channels per gather instruction.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void GatherIndexed(int start, int end)
+        {
+            for (var r = start; r < end; r++)
+            {
+                var x = Src + (nint)r * Cin;
+                var y = Dst + (nint)r * Cout;
+                var j = 0;
+                for (; j + 8 <= Cout; j += 8) Avx2.GatherVector256(x, Vector256.Load(Index + j), 4).Store(y + j);
+                for (; j < Cout; j++) y[j] = x[Index[j]];
+            }
+        }
+
+        /// <summary>dx[r, i] += dy[r, inverse[i]] where inverse[i] ≥ 0 (the other lanes are neither read nor written).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void ScatterIndexed(int start, int end)
+        {
+            for (var r = start; r < end; r++)
+            {
+                var dy = Src + (nint)r * Cout;
+                var dx = Dst + (nint)r * Cin;
+                var i = 0;
+                for (; i + 8 <= Cin; i += 8)
+                {
+                    var index = Vector256.Load(Index + i);
+                    var mask = Vector256.GreaterThanOrEqual(index, Vector256<int>.Zero).AsSingle();
+                    var g = Avx2.GatherMaskVector256(Vector256<float>.Zero, dy, index, mask, 4);
+                    Avx.MaskStore(dx + i, mask, Avx.MaskLoad(dx + i, mask) + g);
+                }
+                for (; i < Cin; i++)
+                {
+                    if (Index[i] >= 0) dx[i] += dy[Index[i]];
+                }
             }
         }
 

@@ -134,6 +134,7 @@ internal sealed unsafe class PoolKernels
                         {
                             var c = 0;
                             for (; c + TL.Count <= p.C; c += TL.Count) MaxBlock<TV, TL, TI, TX>(n, oy, ox, c);
+                            if (HalfTail<TV, TL>(c, p.C)) MaxBlock<Vector256<float>, Lanes256, Vector256<int>, Index256>(n, oy, ox, (c += 8) - 8);
                             for (; c < p.C; c++) MaxBlock<float, LanesScalar, int, IndexScalar>(n, oy, ox, c);
                         }
                     }
@@ -147,6 +148,7 @@ internal sealed unsafe class PoolKernels
                             var divisor = (float)AvgDivisor(p, CountIncludePad, oy, ox);
                             var c = 0;
                             for (; c + TL.Count <= p.C; c += TL.Count) AvgBlock<TV, TL>(n, oy, ox, c, divisor);
+                            if (HalfTail<TV, TL>(c, p.C)) AvgBlock<Vector256<float>, Lanes256>(n, oy, ox, (c += 8) - 8, divisor);
                             for (; c < p.C; c++) AvgBlock<float, LanesScalar>(n, oy, ox, c, divisor);
                         }
                     }
@@ -165,6 +167,7 @@ internal sealed unsafe class PoolKernels
                                 var divisor = (float)AvgDivisor(p, CountIncludePad, oy, ox);
                                 var c = 0;
                                 for (; c + TL.Count <= p.C; c += TL.Count) AvgGradBlock<TV, TL>(n, oy, ox, c, divisor);
+                                if (HalfTail<TV, TL>(c, p.C)) AvgGradBlock<Vector256<float>, Lanes256>(n, oy, ox, (c += 8) - 8, divisor);
                                 for (; c < p.C; c++) AvgGradBlock<float, LanesScalar>(n, oy, ox, c, divisor);
                             }
                         }
@@ -177,6 +180,7 @@ internal sealed unsafe class PoolKernels
                         var (n, block) = Math.DivRem(unit, blocks);
                         int c = block * 16, stop = Math.Min(p.C, c + 16);
                         for (; c + TL.Count <= stop; c += TL.Count) GlobalBlock<TV, TL>(n, c);
+                        if (HalfTail<TV, TL>(c, stop)) GlobalBlock<Vector256<float>, Lanes256>(n, (c += 8) - 8);
                         for (; c < stop; c++) GlobalBlock<float, LanesScalar>(n, c);
                     }
                     break;
@@ -186,11 +190,19 @@ internal sealed unsafe class PoolKernels
                         var n = unit / p.H;
                         var c = 0;
                         for (; c + TL.Count <= p.C; c += TL.Count) GlobalGradBlock<TV, TL>(n, unit, c);
+                        if (HalfTail<TV, TL>(c, p.C)) GlobalGradBlock<Vector256<float>, Lanes256>(n, unit, (c += 8) - 8);
                         for (; c < p.C; c++) GlobalGradBlock<float, LanesScalar>(n, unit, c);
                     }
                     break;
             }
         }
+
+        /// <summary>
+        /// Whether 8 or more channels are left after the 16-lane blocks: they take one 8-lane block (every lane's
+        /// arithmetic is the same at any width) instead of 8 one-lane passes (ShuffleNetV2's 24-channel stem pool).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool HalfTail<TV, TL>(int c, int stop) where TV : unmanaged where TL : ILanes<TV> => TL.Count == 16 && c + 8 <= stop;
 
         /// <summary>
         /// The reference's scan in row-major window order: the first cell inside the image starts the maximum; a later
