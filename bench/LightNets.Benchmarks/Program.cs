@@ -3,7 +3,9 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project bench/LightNets.Benchmarks -- --filter '*Gemm*'   (BenchmarkDotNet's own options)
 // dotnet run -c Release --project bench/LightNets.Benchmarks -- train-kernels [--threads N] [--layers] [MODEL...]
 // dotnet run -c Release --project bench/LightNets.Benchmarks -- train-profile [--threads N] [--nodes] [MODEL...]
+// dotnet run -c Release --project bench/LightNets.Benchmarks -- train-steps [--threads N] [MODEL...]
 if (args.Length > 0 && args[0] == "train-kernels") return LightNets.Benchmarks.TrainKernelReport.Run(args[1..]);
 if (args.Length > 0 && args[0] == "train-profile") return LightNets.Benchmarks.TrainProfileReport.Run(args[1..]);
+if (args.Length > 0 && args[0] == "train-steps") return LightNets.Benchmarks.TrainStepReport.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
