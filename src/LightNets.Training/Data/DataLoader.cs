@@ -13,7 +13,7 @@ namespace LightNets.Training.Data;
 /// <c>Epoch(e, firstBatch: k)</c> gives exactly the batches k, k + 1, … of an uninterrupted epoch e (resuming).
 /// </para>
 /// <para>
-/// One epoch is read at a time: starting another ends the one before. Disposing an epoch's reader (leaving its
+/// One consumer reads one epoch at a time: starting another ends the one before. Disposing an epoch's reader (leaving its
 /// <c>foreach</c>) or cancelling it stops its work and waits until no worker writes into a batch any more.
 /// </para>
 /// </summary>
@@ -47,6 +47,10 @@ public sealed class DataLoader : IDisposable
                 $"the transforms ({pipeline}) do not give images of different sizes one size: add Resize, CenterCrop or RandomResizedCrop");
         if ((long)options.BatchSize * Shape.Length > Array.MaxLength)
             throw new DatasetException($"a batch of {options.BatchSize:N0} images of {Shape} does not fit in one array: use a smaller batch or image size");
+        var slotBytes = (options.Workers == 0 ? 1L : options.Prefetch + 1L) * options.BatchSize * Shape.Length * sizeof(float);
+        if (slotBytes > MaxBufferBytes)
+            throw new DatasetException(
+                $"{(options.Workers == 0 ? 1 : options.Prefetch + 1)} batch buffers of {options.BatchSize:N0} images of {Shape} need {slotBytes:N0} bytes, more than the {MaxBufferBytes:N0} a loader may hold: prefetch fewer batches, or use a smaller batch or image size");
         BatchesPerEpoch = options.DropLast ? dataset.Count / options.BatchSize : (dataset.Count + options.BatchSize - 1) / options.BatchSize;
         if (BatchesPerEpoch == 0)
             throw new DatasetException($"the data set's {dataset.Count:N0} items make no full batch of {options.BatchSize:N0}: use a smaller batch or keep the last batch (DropLast off)");
@@ -55,6 +59,9 @@ public sealed class DataLoader : IDisposable
         Options = options;
         _order = new int[dataset.Count];
     }
+
+    /// <summary>The most memory a loader's batch buffers (the held batch and the prefetched ones) may take: 4 GiB.</summary>
+    public const long MaxBufferBytes = 4L << 30;
 
     public IImageDataset Dataset { get; }
 
@@ -174,7 +181,10 @@ public sealed class DataLoader : IDisposable
             var index = Read(_order[first + i], worker.Item);
             var random = DataRandom.ForItem(Options.Seed, epoch, index);
             worker.Runner.Run(worker.Item, ref random, batch.Images.AsSpan(i * length, length));
-            batch.Labels[i] = Dataset.Label(index);
+            var label = Dataset.Label(index);
+            if ((uint)label >= (uint)Dataset.ClassNames.Count)
+                throw new DatasetException($"{Dataset.Describe(index)}: label {label} is out of range for the data set's {Dataset.ClassNames.Count} classes");
+            batch.Labels[i] = label;
             batch.Indices[i] = index;
         }
     }

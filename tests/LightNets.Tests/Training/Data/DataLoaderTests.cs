@@ -240,6 +240,18 @@ public sealed class DataLoaderTests
             Assert.Throws<DatasetException>(() => new DataLoader(folder, new ImagePipeline(new HorizontalFlip()))).Message);
         Assert.Equal(new ImageShape(3, 8, 8), new DataLoader(folder, new ImagePipeline(new RandomResizedCrop(8), new HorizontalFlip())).Shape);
         Assert.Throws<DatasetException>(() => new DataLoader(new FakeDataset([], Small), Augmenting));
+        var e = Assert.Throws<DatasetException>(() => new DataLoader(FakeDataset.Cycling(10, new ImageShape(3, 224, 224)), new ImagePipeline(),
+            new LoaderOptions { BatchSize = 1024, Prefetch = 8 }));
+        Assert.Equal("9 batch buffers of 1,024 images of 3×224×224 need 5,549,064,192 bytes, more than the 4,294,967,296 a loader may hold: prefetch fewer batches, or use a smaller batch or image size", e.Message);
+    }
+
+    [Fact]
+    public void A_label_out_of_range_fails_its_batch()
+    {
+        using var loader = new DataLoader(new FakeDataset([0, 1, 10, 2], Small, classes: 10), new ImagePipeline(), new LoaderOptions { BatchSize = 2, Shuffle = false });
+        using var epoch = loader.Epoch(0);
+        Assert.True(epoch.MoveNext());
+        Assert.Equal("fake #2: label 10 is out of range for the data set's 10 classes", Assert.Throws<DatasetException>(() => epoch.MoveNext()).Message);
     }
 
     [Fact]
