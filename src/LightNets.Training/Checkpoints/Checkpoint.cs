@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using LightNets.Training.Optim;
 
 namespace LightNets.Training.Checkpoints;
@@ -20,9 +19,14 @@ public sealed class Checkpoint
     public long Step { get; internal init; }
     public int Epoch { get; internal init; }
     public IReadOnlyDictionary<string, long> Progress { get; internal init; } = null!;
-    public JsonObject Model { get; internal init; } = null!;
-    public JsonObject Options { get; internal init; } = null!;
-    public IReadOnlyList<IReadOnlyDictionary<string, double>> Metrics { get; internal init; } = null!;
+    /// <summary>The model configuration's JSON text, as it was saved (see <see cref="TrainingState.ModelJson"/>).</summary>
+    public string ModelJson { get; internal init; } = null!;
+
+    /// <summary>The training options' JSON text, as saved.</summary>
+    public string OptionsJson { get; internal init; } = null!;
+
+    /// <summary>The metrics history's JSON text, as saved.</summary>
+    public string MetricsJson { get; internal init; } = null!;
 
     /// <summary>The model's parameters by name.</summary>
     public IReadOnlyDictionary<string, CheckpointTensor> Parameters { get; internal init; } = null!;

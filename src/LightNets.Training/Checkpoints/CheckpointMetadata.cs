@@ -5,10 +5,11 @@ using System.Text.Json.Nodes;
 namespace LightNets.Training.Checkpoints;
 
 /// <summary>
-/// The safetensors metadata (a map of strings) of a LightNets checkpoint, and the names of its tensors. Structured
-/// values are JSON text inside the strings; reading them back refuses anything but what <see cref="Encode"/> writes:
-/// whole numbers stay exact 64-bit integers, metrics are finite numbers (JSON has no NaN, and a "NaN" string is not a
-/// number), nesting is bounded.
+/// The safetensors metadata (a map of strings) of a LightNets checkpoint, and the names of its tensors. The trainer's
+/// model configuration, options and metrics are its own JSON texts, stored verbatim; the counters LightNets writes are
+/// decimal digits or small JSON objects. Reading refuses anything but what <see cref="Encode"/> writes: whole numbers
+/// stay exact 64-bit integers, every JSON number is finite (JSON has no NaN, and "1e999" would read as ∞), names are
+/// not repeated, nesting is bounded.
 /// </summary>
 internal static class CheckpointMetadata
 {
@@ -37,23 +38,9 @@ internal static class CheckpointMetadata
                 foreach (var (key, value) in state.Progress) w.WriteNumber(key, value);
                 w.WriteEndObject();
             }),
-            ["model"] = (state.Model ?? new JsonObject()).ToJsonString(),
-            ["options"] = (state.Options ?? new JsonObject()).ToJsonString(),
-            ["metrics"] = Json(w =>
-            {
-                w.WriteStartArray();
-                foreach (var record in state.Metrics)
-                {
-                    w.WriteStartObject();
-                    foreach (var (key, value) in record)
-                    {
-                        if (!double.IsFinite(value)) throw new ArgumentException($"metric '{key}' is {value}; a checkpoint stores finite metrics only (JSON has no NaN or ∞)", nameof(state));
-                        w.WriteNumber(key, value);
-                    }
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-            }),
+            ["model"] = JsonText(state.ModelJson, nameof(state.ModelJson), mustBeObject: true),
+            ["options"] = JsonText(state.OptionsJson, nameof(state.OptionsJson), mustBeObject: true),
+            ["metrics"] = JsonText(state.MetricsJson, nameof(state.MetricsJson), mustBeObject: false),
         };
         if (state.Optimizer is { } optimizer)
         {
@@ -75,6 +62,59 @@ internal static class CheckpointMetadata
                 w.WriteEndObject();
             });
         return metadata;
+    }
+
+    /// <summary>The trainer's JSON text, stored verbatim once it is known to read back (see <see cref="Problem"/>).</summary>
+    private static string JsonText(string? text, string name, bool mustBeObject)
+    {
+        text ??= mustBeObject ? "{}" : "[]";
+        if (Problem(text, mustBeObject) is { } problem) throw new ArgumentException($"{name} {problem}", nameof(TrainingState));
+        return text;
+    }
+
+    /// <summary>
+    /// Why <paramref name="text"/> is not JSON a checkpoint holds, or null if it is: well-formed, no repeated names, at
+    /// most <see cref="MaxDepth"/> levels deep, every string valid Unicode (JSON escapes can spell a lone surrogate,
+    /// "\ud800", which .NET refuses only when the string is read), every number finite as a double (a token such as
+    /// 1e999 reads as ∞), and an object when <paramref name="mustBeObject"/>.
+    /// </summary>
+    private static string? Problem(string text, bool mustBeObject)
+    {
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false });
+            if (Visit(node) is { } bad) return bad;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
+        {
+            return $"is not valid JSON (or repeats a name, or nests deeper than {MaxDepth} levels, or holds a lone surrogate)";
+        }
+        if (mustBeObject && node is not JsonObject)
+            return $"is JSON {node?.GetValueKind().ToString().ToLowerInvariant() ?? "null"}, not an object";
+        return null;
+
+        static string? Visit(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    foreach (var (_, child) in o)
+                        if (Visit(child) is { } bad) return bad;
+                    break;
+                case JsonArray a:
+                    foreach (var child in a)
+                        if (Visit(child) is { } bad) return bad;
+                    break;
+                case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                    v.GetValue<string>();
+                    break;
+                case JsonValue v when v.GetValueKind() == JsonValueKind.Number:
+                    if (!v.TryGetValue(out double d) || !double.IsFinite(d)) return $"holds the number {Clip(v.ToJsonString())}, which is not finite";
+                    break;
+            }
+            return null;
+        }
     }
 
     private static string Json(Action<Utf8JsonWriter> write)
@@ -105,46 +145,15 @@ internal static class CheckpointMetadata
             return n;
         }
 
-        public JsonObject Object(string key)
-        {
-            var node = Parse(key, MaxDepth, $"is not valid JSON (or repeats a name, or nests deeper than {MaxDepth} levels)");
-            return node as JsonObject ?? throw fail($"its metadata \"{key}\" is JSON {node?.GetValueKind().ToString().ToLowerInvariant() ?? "null"}, not an object");
-        }
-
-        /// <summary>
-        /// Parses a metadata value as JSON and reads every name and string in it once, so that nothing the caller later
-        /// reads can throw: JSON escapes can spell a lone surrogate ("\ud800"), which .NET refuses only on reading.
-        /// </summary>
-        private JsonNode? Parse(string key, int maxDepth, string problem)
+        /// <summary>A metadata value that is JSON text (see <see cref="Problem"/>), returned verbatim.</summary>
+        public string JsonText(string key, bool mustBeObject)
         {
             var text = Required(key);
-            try
-            {
-                var node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = maxDepth, AllowDuplicateProperties = false });
-                Visit(node);
-                return node;
-            }
-            catch (Exception e) when (e is JsonException or InvalidOperationException)
-            {
-                throw fail($"its metadata \"{key}\" {problem}");
-            }
-
-            static void Visit(JsonNode? node)
-            {
-                switch (node)
-                {
-                    case JsonObject o:
-                        foreach (var (_, child) in o) Visit(child);
-                        break;
-                    case JsonArray a:
-                        foreach (var child in a) Visit(child);
-                        break;
-                    case JsonValue v when v.GetValueKind() == JsonValueKind.String:
-                        v.GetValue<string>();
-                        break;
-                }
-            }
+            return Problem(text, mustBeObject) is { } problem ? throw fail($"its metadata \"{key}\" {problem}") : text;
         }
+
+        /// <summary>A metadata value that is a JSON object, parsed.</summary>
+        public JsonObject Object(string key) => (JsonObject)JsonNode.Parse(JsonText(key, mustBeObject: true))!;
 
         /// <summary>An object of named whole numbers (64-bit, exact).</summary>
         public Dictionary<string, long> Integers(JsonObject obj, string what)
@@ -165,27 +174,6 @@ internal static class CheckpointMetadata
             var result = Integers(obj, what);
             foreach (var (name, n) in result)
                 if (n < 0) throw fail($"{what} \"{name}\" is {n}, below 0");
-            return result;
-        }
-
-        public List<IReadOnlyDictionary<string, double>> Metrics()
-        {
-            var node = Parse("metrics", 2, "is not valid JSON, or not an array of flat objects (a repeated name, a NaN or ∞ literal, deeper nesting, a lone surrogate)");
-            if (node is not JsonArray records) throw fail("its metadata \"metrics\" is not a JSON array");
-            var result = new List<IReadOnlyDictionary<string, double>>(records.Count);
-            foreach (var record in records)
-            {
-                if (record is not JsonObject fields) throw fail($"its metrics hold {Clip(record?.ToJsonString() ?? "null")}, not an object of named numbers");
-                var values = new Dictionary<string, double>(StringComparer.Ordinal);
-                foreach (var (name, value) in fields)
-                {
-                    // A number token can still overflow double ("1e999" reads as ∞): finite only.
-                    if (value is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue(out double d) || !double.IsFinite(d))
-                        throw fail($"its metric \"{name}\" is {Clip(value?.ToJsonString() ?? "null")}, not a finite number");
-                    values[name] = d;
-                }
-                result.Add(values);
-            }
             return result;
         }
 

@@ -15,9 +15,9 @@ internal static class CheckpointReader
         var epoch = meta.WholeNumber("epoch");
         if (epoch > int.MaxValue) throw fail($"its metadata \"epoch\" is {epoch}, more epochs than a run can have");
         var progress = meta.Integers(meta.Object("progress"), "its progress value");
-        var model = meta.Object("model");
-        var options = meta.Object("options");
-        var metrics = meta.Metrics();
+        var model = meta.JsonText("model", mustBeObject: true);
+        var options = meta.JsonText("options", mustBeObject: true);
+        var metrics = meta.JsonText("metrics", mustBeObject: false);
 
         string? optimizerKind = null;
         var optimizerSteps = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -66,7 +66,7 @@ internal static class CheckpointReader
 
         return new Checkpoint(path)
         {
-            Step = step, Epoch = (int)epoch, Progress = progress, Model = model, Options = options, Metrics = metrics,
+            Step = step, Epoch = (int)epoch, Progress = progress, ModelJson = model, OptionsJson = options, MetricsJson = metrics,
             Parameters = parameters, Buffers = buffers, OptimizerKind = optimizerKind, OptimizerSteps = optimizerSteps,
             OptimizerSlots = slots, EmaUpdates = emaUpdates, EmaAverages = averages,
         };

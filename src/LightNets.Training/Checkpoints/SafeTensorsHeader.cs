@@ -6,10 +6,7 @@ using Microsoft.Win32.SafeHandles;
 namespace LightNets.Training.Checkpoints;
 
 /// <summary>One tensor of a safetensors file: its dtype, shape and byte range within the data section.</summary>
-internal sealed record SafeTensorsEntry(string Name, string Dtype, long[] Shape, long Begin, long End)
-{
-    public long ElementCount => Shape.Aggregate(1L, (a, d) => a * d);
-}
+internal sealed record SafeTensorsEntry(string Name, string Dtype, long[] Shape, long Begin, long End);
 
 /// <summary>
 /// The header of a safetensors file (https://github.com/huggingface/safetensors): an 8-byte little-endian header
@@ -26,6 +23,12 @@ internal sealed class SafeTensorsHeader
     public const long MaxHeaderBytes = 100_000_000;
 
     public const string MetadataKey = "__metadata__";
+
+    /// <summary>
+    /// The most dimensions a tensor may have: far above any tensor LightNets writes (4), and it keeps a long shape array
+    /// in a hostile header from costing eight bytes of memory per two bytes of file.
+    /// </summary>
+    public const int MaxRank = 16;
 
     private static readonly Dictionary<string, int> DtypeBytes = new(StringComparer.Ordinal)
     {
@@ -137,6 +140,8 @@ internal sealed class SafeTensorsHeader
                     dtype = field.Value.GetString()!;
                     break;
                 case "shape" when shape is null:
+                    if (field.Value.ValueKind == JsonValueKind.Array && field.Value.GetArrayLength() > MaxRank)
+                        throw fail($"{tensor}'s shape has {field.Value.GetArrayLength()} dimensions, more than the {MaxRank} a checkpoint tensor may have");
                     shape = Integers(field.Value, -1, $"{tensor}'s shape", fail);
                     break;
                 case "data_offsets" when offsets is null:

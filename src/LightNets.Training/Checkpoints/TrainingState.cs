@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using LightNets.Training.Optim;
 
 namespace LightNets.Training.Checkpoints;
@@ -33,12 +32,18 @@ public sealed class TrainingState
     /// </summary>
     public IReadOnlyDictionary<string, long> Progress { get; init; } = new Dictionary<string, long>();
 
-    /// <summary>The model's configuration, as the trainer describes it (saved as JSON, returned as it was).</summary>
-    public JsonObject? Model { get; init; }
+    /// <summary>
+    /// The model's configuration as JSON text: an object (null: "{}"). Stored verbatim and returned as written; it must
+    /// be well-formed, with no repeated names, at most 64 levels deep and only finite numbers.
+    /// </summary>
+    public string? ModelJson { get; init; }
 
-    /// <summary>The training options (saved as JSON, returned as it was).</summary>
-    public JsonObject? Options { get; init; }
+    /// <summary>The training options as JSON text: an object (null: "{}"), under the same rules as <see cref="ModelJson"/>.</summary>
+    public string? OptionsJson { get; init; }
 
-    /// <summary>The metrics so far, one record of named finite numbers per entry (per epoch, typically).</summary>
-    public IReadOnlyList<IReadOnlyDictionary<string, double>> Metrics { get; init; } = [];
+    /// <summary>
+    /// The metrics history as JSON text: any JSON value, typically an array with one object per epoch (null: "[]"),
+    /// under the same rules as <see cref="ModelJson"/> (JSON has no NaN or ∞: write a failed metric as null).
+    /// </summary>
+    public string? MetricsJson { get; init; }
 }

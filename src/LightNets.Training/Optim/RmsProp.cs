@@ -13,7 +13,7 @@ namespace LightNets.Training.Optim;
 /// b  = m·b + d / r;  w = w − lr·b                 (momentum &gt; 0: the rate multiplies the step, not the buffer)
 /// w  = w − lr·d / r                               (momentum 0)
 /// </code>
-/// This is NOT TensorFlow's RMSProp, which the MobileNetV2/V3 papers trained with (TRAINING-SPEC §1): TF keeps ε inside
+/// This is NOT TensorFlow's RMSProp, which the MobileNetV2/V3 papers trained with: TF keeps ε inside
 /// the square root, starts the mean square at 1 and folds the rate into the momentum buffer; use
 /// <see cref="TfRmsProp"/> to follow those recipes. With s starting at 0 and a small ε, PyTorch's first step moves
 /// every weight by ≈ lr/√(1 − α) whatever its gradient (10·lr for α = 0.99), where TF's moves it by ≈ lr·g/√α;

@@ -14,7 +14,7 @@ namespace LightNets.Training.Optim;
 /// mom = m·mom + lr·g / √(ms + ε)            (ε INSIDE the root; centered: √(ms − mg² + ε))
 /// w   = w − mom
 /// </code>
-/// The traps against PyTorch's <see cref="RmsProp"/> (TRAINING-SPEC §1): ε sits inside the square root, the mean
+/// The traps against PyTorch's <see cref="RmsProp"/>: ε sits inside the square root, the mean
 /// square starts at 1, and the learning rate is folded into the momentum buffer, so a schedule's new rate reaches the
 /// weights gradually, through the buffer, rather than at once. TF's defaults are ρ ("decay") 0.9, momentum 0,
 /// ε 1e-10; the papers used decay 0.9, momentum 0.9, and TF-slim's training script defaulted ε to 1.0 (reported).

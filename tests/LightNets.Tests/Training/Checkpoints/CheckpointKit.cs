@@ -73,12 +73,13 @@ internal sealed class Run
         Step = Step,
         Epoch = (int)(Step / 4),
         Progress = new Dictionary<string, long> { ["rng.s0"] = long.MinValue, ["rng.s1"] = long.MaxValue, ["loader.position"] = Step * 64, ["zero"] = 0 },
-        Model = new JsonObject { ["name"] = "mobilenetv2_035", ["classes"] = 10, ["small_input"] = true, ["stem"] = new JsonObject { ["stride"] = 1, ["channels"] = new JsonArray(1, 16) } },
-        Options = new JsonObject { ["lr"] = 0.2, ["schedule"] = "one-cycle", ["note"] = "ünïcödé \"quoted\" \\ / \n" },
-        Metrics = Enumerable.Range(0, (int)(Step / 4)).Select(e => (IReadOnlyDictionary<string, double>)new Dictionary<string, double>
+        ModelJson = new JsonObject { ["name"] = "mobilenetv2_035", ["classes"] = 10, ["small_input"] = true, ["stem"] = new JsonObject { ["stride"] = 1, ["channels"] = new JsonArray(1, 16) } }.ToJsonString(),
+        // Kept verbatim: spacing, escapes and number spelling come back as written.
+        OptionsJson = "{ \"lr\": 0.2e0, \"schedule\": \"one-cycle\", \"note\": \"ünïcödé \\\"quoted\\\" \\\\ / \\n \\u00e9\" }",
+        MetricsJson = new JsonArray(Enumerable.Range(0, (int)(Step / 4)).Select(e => (JsonNode)new JsonObject
         {
-            ["epoch"] = e + 1, ["train_loss"] = 2.3 / (e + 1), ["val_top1"] = 0.1 + e * 0.2, ["lr"] = 1e-300, ["delta"] = -0.1,
-        }).ToList(),
+            ["epoch"] = e + 1, ["train_loss"] = 2.3 / (e + 1), ["val_top1"] = 0.1 + e * 0.2, ["lr"] = 1e-300, ["delta"] = -0.1, ["note"] = null,
+        }).ToArray()).ToJsonString(),
     };
 
     /// <summary>Every float this run holds (model, buffers, optimizer state, EMA), in a fixed order, with the counters.</summary>
