@@ -38,7 +38,7 @@ public sealed record EpochMetrics
     private static readonly string[] Keys =
         ["epoch", "step", "train_loss", "train_accuracy", "val_loss", "val_top1", "val_top5", "lr", "seconds", "images_per_second", "unreadable"];
 
-    /// <summary>As a checkpoint keeps it: named finite numbers (absent validation figures left out).</summary>
+    /// <summary>Named numbers (absent validation figures left out), for the CSV and JSON files.</summary>
     public IReadOnlyDictionary<string, double> ToRecord()
     {
         var record = new Dictionary<string, double>(StringComparer.Ordinal)
@@ -52,14 +52,23 @@ public sealed record EpochMetrics
         return record;
     }
 
-    /// <summary>Back from a checkpoint's record.</summary>
-    /// <exception cref="Checkpoints.CheckpointFormatException">A figure is missing.</exception>
-    public static EpochMetrics FromRecord(IReadOnlyDictionary<string, double> record)
+    /// <summary>Back from one entry of <see cref="ToJson"/> (as a checkpoint keeps the history).</summary>
+    /// <exception cref="Checkpoints.CheckpointFormatException">A figure is missing or not a number.</exception>
+    public static EpochMetrics FromJson(JsonObject entry)
     {
-        double Get(string key) => record.TryGetValue(key, out var v)
-            ? v
-            : throw new Checkpoints.CheckpointFormatException($"the checkpoint's metrics lack '{key}'; it was not written by lightnets train");
-        double? Optional(string key) => record.TryGetValue(key, out var v) ? v : null;
+        double? Optional(string key)
+        {
+            try
+            {
+                return entry[key]?.GetValue<double>();
+            }
+            catch (Exception e) when (e is FormatException or InvalidOperationException)
+            {
+                throw new Checkpoints.CheckpointFormatException($"the checkpoint's metrics hold '{key}' as {entry[key]!.ToJsonString()}, not a number");
+            }
+        }
+        double Get(string key) => Optional(key)
+            ?? throw new Checkpoints.CheckpointFormatException($"the checkpoint's metrics lack '{key}'; it was not written by lightnets train");
         return new EpochMetrics
         {
             Epoch = (int)Get("epoch"), Step = (long)Get("step"), TrainLoss = Get("train_loss"), TrainAccuracy = Get("train_accuracy"),

@@ -226,7 +226,8 @@ public sealed class ModelTrainer : IDisposable
         CheckpointFile.Save(_run.CheckpointPath, new TrainingState
         {
             Parameters = _session.Parameters, Buffers = _session.Buffers, Optimizer = _optimizer, Ema = _ema, Step = _step, Epoch = _epoch,
-            Progress = progress, Model = _description, Options = _options.ToJson(), Metrics = [.. _history.Select(h => h.ToRecord())],
+            Progress = progress, ModelJson = _description.ToJsonString(), OptionsJson = _options.ToJson().ToJsonString(),
+            MetricsJson = EpochMetrics.ToJson(_history).ToJsonString(),
         });
     }
 
@@ -237,8 +238,8 @@ public sealed class ModelTrainer : IDisposable
             throw new CheckpointException($"there is no checkpoint to resume in {_run.Directory} ({TrainingRun.CheckpointFileName} is missing): run without --resume to start");
         var checkpoint = CheckpointFile.Load(path);
         var differences = new List<string>();
-        Compare("model and data", checkpoint.Model, _description, differences);
-        Compare("training options", checkpoint.Options, _options.ToJson(), differences);
+        Compare("model and data", Parse(checkpoint.ModelJson, path), _description, differences);
+        Compare("training options", Parse(checkpoint.OptionsJson, path), _options.ToJson(), differences);
         if (differences.Count > 0)
             throw new CheckpointMismatchException(
                 $"the checkpoint in {_run.Directory} is of another run; resume with the command that started it, or give another --out:\n  - {string.Join("\n  - ", differences)}");
@@ -250,12 +251,19 @@ public sealed class ModelTrainer : IDisposable
             throw new CheckpointFormatException(
                 $"the checkpoint {path} stands at epoch {epoch}, batch {batch}, step {checkpoint.Step}, which this run's {_options.Epochs} epochs of {_loader.BatchesPerEpoch} batches cannot reach");
         checkpoint.Restore(_session.Parameters, _session.Buffers, _optimizer, _ema);
-        _history.AddRange(checkpoint.Metrics.Select(EpochMetrics.FromRecord));
+        _history.AddRange(JsonNode.Parse(checkpoint.MetricsJson) is JsonArray epochs
+            ? epochs.Select(e => EpochMetrics.FromJson(e as JsonObject ?? throw NotOurs(path)))
+            : throw NotOurs(path));
         (_epoch, _batch, _step) = ((int)epoch, (int)batch, checkpoint.Step);
         (_lossSum, _correct, _images, _seconds) =
             (BitConverter.Int64BitsToDouble(Get(ProgressLossSum)), Get(ProgressCorrect), Get(ProgressImages), BitConverter.Int64BitsToDouble(Get(ProgressSeconds)));
         _session.StepsDone = _step;
     }
+
+    private static JsonObject Parse(string json, string path) => JsonNode.Parse(json) as JsonObject ?? throw NotOurs(path);
+
+    private static CheckpointFormatException NotOurs(string path) =>
+        new($"the checkpoint {path} does not hold the model, options and metrics of a lightnets train run");
 
     /// <summary>Adds a line to <paramref name="differences"/> for each top-level entry where the saved and current JSON differ.</summary>
     private static void Compare(string what, JsonObject saved, JsonObject current, List<string> differences)
