@@ -46,6 +46,9 @@ public static class LightNetsCli
             ClassifyCommand.Create(stdout, stderr),
             GuidelinesCommand.Create(stdout, stderr),
             CompareCommand.Create(stdout, stderr),
+            TrainCommand.Create(stdout, stderr),
+            EvaluateCommand.Create(stdout, stderr),
+            BenchTrainCommand.Create(stdout, stderr),
         };
         root.SetAction(p =>
         {

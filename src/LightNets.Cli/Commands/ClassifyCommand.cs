@@ -164,7 +164,7 @@ internal static class ClassifyCommand
         }
     }
 
-    private static Graph LoadModel(ModelSelection model, ParseResult p, FileInfo? weights, TextWriter stderr)
+    internal static Graph LoadModel(ModelSelection model, ParseResult p, FileInfo? weights, TextWriter stderr)
     {
         var graph = ModelSource.Load(model, p);
         var name = p.GetValue(model.Model)!;

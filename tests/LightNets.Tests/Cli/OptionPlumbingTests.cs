@@ -22,13 +22,22 @@ public class OptionPlumbingTests
         ["run"] = ["--input", "x.npy"],
         ["bench"] = [],
         ["classify"] = ["image.png"],
+        ["train"] = ["--data", "data"],
+        ["evaluate"] = ["--data", "data"],
+        ["bench-train"] = [],
     };
+
+    /// <summary>Commands whose --batch is their own (images per inference or training step), not the model's.</summary>
+    private static readonly string[] OwnBatch = ["classify", "train", "evaluate", "bench-train"];
+
+    /// <summary>train's --seed is the run's (data order, augmentation, dropout and the initial weights, BN as identity).</summary>
+    private static readonly string[] OwnSeed = ["train"];
 
     /// <summary>--batch: the model's batch where the command has no other source for it (run: the input tensor; classify: its own --batch).</summary>
     private static readonly string[] WithModelBatch = ["info", "export", "bench"];
 
     /// <summary>--seed: where the weights matter (info only counts them).</summary>
-    private static readonly string[] WithSeed = ["export", "run", "bench", "classify"];
+    private static readonly string[] WithSeed = ["export", "run", "bench", "classify", "evaluate"];
 
     /// <summary>One model option value: the model it applies to, the arguments, and the options they must produce.</summary>
     public sealed record Case(string Option, string Model, string[] Args, ModelOptions Expected)
@@ -102,8 +111,8 @@ public class OptionPlumbingTests
     {
         var offered = c.Option switch
         {
-            "--batch" => WithModelBatch.Contains(command) || command == "classify",
-            "--seed" => WithSeed.Contains(command),
+            "--batch" => WithModelBatch.Contains(command) || OwnBatch.Contains(command),
+            "--seed" => WithSeed.Contains(command) || OwnSeed.Contains(command),
             _ => true,
         };
         var p = Parse([command, c.Model, .. Commands[command], .. c.Args]);
@@ -114,8 +123,10 @@ public class OptionPlumbingTests
         }
         Assert.Empty(p.Errors);
         var selection = Assert.IsType<ModelCommand>(p.CommandResult.Command).Model;
-        // classify's own --batch is images per inference: its sessions are made from the model built at batch 1.
-        var expected = c.Option == "--batch" && command == "classify" ? c.Expected with { Batch = null } : c.Expected;
+        // classify's own --batch is images per inference: its sessions are made from the model built at batch 1 (train,
+        // evaluate and bench-train likewise set the batch themselves); train's --seed is read by the command, not the selection.
+        var expected = c.Option == "--batch" && OwnBatch.Contains(command) ? c.Expected with { Batch = null }
+            : c.Option == "--seed" && OwnSeed.Contains(command) ? c.Expected with { Init = null } : c.Expected;
         Assert.Equal(expected, selection.Options(p));
         Assert.Equal(Fingerprint(ModelZoo.Build(c.Model, expected)), Fingerprint(selection.Build(p)));
     }
@@ -151,7 +162,8 @@ public class OptionPlumbingTests
                     "--seed" => WithSeed.Contains(command.Name),
                     _ => true,
                 };
-                if (option == "--batch" && command.Name == "classify") continue; // classify's own --batch: images per inference
+                if (option == "--batch" && OwnBatch.Contains(command.Name)) continue; // their own --batch: images per inference or step
+                if (option == "--seed" && OwnSeed.Contains(command.Name)) continue; // train's own --seed
                 Assert.True(expected == names.Contains(option), $"{command.Name} {(expected ? "lacks" : "should not offer")} {option}");
             }
         }

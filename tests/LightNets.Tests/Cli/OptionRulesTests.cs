@@ -41,6 +41,9 @@ public class OptionRulesTests
         ["classify"] = ["mobilenetv2_050", "never-read.png"],
         ["guidelines"] = ["--out", "never-written"],
         ["compare"] = ["--out", "never-written"],
+        ["train"] = ["mobilenetv1_025", "--data", "never-read", "--out", "never-written"],
+        ["evaluate"] = ["never-read.onnx", "--data", "never-read"],
+        ["bench-train"] = ["mobilenetv2_050"],
     };
 
     /// <summary>Which commands offer which shared option, read from the command tree (a new command is covered by itself).</summary>
@@ -71,12 +74,12 @@ public class OptionRulesTests
     {
         var root = LightNetsCli.CreateRoot(TextWriter.Null, TextWriter.Null);
         string[] With(string option) => root.Subcommands.Where(c => c.Options.Any(o => o.Name == option)).Select(c => c.Name).Order().ToArray();
-        Assert.Equal(["bench", "classify", "compare", "guidelines", "run"], With("--threads"));
+        Assert.Equal(["bench", "bench-train", "classify", "compare", "evaluate", "guidelines", "run", "train"], With("--threads"));
         Assert.Equal(["classify", "run"], With("--top"));
-        Assert.Equal(["bench", "classify", "export", "info"], With("--batch"));
-        Assert.Equal(["bench"], With("--runs"));
-        Assert.Equal(["bench"], With("--warmup"));
-        Assert.Equal(["compare", "guidelines"], With("--rounds"));
+        Assert.Equal(["bench", "bench-train", "classify", "evaluate", "export", "info", "train"], With("--batch"));
+        Assert.Equal(["bench", "bench-train"], With("--runs"));
+        Assert.Equal(["bench", "bench-train"], With("--warmup"));
+        Assert.Equal(["bench-train", "compare", "guidelines"], With("--rounds"));
     }
 
     /// <summary>The bounds themselves are accepted (the parse has no error for them).</summary>
