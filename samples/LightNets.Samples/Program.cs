@@ -9,6 +9,7 @@ const string usage = """
       features                           the pooled features beside the logits, through a reusable binding
       onnx                               export a zoo model to ONNX, import it back, check both agree
       classify MODEL.onnx IMAGE... [--labels FILE]   classify image files with an ONNX classifier
+      train                              train a small-input MobileNetV3 on part of Fashion-MNIST and test it
     """;
 
 try
@@ -20,6 +21,7 @@ try
         "features" => FeaturesSample.Run(),
         "onnx" => OnnxSample.Run(),
         "classify" => ClassifySample.Run(args[1..]),
+        "train" => TrainSample.Run(),
         _ => Usage(),
     };
 }
