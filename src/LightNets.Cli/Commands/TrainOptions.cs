@@ -121,7 +121,7 @@ internal sealed class TrainOptions
         };
     }
 
-    /// <summary>The training and validation data, and a note on where the validation data came from.</summary>
+    /// <summary>The training and validation data, and a line saying what they are.</summary>
     public (IImageDataset Train, IImageDataset? Validation, string Note) Data(ParseResult p, bool strict)
     {
         var path = p.GetValue(Train)!;
@@ -131,6 +131,7 @@ internal sealed class TrainOptions
         if (valPath is not null && split is not null) throw new CliUsageException("--val and --val-split both choose the validation data; give one");
         if (split is <= 0 or >= 1) throw new CliUsageException($"--val-split must lie strictly between 0 and 1, got {split}");
         var train = DataSource.Open(path, test: false, strict);
+        var described = DataSource.Describe(train, path, test: false);
         IImageDataset? validation;
         string note;
         if (split is { } f)
@@ -164,7 +165,7 @@ internal sealed class TrainOptions
             validation = validation.Sample(m, seed);
             note += $", {m:N0} of them used";
         }
-        return (train, validation, note);
+        return (train, validation, $"{described}; {note}");
     }
 
     /// <summary>The data choices, as a checkpoint records them (a run resumes only on the same data).</summary>
