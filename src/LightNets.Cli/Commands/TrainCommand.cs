@@ -88,7 +88,7 @@ internal static class TrainCommand
         var recipe = DataRecipe.For(train, channels, resolution);
         var cost = CostReport.Analyze(graph);
         stdout.WriteLine($"model: {graph.Name}, {channels}×{resolution}×{resolution} input, {classes} classes, {cost.Params:N0} params, {cost.Macs / 1e6:0.0} M MACs per image");
-        stdout.WriteLine($"data: {DataSource.Describe(train, p.GetValue(o.Train)!, test: false)}; {dataNote}");
+        stdout.WriteLine($"data: {dataNote}");
         stdout.WriteLine($"recipe: {recipe.Describe()}");
         stdout.WriteLine($"optimizer: {options.Optimizer.Describe()}; schedule {options.Schedule.Describe()}; {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")} of batch {options.BatchSize}" +
                          (options.LabelSmoothing > 0 ? $"; label smoothing {options.LabelSmoothing:G3}" : "") +

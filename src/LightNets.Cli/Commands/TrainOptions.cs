@@ -35,8 +35,20 @@ internal sealed class TrainOptions
     public Option<int?> Epochs { get; } = CliOptions.Number<int>("--epochs", $"Epochs, 1–{MaxEpochs:N0} (default 10).", 1, MaxEpochs);
     public Option<int?> Batch { get; } = CliOptions.Batch("Images per training step", "default 64; an epoch's last incomplete batch is left out");
 
-    public ChoiceOption<OptimizerKind> Optimizer { get; } = new("--optimizer",
-        "sgd (momentum, --nesterov), rmsprop-tf (TensorFlow's form: the MobileNetV2/V3 papers'), rmsprop (PyTorch's form), adamw.", OptimizerKind.Sgd);
+    /// <summary>By the optimizers' own command-line names (rmsprop-tf has a hyphen its enum member cannot have).</summary>
+    public Option<OptimizerKind?> Optimizer { get; } = new("--optimizer")
+    {
+        Description = "sgd (momentum, --nesterov), rmsprop-tf (TensorFlow's form: the MobileNetV2/V3 papers'), rmsprop (PyTorch's form), adamw. Default: sgd.",
+        HelpName = string.Join("|", Enum.GetValues<OptimizerKind>().Select(OptimizerSettings.Name)),
+        CustomParser = result =>
+        {
+            var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            foreach (var kind in Enum.GetValues<OptimizerKind>())
+                if (string.Equals(OptimizerSettings.Name(kind), token, StringComparison.OrdinalIgnoreCase)) return kind;
+            result.AddError($"--optimizer takes {Words.Or([.. Enum.GetValues<OptimizerKind>().Select(OptimizerSettings.Name)])}, not '{token}'");
+            return null;
+        },
+    };
 
     public Option<double?> LearningRate { get; } = CliOptions.Number<double>("--lr",
         "Learning rate (one-cycle: the peak). Default: sgd 0.1, rmsprop/rmsprop-tf 0.01, adamw 0.001.");
@@ -106,7 +118,7 @@ internal sealed class TrainOptions
             BatchSize = p.GetValue(Batch) ?? defaults.BatchSize,
             Optimizer = new OptimizerSettings
             {
-                Kind = Optimizer.Get(p), LearningRate = p.GetValue(LearningRate), Momentum = p.GetValue(Momentum), Nesterov = p.GetValue(Nesterov),
+                Kind = p.GetValue(Optimizer) ?? OptimizerKind.Sgd, LearningRate = p.GetValue(LearningRate), Momentum = p.GetValue(Momentum), Nesterov = p.GetValue(Nesterov),
                 WeightDecay = p.GetValue(WeightDecay), NoDepthwiseDecay = p.GetValue(NoDepthwiseDecay),
             },
             Schedule = new ScheduleSettings { Kind = Schedule.Get(p), WarmupEpochs = p.GetValue(WarmupEpochs) ?? 0 },
@@ -121,7 +133,7 @@ internal sealed class TrainOptions
         };
     }
 
-    /// <summary>The training and validation data, and a note on where the validation data came from.</summary>
+    /// <summary>The training and validation data, and a line saying what they are.</summary>
     public (IImageDataset Train, IImageDataset? Validation, string Note) Data(ParseResult p, bool strict)
     {
         var path = p.GetValue(Train)!;
@@ -131,6 +143,7 @@ internal sealed class TrainOptions
         if (valPath is not null && split is not null) throw new CliUsageException("--val and --val-split both choose the validation data; give one");
         if (split is <= 0 or >= 1) throw new CliUsageException($"--val-split must lie strictly between 0 and 1, got {split}");
         var train = DataSource.Open(path, test: false, strict);
+        var described = DataSource.Describe(train, path, test: false);
         IImageDataset? validation;
         string note;
         if (split is { } f)
@@ -164,7 +177,7 @@ internal sealed class TrainOptions
             validation = validation.Sample(m, seed);
             note += $", {m:N0} of them used";
         }
-        return (train, validation, note);
+        return (train, validation, $"{described}; {note}");
     }
 
     /// <summary>The data choices, as a checkpoint records them (a run resumes only on the same data).</summary>

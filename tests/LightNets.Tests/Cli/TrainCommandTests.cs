@@ -108,6 +108,16 @@ public sealed class TrainCommandTests : IDisposable
         Assert.False(ClassifierHead.Find(before).Parameters.Select(n => before.Initializers[n].Data).SequenceEqual(head.Parameters.Select(n => after.Initializers[n].Data)));
     }
 
+    /// <summary>Every optimizer and schedule is reachable by the name help shows (rmsprop-tf's hyphen included).</summary>
+    [Fact]
+    public void EveryOptimizerAndScheduleNameParses()
+    {
+        var root = LightNets.Cli.LightNetsCli.CreateRoot(TextWriter.Null, TextWriter.Null);
+        foreach (var (option, names) in new[] { ("--optimizer", new[] { "sgd", "rmsprop-tf", "rmsprop", "adamw" }), ("--schedule", ["constant", "step", "exp", "cosine", "linear", "onecycle"]) })
+            foreach (var name in names)
+                Assert.Empty(root.Parse(["train", TrainerKit.Model, "--data", "d", option, name]).Errors);
+    }
+
     [Fact]
     public void MistakesGetOneLineAndNothingIsLost()
     {
@@ -138,6 +148,7 @@ public sealed class TrainCommandTests : IDisposable
         Fails(Short(data, fresh, "--from", Path.Combine(_root, "none.onnx")), "no such ONNX file");
         Fails(Short(data, fresh, "--lr", "-1"), "learning rate");
         Fails(Short(data, fresh, "--nesterov", "--optimizer", "adamw"), "Nesterov");
+        Fails(Short(data, fresh, "--optimizer", "rmsproptf"), "--optimizer takes sgd, rmsprop-tf, rmsprop or adamw, not 'rmsproptf'", code: 2);
         Fails(Short(data, fresh, "--schedule", "onecycle", "--warmup-epochs", "1"), "one-cycle");
         Fails([.. Short(data, fresh).Select(a => a == "32" ? "1000" : a)], "no full batch");
         Fails(Short(data, Path.Combine(output, TrainingRun.FinalModelFileName)), "--out");
