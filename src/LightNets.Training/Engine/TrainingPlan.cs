@@ -143,15 +143,7 @@ internal sealed unsafe partial class TrainingPlan<T> : IDisposable where T : unm
     private void ToNhwc(ReadOnlySpan<float> nchw, Span<T> nhwc)
     {
         var input = _model.Values[_model.InputValue];
-        ToNhwc(nchw, nhwc, input.N, input.C, input.H * input.W);
-    }
-
-    private static void ToNhwc(ReadOnlySpan<float> nchw, Span<T> nhwc, int n, int c, int hw)
-    {
-        for (var i = 0; i < n; i++)
-        for (var j = 0; j < c; j++)
-        for (var p = 0; p < hw; p++)
-            nhwc[(i * hw + p) * c + j] = T.CreateChecked(nchw[(i * c + j) * hw + p]);
+        _context.Loops.ToNhwc(_context.Ctx, nchw, nhwc, input.N, input.C, input.H * input.W);
     }
 
     /// <summary>
