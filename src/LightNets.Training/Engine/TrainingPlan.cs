@@ -26,6 +26,12 @@ internal sealed unsafe partial class TrainingPlan<T> : IDisposable where T : unm
     private readonly Slot?[] _valueSlots, _gradSlots;
     private readonly bool[] _requires;
     private readonly HashSet<int> _readsOwnOutput = [];
+
+    /// <summary>
+    /// Channel shuffles lowered to no step of their own (see <see cref="Composable"/>): value id → the shuffle's input
+    /// and map, which the reading Split or Slice composes into its own map.
+    /// </summary>
+    private readonly Dictionary<int, (ValueInfo Source, int[] Map)> _composed = [];
     private readonly List<TrainStep<T>> _steps = [];
     private readonly TrainStep<T>[] _forward, _backward;
     private readonly Slot _input, _logits, _gradLogits;
