@@ -89,7 +89,8 @@ internal sealed partial class TrainingPlan<T>
                 for (var i = 0; i < g; i++)
                 for (var j = 0; j < n; j++)
                     map[j * g + i] = i * n + j;
-                Gather(node.Name, x, y, map);
+                if (Composable(y)) _composed[y.Id] = (x, map);
+                else Gather(node.Name, x, y, map);
                 break;
             }
             case SliceOp slice:
@@ -155,6 +156,12 @@ internal sealed partial class TrainingPlan<T>
 
     private void Gather(string name, ValueInfo x, ValueInfo y, int[] map)
     {
+        // Reading a shuffle that has no step: gather straight from the shuffle's input through both maps.
+        while (_composed.TryGetValue(x.Id, out var shuffle))
+        {
+            map = Array.ConvertAll(map, j => shuffle.Map[j]);
+            x = shuffle.Source;
+        }
         var gy = Output(y, Requires(x));
         _steps.Add(new GatherStep<T>(name, x.Rows, x.C, map, ValueSlot(x), ValueSlot(y), gy, Target(x, native: true)));
     }
@@ -169,6 +176,20 @@ internal sealed partial class TrainingPlan<T>
         if (_model.Values.Any(v => v.Root == x.Id && v.Id != x.Id)) return false;
         var readers = _model.Nodes.Sum(n => n.Inputs.Count(i => i == x.Name));
         return readers == 1 && consumer.Inputs.Count(i => i == x.Name) == 1;
+    }
+
+    /// <summary>
+    /// Whether a channel shuffle's output <paramref name="y"/> needs no step of its own: only Split and Slice read it
+    /// (ShuffleNetV2's unit: concat, shuffle, split), so each of them can gather from the shuffle's input with the two
+    /// maps composed. That saves a pass that writes the whole shuffled map forward and one that scatters its gradient
+    /// backward; each channel still moves once and each gradient element is still one addition to a cleared buffer, so
+    /// results do not change. Not when the value is the logits, has aliases, or nothing reads it.
+    /// </summary>
+    private bool Composable(ValueInfo y)
+    {
+        if (y.Root != y.Id || y.Id == _model.LogitsValue || _model.Values.Any(v => v.Root == y.Id && v.Id != y.Id)) return false;
+        var readers = _model.Nodes.Where(n => n.Inputs.Contains(y.Name, StringComparer.Ordinal)).ToList();
+        return readers.Count > 0 && readers.All(n => n.Op is SplitOp or SliceOp);
     }
 
     private bool IsRead(string value) =>

@@ -26,6 +26,12 @@ internal sealed unsafe partial class TrainingPlan<T> : IDisposable where T : unm
     private readonly Slot?[] _valueSlots, _gradSlots;
     private readonly bool[] _requires;
     private readonly HashSet<int> _readsOwnOutput = [];
+
+    /// <summary>
+    /// Channel shuffles lowered to no step of their own (see <see cref="Composable"/>): value id → the shuffle's input
+    /// and map, which the reading Split or Slice composes into its own map.
+    /// </summary>
+    private readonly Dictionary<int, (ValueInfo Source, int[] Map)> _composed = [];
     private readonly List<TrainStep<T>> _steps = [];
     private readonly TrainStep<T>[] _forward, _backward;
     private readonly Slot _input, _logits, _gradLogits;
@@ -143,15 +149,7 @@ internal sealed unsafe partial class TrainingPlan<T> : IDisposable where T : unm
     private void ToNhwc(ReadOnlySpan<float> nchw, Span<T> nhwc)
     {
         var input = _model.Values[_model.InputValue];
-        ToNhwc(nchw, nhwc, input.N, input.C, input.H * input.W);
-    }
-
-    private static void ToNhwc(ReadOnlySpan<float> nchw, Span<T> nhwc, int n, int c, int hw)
-    {
-        for (var i = 0; i < n; i++)
-        for (var j = 0; j < c; j++)
-        for (var p = 0; p < hw; p++)
-            nhwc[(i * hw + p) * c + j] = T.CreateChecked(nchw[(i * c + j) * hw + p]);
+        _context.Loops.ToNhwc(_context.Ctx, nchw, nhwc, input.N, input.C, input.H * input.W);
     }
 
     /// <summary>

@@ -31,7 +31,7 @@ internal sealed class ConcatStep<T> : TrainStep<T> where T : unmanaged, IFloatin
     {
         var y = c.Span(_y);
         for (var i = 0; i < _inputs.Length; i++)
-            Elementwise.CopyChannels<T>(_rows, _channels[i], c.Span(_inputs[i]), _channels[i], 0, y, _width, _starts[i], accumulate: false);
+            c.Loops.CopyChannels(c.Ctx, _rows, _channels[i], c.Span(_inputs[i]), _channels[i], 0, y, _width, _starts[i], accumulate: false);
     }
 
     public override void Backward(StepContext<T> c)
@@ -40,7 +40,7 @@ internal sealed class ConcatStep<T> : TrainStep<T> where T : unmanaged, IFloatin
         for (var i = 0; i < _inputs.Length; i++)
         {
             if (_gx[i] is not { } t) continue;
-            Elementwise.CopyChannels(_rows, _channels[i], gy, _width, _starts[i], c.Span(t.Grad), _channels[i], 0, t.Accumulate);
+            c.Loops.CopyChannels(c.Ctx, _rows, _channels[i], gy, _width, _starts[i], c.Span(t.Grad), _channels[i], 0, t.Accumulate);
         }
     }
 

@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace LightNets.Training.Engine.Steps;
 
 /// <summary>
-/// The engine's own element-wise loops (residual adds, gradient accumulation, channel copies, layout changes):
+/// The engine's small serial element-wise helpers (bias and broadcast-operand sums; the big loops are <see cref="EngineLoops{T}"/>):
 /// memory-bound work too simple to deserve kernel twins. Sums and copies use <see cref="Vector{T}"/> where the float
 /// type has it; each element's result is the same single IEEE operation either way, so the vector path changes no bit.
 /// </summary>
@@ -28,28 +28,10 @@ internal static class Elementwise
         for (; i < dst.Length; i++) dst[i] = a[i] + b[i];
     }
 
-    /// <summary>dst = src, or dst += src when <paramref name="accumulate"/>.</summary>
-    public static void CopyOrAdd<T>(ReadOnlySpan<T> src, Span<T> dst, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (accumulate) Add(dst, src, dst);
-        else src.CopyTo(dst);
-    }
-
     /// <summary>sums[j] = Σ_r x[r·c + j]: a bias gradient, or a broadcast operand's.</summary>
     public static void SumRows<T>(ReadOnlySpan<T> x, int c, Span<T> sums) where T : unmanaged, IFloatingPointIeee754<T>
     {
         sums.Clear();
         for (var r = 0; r < x.Length / c; r++) Add(sums, x.Slice(r * c, c), sums);
-    }
-
-    /// <summary>
-    /// Copies a block of channels between two row-major [rows, width] tensors: dst[r, dstStart + j] (+)= src[r, srcStart + j]
-    /// for j &lt; count (Concat forward and backward).
-    /// </summary>
-    public static void CopyChannels<T>(int rows, int count, ReadOnlySpan<T> src, int srcWidth, int srcStart,
-        Span<T> dst, int dstWidth, int dstStart, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (var r = 0; r < rows; r++)
-            CopyOrAdd(src.Slice(r * srcWidth + srcStart, count), dst.Slice(r * dstWidth + dstStart, count), accumulate);
     }
 }

@@ -49,7 +49,7 @@ internal sealed class AddStep<T> : TrainStep<T> where T : unmanaged, IFloatingPo
         var y = c.Span(_y);
         if (_a.IsFull && _b.IsFull)
         {
-            Elementwise.Add(a, b, y); // the residual connection: the common case, vectorized
+            c.Loops.Add(c.Ctx, a, b, y); // the residual connection: the common case, vectorized and parallel
             return;
         }
         for (var r = 0; r < _rows; r++)
@@ -70,7 +70,7 @@ internal sealed class AddStep<T> : TrainStep<T> where T : unmanaged, IFloatingPo
         var g = c.Span(t.Grad);
         if (!operand.PerImage)
         {
-            Elementwise.CopyOrAdd(gy, g, t.Accumulate);
+            c.Loops.CopyOrAdd(c.Ctx, gy, g, t.Accumulate);
             return;
         }
         if (!t.Accumulate) g.Clear();

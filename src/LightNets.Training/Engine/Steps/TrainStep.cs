@@ -12,6 +12,9 @@ internal sealed unsafe class StepContext<T>(TrainContext ctx, ITrainKernels<T> k
     public TrainContext Ctx { get; } = ctx;
     public ITrainKernels<T> Kernels { get; } = kernels;
     public ulong Seed { get; } = seed;
+
+    /// <summary>The engine's own loops (adds, copies, layout) on the context's threads.</summary>
+    public EngineLoops<T> Loops { get; } = new();
     public byte* Base { get; set; }
 
     /// <summary>The number of training steps run before this one: dropout masks differ from step to step.</summary>
@@ -43,7 +46,7 @@ internal sealed class GradTarget(int value, Slot grad, bool native)
     {
         if (!Accumulate || Native) return;
         var g = c.Span(Grad);
-        Elementwise.Add(g, c.Span(Temp!), g);
+        c.Loops.Add(c.Ctx, g, c.Span(Temp!), g);
     }
 
     public IEnumerable<Slot> Slots => Temp is null ? [Grad] : [Grad, Temp];

@@ -128,4 +128,23 @@ public class FastSessionTests(ITestOutputHelper output)
         profiled.Profiling = false;
         Assert.Null(profiled.Profile);
     }
+
+    [Fact]
+    public void A_shuffle_read_only_by_splits_gets_no_step_of_its_own()
+    {
+        // ShuffleNetV2: a unit's shuffle read by the next unit's split is gathered through both maps by the split; one
+        // read by the convolutions of a downsampling unit (or conv5) keeps its step. Fast_kernels_give_the_reference_step
+        // and the PyTorch fixtures check the composed maps' results.
+        var graph = TrainingGraphs.Zoo("shufflenetv2_050", batch: 2, dropout: 0f);
+        using var session = Fast(graph, threads: 1);
+        session.Profiling = true;
+        var (input, labels) = TrainingGraphs.Batch(session.InputShape, session.Classes, 3);
+        session.Step(input, labels);
+        var names = session.Profile!.Times.Select(t => t.Name).ToHashSet();
+        var shuffles = graph.Nodes.Where(n => n.Op is ChannelShuffleOp).ToList();
+        bool SplitOnly(Node shuffle) => graph.Nodes.Where(n => n.Inputs.Contains(shuffle.Output)).All(n => n.Op is SplitOp or SliceOp);
+        Assert.Contains(shuffles, SplitOnly);
+        Assert.Contains(shuffles, s => !SplitOnly(s));
+        Assert.All(shuffles, s => Assert.True(SplitOnly(s) != names.Contains(s.Name), $"{s.Name}: split-only {SplitOnly(s)}, has a step {names.Contains(s.Name)}"));
+    }
 }
