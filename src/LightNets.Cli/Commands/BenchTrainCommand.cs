@@ -26,7 +26,7 @@ internal static class BenchTrainCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var model = new ModelSelection(weights: false, batch: false);
+        var model = new ModelSelection(weights: false, batch: false, classesDefault: "default 10");
         var batch = CliOptions.Batch("Images per training step", "default 64");
         var threads = CliOptions.Threads("every core");
         var warmup = CliOptions.Warmup("Unmeasured steps first, per engine", "default 20: .NET optimises a method only after it has run a while, and a step runs most of its methods once");

@@ -7,7 +7,8 @@ namespace LightNets.Cli.Commands;
 /// <summary>The MODEL argument and every published knob, shared by the commands that build a zoo model.</summary>
 /// <param name="weights">The command runs or writes the weights, so it offers --seed (info only counts them).</param>
 /// <param name="batch">The command takes the batch from --batch (run takes it from its input tensor, classify has its own --batch).</param>
-public sealed class ModelSelection(bool weights = true, bool batch = true)
+/// <param name="classesDefault">What --classes is when left out, as its help says it (train takes the data's count).</param>
+public sealed class ModelSelection(bool weights = true, bool batch = true, string classesDefault = "default 1000")
 {
     public Argument<string> Model { get; } = new("MODEL")
     {
@@ -29,7 +30,7 @@ public sealed class ModelSelection(bool weights = true, bool batch = true)
 
     public Option<int?> InputChannels { get; } = CliOptions.Number<int>("--input-channels", "Channels of the input image: 3 (RGB; default) or 1 (grayscale).");
     public Option<int?> Groups { get; } = CliOptions.Number<int>("--groups", "ShuffleNetV1 groups g: 1, 2, 3, 4 or 8.");
-    public Option<int?> Classes { get; } = CliOptions.Number<int>("--classes", $"Number of classes of the classifier, 1–{ModelConfig.MaxClasses:N0} (default 1000).");
+    public Option<int?> Classes { get; } = CliOptions.Number<int>("--classes", $"Number of classes of the classifier, 1–{ModelConfig.MaxClasses:N0} ({classesDefault}).");
     public Option<int?> Batch { get; } = CliOptions.Batch("Batch size", "default 1; counts are for the whole batch");
 
     public ChoiceOption<ModelLayout> Layout { get; } = new("--layout",

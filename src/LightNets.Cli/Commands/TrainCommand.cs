@@ -22,7 +22,7 @@ internal static class TrainCommand
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var model = new ModelSelection(weights: false, batch: false);
+        var model = new ModelSelection(weights: false, batch: false, classesDefault: "default: the data's class count; another value is refused");
         var o = new TrainOptions();
         var command = new ModelCommand("train",
             "Train a zoo model on the CPU: Fashion-MNIST/MNIST (IDX), CIFAR-10 (binary) or an image folder. Validates after each epoch, " +
