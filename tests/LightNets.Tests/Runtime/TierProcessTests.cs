@@ -48,7 +48,14 @@ public class TierProcessTests
     }
 
     /// <summary>Runs the tests that <paramref name="filter"/> selects in a child whose <paramref name="variable"/> is 0.</summary>
-    internal static async Task<(int, string)> RunChild(string variable, Isa expected, string filter = Filter)
+    internal static Task<(int, string)> RunChild(string variable, Isa expected, string filter = Filter) =>
+        RunTests(filter, variable, new Dictionary<string, string> { [IsaTierTests.ExpectedBestVariable] = expected.Word() });
+
+    /// <summary>
+    /// Runs the tests that <paramref name="filter"/> selects in a child `dotnet test` of this assembly with
+    /// <paramref name="variable"/>=0, the child marker and <paramref name="environment"/> set; its exit code and output.
+    /// </summary>
+    internal static async Task<(int, string)> RunTests(string filter, string variable, IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -62,7 +69,7 @@ public class TierProcessTests
             start.ArgumentList.Add(arg);
         start.Environment[variable] = "0";
         start.Environment[ChildVariable] = "1";
-        start.Environment[IsaTierTests.ExpectedBestVariable] = expected.Word();
+        foreach (var (name, value) in environment) start.Environment[name] = value;
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         var stdout = process.StandardOutput.ReadToEndAsync();

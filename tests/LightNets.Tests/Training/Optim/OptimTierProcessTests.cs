@@ -49,35 +49,8 @@ public class OptimTierProcessTests
         Assert.Equal(accelerated, Vector128.IsHardwareAccelerated);
     }
 
-    private static async Task<(int, string)> RunChild(string variable, bool accelerated)
-    {
-        var start = new ProcessStartInfo(TierProcessTests.DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        foreach (var arg in new[] { "test", typeof(OptimTierProcessTests).Assembly.Location, "--filter", Filter, "--logger", "console;verbosity=normal" })
-            start.ArgumentList.Add(arg);
-        start.Environment[variable] = "0";
-        start.Environment[ChildVariable] = "1";
-        start.Environment[ExpectedVectorBytes] = (accelerated ? "+" : "-") + "16";
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{variable}=0: child test run did not finish in 5 minutes");
-        }
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int, string)> RunChild(string variable, bool accelerated) =>
+        TierProcessTests.RunTests(Filter, variable, new Dictionary<string, string> { [ChildVariable] = "1", [ExpectedVectorBytes] = (accelerated ? "+" : "-") + "16" });
 
     private static string Tail(string output) => output.Length <= 4000 ? output : output[^4000..];
 }
