@@ -4,6 +4,7 @@ using LightNets.Cli.Output;
 using LightNets.Graphs;
 using LightNets.Imaging;
 using LightNets.Onnx;
+using LightNets.Training.Trainer;
 
 namespace LightNets.Cli.Commands;
 
@@ -30,12 +31,16 @@ internal static class ClassifyCommand
         var top = CliOptions.Top();
         var batch = CliOptions.Batch("Images per inference", "default 8");
         var weights = new Option<FileInfo?>("--weights") { Description = "Load trained weights into a zoo model from an ONNX file (matched by name, else by Conv/Gemm position; shapes checked)." };
-        var labels = new Option<FileInfo?>("--labels") { Description = "Class names, one per line (default: the ImageNet-1k names for a 1000-class model)." };
+        var labels = new Option<FileInfo?>("--labels")
+        {
+            Description = "Class names, one per line (default: those a `lightnets train` export carries, else the ImageNet-1k names for a 1000-class model).",
+        };
         var format = FormatOption.Create(OutputFormat.Table, OutputFormat.Json, OutputFormat.Csv, OutputFormat.Markdown);
         var threads = CliOptions.Threads("every core");
         var maxPixels = CliOptions.Number<long>("--max-pixels",
             $"Reject images larger than this many pixels, from their header, 1–{MaxPixelsLimit:N0} (default {ImageDecoder.DefaultMaxPixels:N0}).", 1, MaxPixelsLimit);
-        var resize = CliOptions.Number<int>("--resize", "Shorter side after resizing, before the center crop (default: input size × 256/224, torchvision's ratio).");
+        var resize = CliOptions.Number<int>("--resize",
+            "Shorter side after resizing, before the center crop (default: a `lightnets train` export's own, else input size × 256/224, torchvision's ratio).");
         var normalize = new ChoiceOption<Normalization>("--normalize",
             "imagenet: (x/255 − mean)/std with ImageNet's statistics (torchvision); tf: x/127.5 − 1, values in [−1, 1] (TF/Keras).", Normalization.ImageNet);
         var recursive = new Option<bool>("--recursive", "-r")
@@ -62,13 +67,22 @@ internal static class ClassifyCommand
             if (input.Rank != 4 || input.C != 3 || input.H != input.W)
                 throw new CliUsageException($"classify needs a model that takes N×3×S×S images; this one takes {input}");
             var preprocessing = Preprocessing.ForInput(input.H, normalize.Get(p) == Normalization.Tf);
+            // A training export says how classify must prepare images for it and names its classes; the options win.
+            var name = p.GetValue(model.Model)!;
+            var metadata = ModelSource.IsOnnxFile(name) ? ModelExport.ReadMetadata(name) : new Dictionary<string, string>();
+            if (p.GetValue(resize) is null && metadata.TryGetValue(ModelExport.ClassifyResizeKey, out var saved) &&
+                int.TryParse(saved, System.Globalization.CultureInfo.InvariantCulture, out var own) && own >= input.H)
+                preprocessing = preprocessing with { ResizeShorter = own };
             if (p.GetValue(resize) is { } r)
             {
                 if (r < input.H) throw new CliUsageException($"--resize {r} is smaller than the model's input size {input.H}");
                 preprocessing = preprocessing with { ResizeShorter = r };
             }
-            var names = p.GetValue(labels) is { } file ? Labels.Load(file.FullName) : null;
             var classes = graph.ShapeOf(graph.Output)[1];
+            var names = p.GetValue(labels) is { } file ? Labels.Load(file.FullName)
+                : ModelExport.ClassNames(metadata) is { } carried && carried.Count == classes && carried.All(n => !string.IsNullOrWhiteSpace(n))
+                    ? new Labels(carried)
+                    : null;
             if (names is not null && names.Count != classes)
                 throw new CliUsageException($"{p.GetValue(labels)!.Name} holds {names.Count} labels but the model has {classes} classes");
 

@@ -88,7 +88,7 @@ public sealed partial class ReadmeTests
 
     private static string Read(string path) => File.ReadAllText(path).ReplaceLineEndings("\n");
 
-    private static string FindRoot()
+    internal static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "LightNets.slnx"))) return dir.FullName;
