@@ -51,13 +51,13 @@ internal sealed unsafe class ActivationKernels
             var (start, end) = Partition.Share(N, part, parts, 64);
             switch (Isa)
             {
-                case Isa.V512: Range<Vector512<float>, Lanes512>(start, end); break;
-                case Isa.V256: Range<Vector256<float>, Lanes256>(start, end); break;
-                default: Range<float, LanesScalar>(start, end); break;
+                case Isa.V512: Range<Vector512<float>, Simd512>(start, end); break;
+                case Isa.V256: Range<Vector256<float>, Simd256>(start, end); break;
+                default: Range<float, SimdScalar>(start, end); break;
             }
         }
 
-        private void Range<TV, TL>(int start, int end) where TV : unmanaged where TL : ILanes<TV>
+        private void Range<TV, TL>(int start, int end) where TV : unmanaged where TL : ISimd<TV>
         {
             switch (A.Kind, BackwardPass)
             {
@@ -76,7 +76,7 @@ internal sealed unsafe class ActivationKernels
 
         /// <summary>Whole registers, then the tail one element at a time through the same formula on one lane.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Range<TV, TL, TF>(int start, int end) where TV : unmanaged where TL : ILanes<TV> where TF : struct, IFormula
+        private void Range<TV, TL, TF>(int start, int end) where TV : unmanaged where TL : ISimd<TV> where TF : struct, IFormula
         {
             var i = start;
             var a = A;
@@ -87,7 +87,7 @@ internal sealed unsafe class ActivationKernels
             }
             for (; i < end; i++)
             {
-                var v = TF.Apply<float, LanesScalar>(a, X[i]);
+                var v = TF.Apply<float, SimdScalar>(a, X[i]);
                 Output[i] = TF.Gradient ? Dy[i] * v : v;
             }
         }
@@ -107,70 +107,70 @@ internal sealed unsafe class ActivationKernels
     private interface IFormula
     {
         static abstract bool Gradient { get; }
-        static abstract TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV>;
+        static abstract TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV>;
     }
 
     /// <summary>The reference's clamp: lo below lo (tested first), hi above hi, NaN and everything else unchanged.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Clamp<TV, TL>(TV v, TV lo, TV hi) where TV : unmanaged where TL : ILanes<TV> =>
+    private static TV Clamp<TV, TL>(TV v, TV lo, TV hi) where TV : unmanaged where TL : ISimd<TV> =>
         TL.Select(TL.LessThan(v, lo), lo, TL.Select(TL.GreaterThan(v, hi), hi, v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV SigmoidOf<TV, TL>(TV v) where TV : unmanaged where TL : ILanes<TV> =>
+    private static TV SigmoidOf<TV, TL>(TV v) where TV : unmanaged where TL : ISimd<TV> =>
         TL.Divide(TL.Broadcast(1f), TL.Add(TL.Broadcast(1f), TL.Exp(TL.Subtract(TL.Broadcast(0f), v))));
 
     private readonly struct Relu : IFormula
     {
         public static bool Gradient => false;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> =>
             TL.Select(TL.LessThan(v, TL.Broadcast(0f)), TL.Broadcast(0f), v);
     }
 
     private readonly struct Clip : IFormula
     {
         public static bool Gradient => false;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> =>
             Clamp<TV, TL>(v, TL.Broadcast(a.Min), TL.Broadcast(a.Max));
     }
 
     private readonly struct HardSwish : IFormula
     {
         public static bool Gradient => false;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> =>
             TL.Divide(TL.Multiply(v, Clamp<TV, TL>(TL.Add(v, TL.Broadcast(3f)), TL.Broadcast(0f), TL.Broadcast(6f))), TL.Broadcast(6f));
     }
 
     private readonly struct HardSigmoid : IFormula
     {
         public static bool Gradient => false;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> =>
             Clamp<TV, TL>(TL.Add(TL.Multiply(TL.Broadcast(a.Alpha), v), TL.Broadcast(a.Beta)), TL.Broadcast(0f), TL.Broadcast(1f));
     }
 
     private readonly struct Sigmoid : IFormula
     {
         public static bool Gradient => false;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> => SigmoidOf<TV, TL>(v);
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> => SigmoidOf<TV, TL>(v);
     }
 
     private readonly struct ReluGrad : IFormula
     {
         public static bool Gradient => true;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> =>
             TL.Select(TL.GreaterThan(v, TL.Broadcast(0f)), TL.Broadcast(1f), TL.Broadcast(0f));
     }
 
     private readonly struct ClipGrad : IFormula
     {
         public static bool Gradient => true;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> =>
             TL.Select(TL.And(TL.GreaterThan(v, TL.Broadcast(a.Min)), TL.LessThan(v, TL.Broadcast(a.Max))), TL.Broadcast(1f), TL.Broadcast(0f));
     }
 
     private readonly struct HardSwishGrad : IFormula
     {
         public static bool Gradient => true;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> =>
             TL.Select(TL.LessThan(v, TL.Broadcast(-3f)), TL.Broadcast(0f),
                 TL.Select(TL.LessThanOrEqual(v, TL.Broadcast(3f)), TL.Add(TL.Divide(v, TL.Broadcast(3f)), TL.Broadcast(0.5f)), TL.Broadcast(1f)));
     }
@@ -178,14 +178,14 @@ internal sealed unsafe class ActivationKernels
     private readonly struct HardSigmoidGrad : IFormula
     {
         public static bool Gradient => true;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV> =>
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> =>
             TL.Select(TL.And(TL.GreaterThan(v, TL.Broadcast(a.RampLow)), TL.LessThan(v, TL.Broadcast(a.RampHigh))), TL.Broadcast(a.Alpha), TL.Broadcast(0f));
     }
 
     private readonly struct SigmoidGrad : IFormula
     {
         public static bool Gradient => true;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ILanes<TV>
+        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV>
         {
             var s = SigmoidOf<TV, TL>(v);
             return TL.Multiply(s, TL.Subtract(TL.Broadcast(1f), s));

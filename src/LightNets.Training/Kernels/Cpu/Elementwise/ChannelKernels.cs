@@ -133,13 +133,13 @@ internal sealed unsafe class ChannelKernels
             var (start, end) = Partition.Share(Units, part, parts);
             switch (Isa)
             {
-                case Isa.V512: Execute<Vector512<float>, Lanes512>(start, end); break;
-                case Isa.V256: Execute<Vector256<float>, Lanes256>(start, end); break;
-                default: Execute<float, LanesScalar>(start, end); break;
+                case Isa.V512: Execute<Vector512<float>, Simd512>(start, end); break;
+                case Isa.V256: Execute<Vector256<float>, Simd256>(start, end); break;
+                default: Execute<float, SimdScalar>(start, end); break;
             }
         }
 
-        private void Execute<TV, TL>(int start, int end) where TV : unmanaged where TL : ILanes<TV>
+        private void Execute<TV, TL>(int start, int end) where TV : unmanaged where TL : ISimd<TV>
         {
             if (!BackwardPass)
             {
@@ -148,7 +148,7 @@ internal sealed unsafe class ChannelKernels
                     var n = row / Hw;
                     var c = 0;
                     for (; c + TL.Count <= C; c += TL.Count) ScaleBlock<TV, TL>(row, n, c);
-                    for (; c < C; c++) ScaleBlock<float, LanesScalar>(row, n, c);
+                    for (; c < C; c++) ScaleBlock<float, SimdScalar>(row, n, c);
                 }
                 return;
             }
@@ -158,12 +158,12 @@ internal sealed unsafe class ChannelKernels
                 var (n, block) = Math.DivRem(unit, blocks);
                 int c = block * 16, stop = Math.Min(C, c + 16);
                 for (; c + TL.Count <= stop; c += TL.Count) GradBlock<TV, TL>(n, c);
-                for (; c < stop; c++) GradBlock<float, LanesScalar>(n, c);
+                for (; c < stop; c++) GradBlock<float, SimdScalar>(n, c);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void ScaleBlock<TV, TL>(int row, int n, int c) where TV : unmanaged where TL : ILanes<TV>
+        private void ScaleBlock<TV, TL>(int row, int n, int c) where TV : unmanaged where TL : ISimd<TV>
         {
             var at = (nint)row * C + c;
             TL.Store(Output + at, TL.Multiply(TL.Load(X + at), TL.Load(S + n * C + c)));
@@ -171,7 +171,7 @@ internal sealed unsafe class ChannelKernels
 
         /// <summary>dx = dy·s for image n's pixels and ds[n, c..] = Σ_p dy·x, products rounded then added in pixel order.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void GradBlock<TV, TL>(int n, int c) where TV : unmanaged where TL : ILanes<TV>
+        private void GradBlock<TV, TL>(int n, int c) where TV : unmanaged where TL : ISimd<TV>
         {
             var s = TL.Load(S + n * C + c);
             var sum = TL.Broadcast(0f);
@@ -211,9 +211,9 @@ internal sealed unsafe class ChannelKernels
             }
             switch (Isa)
             {
-                case Isa.V512: Execute<Vector512<float>, Lanes512>(start, end); break;
-                case Isa.V256: Execute<Vector256<float>, Lanes256>(start, end); break;
-                default: Execute<float, LanesScalar>(start, end); break;
+                case Isa.V512: Execute<Vector512<float>, Simd512>(start, end); break;
+                case Isa.V256: Execute<Vector256<float>, Simd256>(start, end); break;
+                default: Execute<float, SimdScalar>(start, end); break;
             }
         }
 
@@ -255,7 +255,7 @@ internal sealed unsafe class ChannelKernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Execute<TV, TL>(int start, int end) where TV : unmanaged where TL : ILanes<TV>
+        private void Execute<TV, TL>(int start, int end) where TV : unmanaged where TL : ISimd<TV>
         {
             for (var r = start; r < end; r++)
             {

@@ -114,14 +114,14 @@ internal sealed unsafe class PoolKernels
             var (start, end) = Partition.Share(Units, part, parts);
             switch (Isa)
             {
-                case Isa.V512: Execute<Vector512<float>, Lanes512, Vector512<int>, Index512>(start, end); break;
-                case Isa.V256: Execute<Vector256<float>, Lanes256, Vector256<int>, Index256>(start, end); break;
-                default: Execute<float, LanesScalar, int, IndexScalar>(start, end); break;
+                case Isa.V512: Execute<Vector512<float>, Simd512, Vector512<int>, Index512>(start, end); break;
+                case Isa.V256: Execute<Vector256<float>, Simd256, Vector256<int>, Index256>(start, end); break;
+                default: Execute<float, SimdScalar, int, IndexScalar>(start, end); break;
             }
         }
 
         private void Execute<TV, TL, TI, TX>(int start, int end)
-            where TV : unmanaged where TL : ILanes<TV> where TI : unmanaged where TX : IIndexLanes<TV, TI>
+            where TV : unmanaged where TL : ISimd<TV> where TI : unmanaged where TX : IIndexLanes<TV, TI>
         {
             var p = P;
             switch (Op)
@@ -134,8 +134,8 @@ internal sealed unsafe class PoolKernels
                         {
                             var c = 0;
                             for (; c + TL.Count <= p.C; c += TL.Count) MaxBlock<TV, TL, TI, TX>(n, oy, ox, c);
-                            if (HalfTail<TV, TL>(c, p.C)) MaxBlock<Vector256<float>, Lanes256, Vector256<int>, Index256>(n, oy, ox, (c += 8) - 8);
-                            for (; c < p.C; c++) MaxBlock<float, LanesScalar, int, IndexScalar>(n, oy, ox, c);
+                            if (HalfTail<TV, TL>(c, p.C)) MaxBlock<Vector256<float>, Simd256, Vector256<int>, Index256>(n, oy, ox, (c += 8) - 8);
+                            for (; c < p.C; c++) MaxBlock<float, SimdScalar, int, IndexScalar>(n, oy, ox, c);
                         }
                     }
                     break;
@@ -148,8 +148,8 @@ internal sealed unsafe class PoolKernels
                             var divisor = (float)AvgDivisor(p, CountIncludePad, oy, ox);
                             var c = 0;
                             for (; c + TL.Count <= p.C; c += TL.Count) AvgBlock<TV, TL>(n, oy, ox, c, divisor);
-                            if (HalfTail<TV, TL>(c, p.C)) AvgBlock<Vector256<float>, Lanes256>(n, oy, ox, (c += 8) - 8, divisor);
-                            for (; c < p.C; c++) AvgBlock<float, LanesScalar>(n, oy, ox, c, divisor);
+                            if (HalfTail<TV, TL>(c, p.C)) AvgBlock<Vector256<float>, Simd256>(n, oy, ox, (c += 8) - 8, divisor);
+                            for (; c < p.C; c++) AvgBlock<float, SimdScalar>(n, oy, ox, c, divisor);
                         }
                     }
                     break;
@@ -167,8 +167,8 @@ internal sealed unsafe class PoolKernels
                                 var divisor = (float)AvgDivisor(p, CountIncludePad, oy, ox);
                                 var c = 0;
                                 for (; c + TL.Count <= p.C; c += TL.Count) AvgGradBlock<TV, TL>(n, oy, ox, c, divisor);
-                                if (HalfTail<TV, TL>(c, p.C)) AvgGradBlock<Vector256<float>, Lanes256>(n, oy, ox, (c += 8) - 8, divisor);
-                                for (; c < p.C; c++) AvgGradBlock<float, LanesScalar>(n, oy, ox, c, divisor);
+                                if (HalfTail<TV, TL>(c, p.C)) AvgGradBlock<Vector256<float>, Simd256>(n, oy, ox, (c += 8) - 8, divisor);
+                                for (; c < p.C; c++) AvgGradBlock<float, SimdScalar>(n, oy, ox, c, divisor);
                             }
                         }
                     }
@@ -180,8 +180,8 @@ internal sealed unsafe class PoolKernels
                         var (n, block) = Math.DivRem(unit, blocks);
                         int c = block * 16, stop = Math.Min(p.C, c + 16);
                         for (; c + TL.Count <= stop; c += TL.Count) GlobalBlock<TV, TL>(n, c);
-                        if (HalfTail<TV, TL>(c, stop)) GlobalBlock<Vector256<float>, Lanes256>(n, (c += 8) - 8);
-                        for (; c < stop; c++) GlobalBlock<float, LanesScalar>(n, c);
+                        if (HalfTail<TV, TL>(c, stop)) GlobalBlock<Vector256<float>, Simd256>(n, (c += 8) - 8);
+                        for (; c < stop; c++) GlobalBlock<float, SimdScalar>(n, c);
                     }
                     break;
                 default:
@@ -190,8 +190,8 @@ internal sealed unsafe class PoolKernels
                         var n = unit / p.H;
                         var c = 0;
                         for (; c + TL.Count <= p.C; c += TL.Count) GlobalGradBlock<TV, TL>(n, unit, c);
-                        if (HalfTail<TV, TL>(c, p.C)) GlobalGradBlock<Vector256<float>, Lanes256>(n, unit, (c += 8) - 8);
-                        for (; c < p.C; c++) GlobalGradBlock<float, LanesScalar>(n, unit, c);
+                        if (HalfTail<TV, TL>(c, p.C)) GlobalGradBlock<Vector256<float>, Simd256>(n, unit, (c += 8) - 8);
+                        for (; c < p.C; c++) GlobalGradBlock<float, SimdScalar>(n, unit, c);
                     }
                     break;
             }
@@ -202,7 +202,7 @@ internal sealed unsafe class PoolKernels
         /// arithmetic is the same at any width) instead of 8 one-lane passes (ShuffleNetV2's 24-channel stem pool).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static bool HalfTail<TV, TL>(int c, int stop) where TV : unmanaged where TL : ILanes<TV> => TL.Count == 16 && c + 8 <= stop;
+        private static bool HalfTail<TV, TL>(int c, int stop) where TV : unmanaged where TL : ISimd<TV> => TL.Count == 16 && c + 8 <= stop;
 
         /// <summary>
         /// The reference's scan in row-major window order: the first cell inside the image starts the maximum; a later
@@ -210,7 +210,7 @@ internal sealed unsafe class PoolKernels
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void MaxBlock<TV, TL, TI, TX>(int n, int oy, int ox, int c)
-            where TV : unmanaged where TL : ILanes<TV> where TI : unmanaged where TX : IIndexLanes<TV, TI>
+            where TV : unmanaged where TL : ISimd<TV> where TI : unmanaged where TX : IIndexLanes<TV, TI>
         {
             var p = P;
             var best = default(TV);
@@ -244,7 +244,7 @@ internal sealed unsafe class PoolKernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void AvgBlock<TV, TL>(int n, int oy, int ox, int c, float divisor) where TV : unmanaged where TL : ILanes<TV>
+        private void AvgBlock<TV, TL>(int n, int oy, int ox, int c, float divisor) where TV : unmanaged where TL : ISimd<TV>
         {
             var p = P;
             var sum = TL.Broadcast(0f);
@@ -262,7 +262,7 @@ internal sealed unsafe class PoolKernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void AvgGradBlock<TV, TL>(int n, int oy, int ox, int c, float divisor) where TV : unmanaged where TL : ILanes<TV>
+        private void AvgGradBlock<TV, TL>(int n, int oy, int ox, int c, float divisor) where TV : unmanaged where TL : ISimd<TV>
         {
             var p = P;
             var share = TL.Divide(TL.Load(In + ((n * p.OutH + oy) * p.OutW + ox) * p.C + c), TL.Broadcast(divisor));
@@ -293,7 +293,7 @@ internal sealed unsafe class PoolKernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void GlobalBlock<TV, TL>(int n, int c) where TV : unmanaged where TL : ILanes<TV>
+        private void GlobalBlock<TV, TL>(int n, int c) where TV : unmanaged where TL : ISimd<TV>
         {
             var p = P;
             var sum = TL.Broadcast(0f);
@@ -303,7 +303,7 @@ internal sealed unsafe class PoolKernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void GlobalGradBlock<TV, TL>(int n, int pixel, int c) where TV : unmanaged where TL : ILanes<TV>
+        private void GlobalGradBlock<TV, TL>(int n, int pixel, int c) where TV : unmanaged where TL : ISimd<TV>
         {
             var p = P;
             TL.Store(Out + (nint)pixel * p.C + c, TL.Divide(TL.Load(In + n * p.C + c), TL.Broadcast(p.H)));

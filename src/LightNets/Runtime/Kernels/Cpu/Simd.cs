@@ -66,6 +66,25 @@ internal unsafe interface ISimd<TV> where TV : unmanaged
 
     static abstract float ReduceMax(TV x);
 
+    /// <summary>All bits set in the lanes where a &lt; b (false when either is NaN); the scalar tier's mask is 1 or 0.</summary>
+    static abstract TV LessThan(TV a, TV b);
+
+    static abstract TV LessThanOrEqual(TV a, TV b);
+
+    static abstract TV GreaterThan(TV a, TV b);
+
+    static abstract TV And(TV a, TV b);
+
+    static abstract TV Or(TV a, TV b);
+
+    /// <summary>The lanes of <paramref name="a"/>'s mask that are not in <paramref name="b"/>'s.</summary>
+    static abstract TV AndNot(TV a, TV b);
+
+    static abstract TV IsNaN(TV v);
+
+    /// <summary>Lanes of <paramref name="ifTrue"/> where the mask is set, of <paramref name="ifFalse"/> elsewhere.</summary>
+    static abstract TV Select(TV mask, TV ifTrue, TV ifFalse);
+
     static abstract TV Activate<TAct>(TV x) where TAct : IActivation;
 }
 
@@ -100,6 +119,14 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Exp(Vector512<float> x) => Vector512.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceSum(Vector512<float> x) => Vector512.Sum(x);
     public static float ReduceMax(Vector512<float> x) => Simd256.ReduceMax(Vector256.Max(x.GetLower(), x.GetUpper()));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LessThan(Vector512<float> a, Vector512<float> b) => Vector512.LessThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LessThanOrEqual(Vector512<float> a, Vector512<float> b) => Vector512.LessThanOrEqual(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> GreaterThan(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> And(Vector512<float> a, Vector512<float> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Or(Vector512<float> a, Vector512<float> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> AndNot(Vector512<float> a, Vector512<float> b) => Vector512.AndNot(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> IsNaN(Vector512<float> v) => Vector512.IsNaN(v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Select(Vector512<float> mask, Vector512<float> ifTrue, Vector512<float> ifFalse) => Vector512.ConditionalSelect(mask, ifTrue, ifFalse);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Activate<TAct>(Vector512<float> x) where TAct : IActivation => Activations.Apply(x, TAct.Kind);
 }
 
@@ -140,6 +167,14 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
         for (var k = 0; k < Vector256<float>.Count; k++) max = MathF.Max(max, x.GetElement(k));
         return max;
     }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LessThan(Vector256<float> a, Vector256<float> b) => Vector256.LessThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LessThanOrEqual(Vector256<float> a, Vector256<float> b) => Vector256.LessThanOrEqual(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> GreaterThan(Vector256<float> a, Vector256<float> b) => Vector256.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> And(Vector256<float> a, Vector256<float> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Or(Vector256<float> a, Vector256<float> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> AndNot(Vector256<float> a, Vector256<float> b) => Vector256.AndNot(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> IsNaN(Vector256<float> v) => Vector256.IsNaN(v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Select(Vector256<float> mask, Vector256<float> ifTrue, Vector256<float> ifFalse) => Vector256.ConditionalSelect(mask, ifTrue, ifFalse);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Activate<TAct>(Vector256<float> x) where TAct : IActivation => Activations.Apply(x, TAct.Kind);
 }
 
@@ -176,6 +211,14 @@ internal readonly unsafe struct SimdScalar : ISimd<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Exp(float x) => MathF.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceSum(float x) => x;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceMax(float x) => x;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float LessThan(float a, float b) => a < b ? 1f : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float LessThanOrEqual(float a, float b) => a <= b ? 1f : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float GreaterThan(float a, float b) => a > b ? 1f : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float And(float a, float b) => a != 0f && b != 0f ? 1f : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Or(float a, float b) => a != 0f || b != 0f ? 1f : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float AndNot(float a, float b) => a != 0f && b == 0f ? 1f : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float IsNaN(float v) => float.IsNaN(v) ? 1f : 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Select(float mask, float ifTrue, float ifFalse) => mask != 0f ? ifTrue : ifFalse;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Activate<TAct>(float x) where TAct : IActivation => Activations.Apply(x, TAct.Kind);
 }
 
