@@ -29,6 +29,11 @@ public interface ITrainKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
         T eps, T momentum, Span<T> runningMean, Span<T> runningVar, Span<T> saveMean, Span<T> saveInvStd, Span<T> y);
     void BatchNormBackward(TrainContext ctx, int rows, int c, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> gamma,
         ReadOnlySpan<T> saveMean, ReadOnlySpan<T> saveInvStd, Span<T> dx, Span<T> dgamma, Span<T> dbeta);
+    void BatchNormActivationTrainForward(TrainContext ctx, int rows, int c, Activation a, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma,
+        ReadOnlySpan<T> beta, T eps, T momentum, Span<T> runningMean, Span<T> runningVar, Span<T> saveMean, Span<T> saveInvStd, Span<T> saveScale, Span<T> z);
+    void BatchNormActivationBackward(TrainContext ctx, int rows, int c, Activation a, ReadOnlySpan<T> x, ReadOnlySpan<T> dz, ReadOnlySpan<T> gamma,
+        ReadOnlySpan<T> beta, ReadOnlySpan<T> saveMean, ReadOnlySpan<T> saveInvStd, ReadOnlySpan<T> saveScale, Span<T> dx, Span<T> dgamma,
+        Span<T> dbeta);
     void BatchNormEvalForward(TrainContext ctx, int rows, int c, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
         T eps, ReadOnlySpan<T> runningMean, ReadOnlySpan<T> runningVar, Span<T> y);
 

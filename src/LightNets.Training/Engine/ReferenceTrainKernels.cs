@@ -36,6 +36,16 @@ public class ReferenceTrainKernels<T> : ITrainKernels<T> where T : unmanaged, IF
         ReadOnlySpan<T> saveMean, ReadOnlySpan<T> saveInvStd, Span<T> dx, Span<T> dgamma, Span<T> dbeta) =>
         R.BatchNormBackward(rows, c, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
 
+    public void BatchNormActivationTrainForward(TrainContext ctx, int rows, int c, Activation a, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma,
+        ReadOnlySpan<T> beta, T eps, T momentum, Span<T> runningMean, Span<T> runningVar, Span<T> saveMean, Span<T> saveInvStd, Span<T> saveScale,
+        Span<T> z) =>
+        R.BatchNormActivationTrainForward(rows, c, a, x, gamma, beta, eps, momentum, runningMean, runningVar, saveMean, saveInvStd, saveScale, z);
+
+    public void BatchNormActivationBackward(TrainContext ctx, int rows, int c, Activation a, ReadOnlySpan<T> x, ReadOnlySpan<T> dz,
+        ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, ReadOnlySpan<T> saveMean, ReadOnlySpan<T> saveInvStd, ReadOnlySpan<T> saveScale, Span<T> dx,
+        Span<T> dgamma, Span<T> dbeta) =>
+        R.BatchNormActivationBackward(rows, c, a, x, dz, gamma, beta, saveMean, saveInvStd, saveScale, dx, dgamma, dbeta);
+
     public void BatchNormEvalForward(TrainContext ctx, int rows, int c, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
         T eps, ReadOnlySpan<T> runningMean, ReadOnlySpan<T> runningVar, Span<T> y) =>
         R.BatchNormEvalForward(rows, c, x, gamma, beta, eps, runningMean, runningVar, y);

@@ -44,6 +44,16 @@ internal sealed partial class TrainingPlan<T>
                 if (learns && x.Rows < 2)
                     throw new TrainingGraphException(
                         $"node '{node.Name}' (BatchNorm) normalizes {x.Rows} value per channel (batch {x.N} of {x.H}×{x.W} maps); batch statistics need more than one: train with a batch of at least 2, or freeze its γ and β (evaluation mode)");
+                if (learns && _settings.FuseBatchNormActivation && FusableActivation(node) is { } act)
+                {
+                    // The activation reads y and nothing else does: one step, and the activation node gets none.
+                    var z = V(act.Node.Output);
+                    var gz = Output(z, Requires(x) || learns);
+                    _fused.Add(act.Node);
+                    _steps.Add(new BatchNormActivationTrainStep<T>($"{node.Name}+{act.Node.Name}", x.Rows, x.C, act.Activation, eps,
+                        T.CreateChecked(_settings.BatchNormMomentum), ValueSlot(x), ValueSlot(z), gz, gamma, beta, mean, variance, Target(x, native: false)));
+                    break;
+                }
                 var gy = Output(y, Requires(x) || learns);
                 var gx = Target(x, native: false);
                 _steps.Add(learns
@@ -54,6 +64,7 @@ internal sealed partial class TrainingPlan<T>
             }
             case ReluOp or ClipOp or HardSwishOp or HardSigmoidOp or SigmoidOp:
             {
+                if (_fused.Contains(node)) break;
                 ValueInfo x = V(node.Inputs[0]), y = V(node.Output);
                 var a = Activation.From(node.Op)!.Value;
                 var gy = Output(y, Requires(x));
@@ -152,6 +163,20 @@ internal sealed partial class TrainingPlan<T>
                 // TrainingModel refuses every other operator by name before a plan is built.
                 throw new InvalidOperationException($"node '{node.Name}' ({node.Kind}) passed the model check but has no training step");
         }
+    }
+
+    /// <summary>
+    /// The activation a BatchNorm's output goes to, when the two can run as one step: it is a ReLU, Clip or h-swish (the
+    /// activations whose fused form is bit-identical; see ChannelAffine), the only reader of that output, which is a
+    /// value of its own (no alias, not the logits).
+    /// </summary>
+    private (Node Node, Activation Activation)? FusableActivation(Node bn)
+    {
+        var y = V(bn.Output);
+        if (y.Root != y.Id || y.Id == _model.LogitsValue || _model.Values.Any(v => v.Root == y.Id && v.Id != y.Id)) return null;
+        var readers = _model.Nodes.Where(n => n.Inputs.Contains(y.Name, StringComparer.Ordinal)).ToList();
+        if (readers is not [var reader] || reader.Inputs.Count(i => i == y.Name) != 1) return null;
+        return Activation.From(reader.Op) is { Kind: ActivationKind.Relu or ActivationKind.Clip or ActivationKind.HardSwish } a ? (reader, a) : null;
     }
 
     private void Gather(string name, ValueInfo x, ValueInfo y, int[] map)

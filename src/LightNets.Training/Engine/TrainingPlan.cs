@@ -7,7 +7,8 @@ using LightNets.Training.Kernels;
 namespace LightNets.Training.Engine;
 
 /// <summary>The settings a plan is compiled with, in the public float convention.</summary>
-internal sealed record PlanSettings(double LabelSmoothing, double BatchNormMomentum, ulong Seed, long MaxArenaBytes);
+internal sealed record PlanSettings(double LabelSmoothing, double BatchNormMomentum, ulong Seed, long MaxArenaBytes,
+    bool FuseBatchNormActivation = true);
 
 /// <summary>
 /// A compiled training step for one graph, batch and set of frozen parameters, in float type T (float to train, double
@@ -26,6 +27,9 @@ internal sealed unsafe partial class TrainingPlan<T> : IDisposable where T : unm
     private readonly Slot?[] _valueSlots, _gradSlots;
     private readonly bool[] _requires;
     private readonly HashSet<int> _readsOwnOutput = [];
+
+    /// <summary>Activation nodes lowered into the BatchNorm step before them (see <see cref="FusableActivation"/>).</summary>
+    private readonly HashSet<Node> _fused = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>
     /// Channel shuffles lowered to no step of their own (see <see cref="Composable"/>): value id → the shuffle's input

@@ -185,7 +185,8 @@ public sealed class TrainingSession : IDisposable
             _compiledTrainable[i] = p.Trainable;
             refs[i] = new ParamRef<float>(p.Name, p.Value, p.Grad, p.Trainable);
         }
-        var settings = new PlanSettings(_options.LabelSmoothing, _options.BatchNormMomentum, _options.Seed, _options.MaxArenaBytes);
+        var settings = new PlanSettings(_options.LabelSmoothing, _options.BatchNormMomentum, _options.Seed, _options.MaxArenaBytes,
+            _options.FuseBatchNormActivation);
         return new TrainingPlan<float>(_model, refs, _buffers.Select(b => b.Value).ToArray(), _kernels, _ctx, settings);
     }
 

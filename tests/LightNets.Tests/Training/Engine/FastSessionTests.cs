@@ -57,6 +57,40 @@ public class FastSessionTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// BatchNorm + activation as one step changes no result: losses, every gradient and the running statistics are bit
+    /// for bit those of the two steps, over two steps (the second sees the first's running statistics). On the reference
+    /// kernels as well (the fused reference rule is the two rules in turn).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Graphs))]
+    public void Fusing_batchnorm_and_activation_changes_no_bit(string name)
+    {
+        var graph = Build(name);
+        foreach (var kernels in new ITrainKernels?[] { CpuTrainKernels.Instance, null })
+        {
+            TrainingSession Session(bool fuse) => new(graph, new TrainingSessionOptions
+            {
+                Threads = 2, Kernels = kernels, LabelSmoothing = 0.1f, Seed = 5, FuseBatchNormActivation = fuse,
+            });
+            using var fused = Session(true);
+            using var separate = Session(false);
+            for (var step = 0; step < 2; step++)
+            {
+                var (input, labels) = TrainingGraphs.Batch(fused.InputShape, fused.Classes, 30 + step);
+                var a = fused.Step(input, labels);
+                var b = separate.Step(input, labels);
+                var engine = kernels is null ? "reference" : "fast";
+                Assert.True(BitConverter.SingleToInt32Bits(a) == BitConverter.SingleToInt32Bits(b), $"{name} ({engine}) step {step}: loss {a:R} fused, {b:R} not");
+                for (var i = 0; i < fused.Parameters.Count; i++)
+                    Assert.True(fused.Parameters[i].Grad.AsSpan().SequenceEqual(separate.Parameters[i].Grad), $"{name} ({engine}) step {step}: {fused.Parameters[i].Name} gradient differs");
+                for (var i = 0; i < fused.Buffers.Count; i++)
+                    Assert.True(fused.Buffers[i].Value.AsSpan().SequenceEqual(separate.Buffers[i].Value), $"{name} ({engine}) step {step}: {fused.Buffers[i].Name} differs");
+            }
+            if (name != "every-op") Assert.True(fused.ArenaBytes < separate.ArenaBytes, $"{name}: the fused plan should need less memory ({fused.ArenaBytes} vs {separate.ArenaBytes})");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Graphs))]
     public void One_and_two_threads_are_bit_identical(string name)

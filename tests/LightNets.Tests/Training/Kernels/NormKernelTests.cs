@@ -1,5 +1,6 @@
 using LightNets.Runtime.Kernels.Cpu;
 using LightNets.Training;
+using LightNets.Training.Kernels;
 using LightNets.Training.Kernels.Cpu;
 using R = LightNets.Training.Kernels.Reference.TrainReference;
 
@@ -206,6 +207,72 @@ public class NormKernelTests
                 }
             }
         }
+    }
+
+    public static TheoryData<Isa, int> TiersThreadsForFusion() => KernelTheory.TiersAndThreads();
+
+    private static readonly Activation[] Fusable = [Activation.Relu, Activation.Clip(0, 6), Activation.HardSwish];
+
+    /// <summary>
+    /// BatchNorm + activation in one kernel gives bit for bit what the BatchNorm kernel and the activation kernel give in
+    /// turn (the fused passes recompute y exactly as the forward made it). Inputs straddle the kinks (0, 6, ±3).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TiersThreadsForFusion))]
+    public void BatchNorm_with_an_activation_is_bit_identical_to_the_two_kernels(Isa isa, int threads)
+    {
+        using var ctx = new TrainContext(threads, isa);
+        var k = CpuTrainKernels.Instance;
+        var seed = 300UL;
+        foreach (var a in Fusable)
+        {
+            foreach (var (rows, c) in NormShapes)
+            {
+                seed++;
+                var context = $"bn+{a.Kind} {rows}×{c} on {isa} ×{threads}";
+                var x = Offset(Oracle.Normal(rows * c, seed * 5 + 1, 0.5), 3f);
+                var dz = Oracle.Normal(rows * c, seed * 5 + 2);
+                var gamma = Oracle.Normal(c, seed * 5 + 3).Select(v => 3 * v).ToArray();
+                var beta = Oracle.Normal(c, seed * 5 + 4).Select(v => 2 * v).ToArray();
+
+                float[] y = new float[rows * c], mean = new float[c], inv = new float[c], rm = new float[c], rv = new float[c];
+                k.BatchNormTrainForward(ctx, rows, c, x, gamma, beta, 1e-5f, 0.1f, rm, rv, mean, inv, y);
+                var z = new float[rows * c];
+                k.ActivationForward(ctx, a, y, z);
+                var dy = new float[rows * c];
+                k.ActivationBackward(ctx, a, y, dz, dy);
+                float[] dx = new float[rows * c], dg = new float[c], db = new float[c];
+                k.BatchNormBackward(ctx, rows, c, x, dy, gamma, mean, inv, dx, dg, db);
+
+                var fz = new Guarded(rows * c);
+                var fmean = new Guarded(c);
+                var finv = new Guarded(c);
+                var fscale = new Guarded(c);
+                float[] frm = new float[c], frv = new float[c];
+                k.BatchNormActivationTrainForward(ctx, rows, c, a, x, gamma, beta, 1e-5f, 0.1f, frm, frv, fmean.Span, finv.Span, fscale.Span, fz.Span);
+                var fdx = new Guarded(rows * c);
+                var fdg = new Guarded(c);
+                var fdb = new Guarded(c);
+                k.BatchNormActivationBackward(ctx, rows, c, a, x, dz, gamma, beta, mean, inv, fscale.Span, fdx.Span, fdg.Span, fdb.Span);
+
+                var active = z.Count(v => v != 0);
+                Assert.True(active > 0 || rows * c < 8, $"{context}: every output is 0, the test would show nothing");
+                foreach (var (name, expected, actual) in new[] { ("z", z, fz.Span.ToArray()), ("mean", mean, fmean.Span.ToArray()),
+                             ("invStd", inv, finv.Span.ToArray()), ("running mean", rm, frm), ("running var", rv, frv), ("dx", dx, fdx.Span.ToArray()),
+                             ("dgamma", dg, fdg.Span.ToArray()), ("dbeta", db, fdb.Span.ToArray()) })
+                    Assert.True(TrainKernelKit.BitEqual(expected, actual), $"{context}: {name} differs from the two kernels in turn");
+                foreach (var g in new[] { fz, fmean, finv, fscale, fdx, fdg, fdb }) g.AssertMarginsIntact(context);
+            }
+        }
+    }
+
+    [Fact]
+    public void BatchNorm_refuses_to_fuse_an_activation_it_cannot_reproduce_exactly()
+    {
+        using var ctx = new TrainContext();
+        var e = Assert.Throws<ArgumentException>(() => CpuTrainKernels.Instance.BatchNormActivationTrainForward(ctx, 2, 1, Activation.Sigmoid,
+            new float[2], [1], [0], 1e-5f, 0.1f, new float[1], new float[1], new float[1], new float[1], new float[1], new float[2]));
+        Assert.Contains("Sigmoid", e.Message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using LightNets.Training.Kernels;
 using LightNets.Training.Kernels.Reference;
 using static LightNets.Tests.Training.Reference.GradCheck;
 
@@ -32,6 +33,39 @@ public class BatchNormGradientTests
         var dgamma = Poisoned(c);
         var dbeta = Poisoned(c);
         TrainReference.BatchNormBackward<double>(rows, c, x, r, gamma, mean, invStd, dx, dgamma, dbeta);
+        AssertClose("dx", dx, Numeric(x, Loss));
+        AssertClose("dgamma", dgamma, Numeric(gamma, Loss));
+        AssertClose("dbeta", dbeta, Numeric(beta, Loss));
+    }
+
+    public static TheoryData<string, int, int> FusedCases() => new()
+    {
+        { "relu", 18, 5 }, { "relu6", 12, 3 }, { "hswish", 18, 5 }, { "hswish", 4, 7 },
+    };
+
+    [Theory]
+    [MemberData(nameof(FusedCases))]
+    public void Fused_activation_backward_matches_finite_differences(string activation, int rows, int c)
+    {
+        var a = activation switch { "relu" => Activation.Relu, "relu6" => Activation.Clip(0, 6), _ => Activation.HardSwish };
+        // Spread so that y covers both sides of every kink (0 and 6; −3 and 3).
+        var x = Random(rows * c, 41, -2, 3);
+        var gamma = Random(c, 42, 1.5, 4);
+        var beta = Random(c, 43, -1, 2);
+        var r = Random(rows * c, 44);
+        var z = new double[rows * c];
+        double[] mean = new double[c], invStd = new double[c], scale = new double[c];
+        double Loss()
+        {
+            TrainReference.BatchNormActivationTrainForward<double>(rows, c, a, x, gamma, beta, 1e-5, 0.1, new double[c], new double[c], mean, invStd, scale, z);
+            return Dot(r, z);
+        }
+
+        Loss();
+        var dx = Poisoned(rows * c);
+        var dgamma = Poisoned(c);
+        var dbeta = Poisoned(c);
+        TrainReference.BatchNormActivationBackward<double>(rows, c, a, x, r, gamma, beta, mean, invStd, scale, dx, dgamma, dbeta);
         AssertClose("dx", dx, Numeric(x, Loss));
         AssertClose("dgamma", dgamma, Numeric(gamma, Loss));
         AssertClose("dbeta", dbeta, Numeric(beta, Loss));

@@ -38,7 +38,7 @@ internal sealed unsafe class ActivationKernels
 
     private sealed class ActivationWork : IParallelWork
     {
-        public Constants A;
+        public ActivationConstants A;
         public bool BackwardPass;
         public float* X;
         public float* Dy;
@@ -76,7 +76,7 @@ internal sealed unsafe class ActivationKernels
 
         /// <summary>Whole registers, then the tail one element at a time through the same formula on one lane.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Range<TV, TL, TF>(int start, int end) where TV : unmanaged where TL : ISimd<TV> where TF : struct, IFormula
+        private void Range<TV, TL, TF>(int start, int end) where TV : unmanaged where TL : ISimd<TV> where TF : struct, IActivationFormula
         {
             var i = start;
             var a = A;
@@ -90,105 +90,6 @@ internal sealed unsafe class ActivationKernels
                 var v = TF.Apply<float, SimdScalar>(a, X[i]);
                 Output[i] = TF.Gradient ? Dy[i] * v : v;
             }
-        }
-    }
-
-    /// <summary>An activation's constants, and h-sigmoid's ramp as the reference bounds it (<see cref="Reference.TrainReference.HardSigmoidRamp{T}"/>).</summary>
-    private struct Constants
-    {
-        public ActivationKind Kind;
-        public float Min, Max, Alpha, Beta, RampLow, RampHigh;
-
-        public static implicit operator Constants(Activation a) =>
-            new() { Kind = a.Kind, Min = a.Min, Max = a.Max, Alpha = a.Alpha, Beta = a.Beta };
-    }
-
-    /// <summary>An activation's value, or (when <see cref="Gradient"/>) its slope, which the kernel multiplies by dy.</summary>
-    private interface IFormula
-    {
-        static abstract bool Gradient { get; }
-        static abstract TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV>;
-    }
-
-    /// <summary>The reference's clamp: lo below lo (tested first), hi above hi, NaN and everything else unchanged.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Clamp<TV, TL>(TV v, TV lo, TV hi) where TV : unmanaged where TL : ISimd<TV> =>
-        TL.Select(TL.LessThan(v, lo), lo, TL.Select(TL.GreaterThan(v, hi), hi, v));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV SigmoidOf<TV, TL>(TV v) where TV : unmanaged where TL : ISimd<TV> =>
-        TL.Divide(TL.Broadcast(1f), TL.Add(TL.Broadcast(1f), TL.Exp(TL.Subtract(TL.Broadcast(0f), v))));
-
-    private readonly struct Relu : IFormula
-    {
-        public static bool Gradient => false;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> =>
-            TL.Select(TL.LessThan(v, TL.Broadcast(0f)), TL.Broadcast(0f), v);
-    }
-
-    private readonly struct Clip : IFormula
-    {
-        public static bool Gradient => false;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> =>
-            Clamp<TV, TL>(v, TL.Broadcast(a.Min), TL.Broadcast(a.Max));
-    }
-
-    private readonly struct HardSwish : IFormula
-    {
-        public static bool Gradient => false;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> =>
-            TL.Divide(TL.Multiply(v, Clamp<TV, TL>(TL.Add(v, TL.Broadcast(3f)), TL.Broadcast(0f), TL.Broadcast(6f))), TL.Broadcast(6f));
-    }
-
-    private readonly struct HardSigmoid : IFormula
-    {
-        public static bool Gradient => false;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> =>
-            Clamp<TV, TL>(TL.Add(TL.Multiply(TL.Broadcast(a.Alpha), v), TL.Broadcast(a.Beta)), TL.Broadcast(0f), TL.Broadcast(1f));
-    }
-
-    private readonly struct Sigmoid : IFormula
-    {
-        public static bool Gradient => false;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> => SigmoidOf<TV, TL>(v);
-    }
-
-    private readonly struct ReluGrad : IFormula
-    {
-        public static bool Gradient => true;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> =>
-            TL.Select(TL.GreaterThan(v, TL.Broadcast(0f)), TL.Broadcast(1f), TL.Broadcast(0f));
-    }
-
-    private readonly struct ClipGrad : IFormula
-    {
-        public static bool Gradient => true;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> =>
-            TL.Select(TL.And(TL.GreaterThan(v, TL.Broadcast(a.Min)), TL.LessThan(v, TL.Broadcast(a.Max))), TL.Broadcast(1f), TL.Broadcast(0f));
-    }
-
-    private readonly struct HardSwishGrad : IFormula
-    {
-        public static bool Gradient => true;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> =>
-            TL.Select(TL.LessThan(v, TL.Broadcast(-3f)), TL.Broadcast(0f),
-                TL.Select(TL.LessThanOrEqual(v, TL.Broadcast(3f)), TL.Add(TL.Divide(v, TL.Broadcast(3f)), TL.Broadcast(0.5f)), TL.Broadcast(1f)));
-    }
-
-    private readonly struct HardSigmoidGrad : IFormula
-    {
-        public static bool Gradient => true;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV> =>
-            TL.Select(TL.And(TL.GreaterThan(v, TL.Broadcast(a.RampLow)), TL.LessThan(v, TL.Broadcast(a.RampHigh))), TL.Broadcast(a.Alpha), TL.Broadcast(0f));
-    }
-
-    private readonly struct SigmoidGrad : IFormula
-    {
-        public static bool Gradient => true;
-        public static TV Apply<TV, TL>(in Constants a, TV v) where TV : unmanaged where TL : ISimd<TV>
-        {
-            var s = SigmoidOf<TV, TL>(v);
-            return TL.Multiply(s, TL.Subtract(TL.Broadcast(1f), s));
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using LightNets.Runtime.Kernels.Cpu;
 using LightNets.Runtime.Threading;
+using LightNets.Training.Kernels.Cpu.Elementwise;
 
 namespace LightNets.Training.Kernels.Cpu.Norm;
 
@@ -16,6 +17,13 @@ internal enum ChannelSumKind
 
     /// <summary>s1 = Σ a[r, j], s2 = Σ a[r, j]·(b[r, j] − shift[j]) (BatchNorm's backward: Σ dy and Σ dy·(x − mean)).</summary>
     Cross,
+
+    /// <summary>
+    /// <see cref="Cross"/> with a[r, j] replaced by g = a[r, j]·f′(y), y = (b[r, j] − m[j])·fs[j] + fb[j] (a fused
+    /// BatchNorm + activation's backward: a is the activation's output gradient, b the BatchNorm input; g is computed
+    /// exactly as the activation's backward pass computes it from the BatchNorm output).
+    /// </summary>
+    CrossActivated,
 }
 
 /// <summary>
@@ -61,6 +69,29 @@ internal sealed unsafe class ChannelSums
     /// </summary>
     public void Run(TrainContext ctx, in Plan plan, ChannelSumKind kind, float* a, float* b, double* shift, double* s1, double* s2, float* scratch)
     {
+        if (kind == ChannelSumKind.CrossActivated) throw new ArgumentException("CrossActivated sums need the activation: call RunActivated", nameof(kind));
+        RunCore(ctx, plan, kind, a, b, shift, s1, s2, scratch);
+    }
+
+    /// <summary>
+    /// The <see cref="ChannelSumKind.CrossActivated"/> sums: a is dz, b is x, and <paramref name="mean"/>,
+    /// <paramref name="forwardScale"/>, <paramref name="forwardShift"/> (Cp floats each) are the forward's constants.
+    /// </summary>
+    public void RunActivated(TrainContext ctx, in Plan plan, Activation act, float* dz, float* x, float* mean, float* forwardScale, float* forwardShift,
+        double* shift, double* s1, double* s2, float* scratch)
+    {
+        if (act.Kind is not (ActivationKind.Relu or ActivationKind.Clip or ActivationKind.HardSwish))
+            throw new ArgumentException($"BatchNorm fuses ReLU, Clip and h-swish, not {act.Kind}", nameof(act));
+        var w = _work;
+        w.Act = act;
+        w.FM = mean;
+        w.FS = forwardScale;
+        w.FB = forwardShift;
+        RunCore(ctx, plan, ChannelSumKind.CrossActivated, dz, x, shift, s1, s2, scratch);
+    }
+
+    private void RunCore(TrainContext ctx, in Plan plan, ChannelSumKind kind, float* a, float* b, double* shift, double* s1, double* s2, float* scratch)
+    {
         var w = _work;
         w.Plan = plan;
         w.Kind = kind;
@@ -102,19 +133,23 @@ internal sealed unsafe class ChannelSums
         public float* B;
         public double* Shift;
         public double* Partials;
+        public ActivationConstants Act;
+        public float* FM;
+        public float* FS;
+        public float* FB;
         public Isa Isa;
 
         public void Execute(int part, int parts)
         {
             switch (Isa)
             {
-                case Isa.V512: Execute<Vector512<float>, Vector512<double>, Wide512>(part); break;
-                case Isa.V256: Execute<Vector256<float>, Vector256<double>, Wide256>(part); break;
-                default: Execute<float, double, WideScalar>(part); break;
+                case Isa.V512: Execute<Vector512<float>, Vector512<double>, Wide512, Simd512>(part); break;
+                case Isa.V256: Execute<Vector256<float>, Vector256<double>, Wide256, Simd256>(part); break;
+                default: Execute<float, double, WideScalar, SimdScalar>(part); break;
             }
         }
 
-        private void Execute<TF, TD, TW>(int part) where TF : unmanaged where TD : unmanaged where TW : IWideLanes<TF, TD>
+        private void Execute<TF, TD, TW, TS>(int part) where TF : unmanaged where TD : unmanaged where TW : IWideLanes<TF, TD> where TS : ISimd<TF>
         {
             var plan = Plan;
             var segment = part / plan.Groups;
@@ -130,11 +165,14 @@ internal sealed unsafe class ChannelSums
                 for (var c = c0; c < c1; c += TW.Count)
                 {
                     var lanes = Math.Min(TW.Count, c1 - c);
-                    switch (Kind)
+                    switch (Kind, Act.Kind)
                     {
-                        case ChannelSumKind.Sum: Chunk<TF, TD, TW, SumOnly>(row, rows, c, lanes, partial); break;
-                        case ChannelSumKind.Moments: Chunk<TF, TD, TW, Moments>(row, rows, c, lanes, partial); break;
-                        default: Chunk<TF, TD, TW, Cross>(row, rows, c, lanes, partial); break;
+                        case (ChannelSumKind.Sum, _): Chunk<TF, TD, TW, TS, SumOnly, Identity>(row, rows, c, lanes, partial); break;
+                        case (ChannelSumKind.Moments, _): Chunk<TF, TD, TW, TS, Moments, Identity>(row, rows, c, lanes, partial); break;
+                        case (ChannelSumKind.Cross, _): Chunk<TF, TD, TW, TS, Cross, Identity>(row, rows, c, lanes, partial); break;
+                        case (_, ActivationKind.Relu): Chunk<TF, TD, TW, TS, Cross, ReluGrad>(row, rows, c, lanes, partial); break;
+                        case (_, ActivationKind.Clip): Chunk<TF, TD, TW, TS, Cross, ClipGrad>(row, rows, c, lanes, partial); break;
+                        default: Chunk<TF, TD, TW, TS, Cross, HardSwishGrad>(row, rows, c, lanes, partial); break;
                     }
                 }
             }
@@ -144,9 +182,15 @@ internal sealed unsafe class ChannelSums
 
         /// <summary>One channel block over rows [row, row + rows): registers, then the part's partial.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Chunk<TF, TD, TW, TK>(long row, int rows, int c, int lanes, double* partial)
-            where TF : unmanaged where TD : unmanaged where TW : IWideLanes<TF, TD> where TK : struct, ISumKind
+        private void Chunk<TF, TD, TW, TS, TK, TA>(long row, int rows, int c, int lanes, double* partial)
+            where TF : unmanaged where TD : unmanaged where TW : IWideLanes<TF, TD> where TS : ISimd<TF> where TK : struct, ISumKind
+            where TA : struct, IActivationFormula
         {
+            // TA is Identity except for the fused BatchNorm + activation backward (Cross sums of g = a·f′(y)).
+            var activated = typeof(TA) != typeof(Identity);
+            TF fm = default, fs = default, fb = default;
+            if (activated) (fm, fs, fb) = (TS.Load(FM + c), TS.Load(FS + c), TS.Load(FB + c));
+            var act = Act;
             var stride = (nint)Plan.C;
             var a = A + row * stride + c;
             var b = TK.UsesB ? B + row * stride + c : null;
@@ -160,7 +204,11 @@ internal sealed unsafe class ChannelSums
             var full = lanes == TW.Count;
             for (var r = 0; r < rows; r++, a += stride, b += TK.UsesB ? stride : 0)
             {
-                TW.Widen(full ? TW.Load(a) : TW.LoadFirst(a, lanes), out var aLow, out var aHigh);
+                var av = full ? TW.Load(a) : TW.LoadFirst(a, lanes);
+                TF bv = default;
+                if (TK.UsesB) bv = full ? TW.Load(b) : TW.LoadFirst(b, lanes);
+                if (activated) av = TS.Multiply(av, TA.Apply<TF, TS>(act, TS.MultiplyAdd(TS.Subtract(bv, fm), fs, fb)));
+                TW.Widen(av, out var aLow, out var aHigh);
                 if (TK.Kind == ChannelSumKind.Sum)
                 {
                     s1Low = TW.Add(s1Low, aLow);
@@ -180,7 +228,7 @@ internal sealed unsafe class ChannelSums
                 }
                 else
                 {
-                    TW.Widen(full ? TW.Load(b) : TW.LoadFirst(b, lanes), out var bLow, out var bHigh);
+                    TW.Widen(bv, out var bLow, out var bHigh);
                     s1Low = TW.Add(s1Low, aLow);
                     s2Low = TW.MultiplyAdd(aLow, TW.Subtract(bLow, shiftLow), s2Low);
                     if (TW.HasHigh)
@@ -230,5 +278,12 @@ internal sealed unsafe class ChannelSums
         public static ChannelSumKind Kind => ChannelSumKind.Cross;
         public static bool UsesB => true;
         public static bool Shifted => true;
+    }
+
+    /// <summary>No activation (every kind but the fused backward's).</summary>
+    private readonly struct Identity : IActivationFormula
+    {
+        public static bool Gradient => false;
+        public static TV Apply<TV, TL>(in ActivationConstants a, TV v) where TV : unmanaged where TL : ISimd<TV> => v;
     }
 }
