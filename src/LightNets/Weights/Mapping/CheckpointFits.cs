@@ -70,6 +70,29 @@ public static class CheckpointFits
         return fits;
     }
 
+    /// <summary>Why <paramref name="file"/> fits no zoo configuration, in words (call when <see cref="Find(CheckpointTensors)"/> found none).</summary>
+    public static string WhyNone(CheckpointTensors file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var best = CheckpointNamings.All.Select(n => (Naming: n, Score: NameScore(file, n))).MaxBy(s => s.Score);
+        if (best.Score < NameShare)
+            return $"its names are not those of torchvision's, timm's or megvii's MobileNets and ShuffleNets (first names: {string.Join(", ", file.Names.Take(3).Select(n => $"'{n}'"))})";
+        var family = FamilyNames.First(f => f.Value.Family == best.Naming.Family && (best.Naming.Implies.Variant is null || f.Value.Defaults.Variant == best.Naming.Implies.Variant)).Key;
+        try
+        {
+            CheckpointLoader.Load(file, family);
+        }
+        catch (WeightMappingException e)
+        {
+            return e.Message;
+        }
+        catch (ArgumentException)
+        {
+            // Only the values were missing: the names and shapes fit (not reached when Find found nothing).
+        }
+        return $"its names are {best.Naming.Name}'s, but no width of the zoo fits its shapes";
+    }
+
     /// <summary>
     /// The share (0–1) of the names <paramref name="naming"/> gives its family's reference model (width 1, each variant)
     /// that <paramref name="file"/> has: 1 for a checkpoint of that source and family whatever its width.
