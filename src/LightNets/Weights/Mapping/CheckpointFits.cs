@@ -40,11 +40,15 @@ public static class CheckpointFits
             ["shufflenetv2"] = (ModelFamily.ShuffleNetV2, new ModelOptions()),
         };
 
-    /// <summary>Every configuration <paramref name="file"/> fits, under every naming whose names it has.</summary>
+    /// <summary>Every configuration <paramref name="file"/> fits (under the one naming whose names it has).</summary>
     public static IReadOnlyList<CheckpointFit> Find(CheckpointTensors file)
     {
         ArgumentNullException.ThrowIfNull(file);
-        return CheckpointNamings.All.Where(n => NameScore(file, n) >= NameShare).SelectMany(n => Find(file, n, new ModelOptions())).ToArray();
+        // Two namings never fit one file (their names differ somewhere), and the one that fits has the most of the file's
+        // names: the namings are tried best first, up to the first that fits.
+        var namings = CheckpointNamings.All.Select(n => (Naming: n, Score: NameScore(file, n))).Where(s => s.Score >= NameShare)
+            .OrderByDescending(s => s.Score).Select(s => s.Naming);
+        return namings.Select(n => Find(file, n, new ModelOptions())).FirstOrDefault(fits => fits.Count > 0) ?? [];
     }
 
     /// <summary>The configurations <paramref name="file"/> fits under <paramref name="naming"/> that keep every knob set in <paramref name="given"/>.</summary>
@@ -134,7 +138,7 @@ public static class CheckpointFits
     {
         try
         {
-            map = NameMap.For(ModelZoo.Build(naming.Family, options with { Resolution = options.Resolution ?? 224 }), naming);
+            map = NameMap.For(ModelZoo.Build(naming.Family, options), naming);
             return true;
         }
         catch (Exception e) when (e is ModelConfigurationException or WeightMappingException)

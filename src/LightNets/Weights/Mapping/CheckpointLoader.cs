@@ -112,7 +112,8 @@ public static class CheckpointLoader
     {
         var scores = CheckpointNamings.All.Select(n => (Naming: n, Score: CheckpointFits.NameScore(file, n))).OrderByDescending(s => s.Score).ToArray();
         var best = scores.Where(s => s.Naming.Family == family).MaxBy(s => s.Score);
-        if (best.Score >= CheckpointFits.NameShare) return best.Naming;
+        // Families share names (timm's MobileNetV1 blocks are named as MobileNetV2's first ones): the file's family is the one whose names it has most of.
+        if (best.Score >= CheckpointFits.NameShare && !(scores[0].Naming.Family != family && scores[0].Score > best.Score)) return best.Naming;
         var likely = scores[0].Score >= CheckpointFits.NameShare
             ? $"its names are those of a {scores[0].Naming.Name} checkpoint, not of {family} (`lightnets weights inspect {file.SourceName}` lists the models it fits)"
             : $"its names are none LightNets knows (torchvision's, timm's or megvii's; first names: {string.Join(", ", file.Names.Take(3).Select(n => $"'{n}'"))})";
