@@ -33,6 +33,9 @@ internal static class PickleScanner
     /// <summary>The most dicts, lists, sets and tuples built from a mark (each over a hundred bytes of memory).</summary>
     public const int MaxContainers = 1_000_000;
 
+    /// <summary>The longest string kept as a possible STACK_GLOBAL operand; the allowed names are under 40 bytes.</summary>
+    private const int MaxNameBytes = 256;
+
     /// <summary>The longest integer (LONG1/LONG4) in bytes: torch writes sizes and counts, far below this.</summary>
     private const int MaxLongBytes = 256;
 
@@ -199,7 +202,12 @@ internal static class PickleScanner
             Push(Value);
         }
 
-        private void Text(ReadOnlySpan<byte> bytes, Encoding encoding) => Push(new Symbol(Kind.Text, encoding.GetString(bytes)));
+        /// <summary>
+        /// A string: kept as text only when short enough to name a module or class (every allowed one is), so that the
+        /// scan does not hold a second copy of a pickle's long strings.
+        /// </summary>
+        private void Text(ReadOnlySpan<byte> bytes, Encoding encoding) =>
+            Push(bytes.Length <= MaxNameBytes ? new Symbol(Kind.Text, encoding.GetString(bytes)) : Value);
 
         private void Global(string module, string name)
         {
