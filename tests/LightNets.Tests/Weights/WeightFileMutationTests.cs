@@ -14,7 +14,7 @@ public sealed class WeightFileMutationTests : IDisposable
 
     public void Dispose() => _files.Dispose();
 
-    public static TheoryData<string> Files => new() { "views.pth", "legacy.pth", "tiny_net.safetensors", "protocol4.pth" };
+    public static TheoryData<string> Files => new() { "views.pth", "legacy.pth", "legacy_protocol4.pth", "tiny_net.safetensors", "protocol4.pth" };
 
     [Theory]
     [MemberData(nameof(Files))]
