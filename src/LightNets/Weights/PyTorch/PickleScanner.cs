@@ -44,14 +44,16 @@ internal static class PickleScanner
     private readonly record struct Symbol(Kind Kind, string? Text = null);
 
     /// <summary>
-    /// Checks the pickle at the start of <paramref name="data"/> (at most <paramref name="length"/> bytes of it) and
-    /// returns its length, up to and including its STOP opcode; bytes after it are not read. <paramref name="forbidden"/>
+    /// Checks the pickle that starts at <paramref name="start"/> in <paramref name="data"/> (at most
+    /// <paramref name="length"/> bytes of it) and returns its length, up to and including its STOP opcode; bytes after it
+    /// are not read. <paramref name="forbidden"/>
     /// makes the error for a global outside the allowed set, given <c>module.name</c>; <paramref name="fail"/> any other.
     /// </summary>
-    public static int Scan(byte[] data, int length, Func<string, Exception> fail, Func<string, Exception> forbidden) =>
-        new Scanner(data, Math.Min(length, MaxPickleBytes), fail, forbidden).Run();
+    public static int Scan(byte[] data, int start, int length, Func<string, Exception> fail, Func<string, Exception> forbidden) =>
+        new Scanner(data, start, start + Math.Min(length, MaxPickleBytes), fail, forbidden).Run() - start;
 
-    private sealed class Scanner(byte[] data, int length, Func<string, Exception> fail, Func<string, Exception> forbidden)
+    /// <summary>The scan of <c>data[start..limit)</c>; positions are indices into <c>data</c>, messages count from <c>start</c>.</summary>
+    private sealed class Scanner(byte[] data, int start, int limit, Func<string, Exception> fail, Func<string, Exception> forbidden)
     {
         private static readonly Symbol Value = new(Kind.Value);
         private readonly List<Symbol> _stack = [];
@@ -61,6 +63,7 @@ internal static class PickleScanner
 
         public int Run()
         {
+            _pos = start;
             while (true)
             {
                 _op = _pos;
@@ -132,15 +135,15 @@ internal static class PickleScanner
             }
         }
 
-        private Exception Malformed(string what) => fail($"its pickle is malformed at byte {_op}: {what}");
+        private Exception Malformed(string what) => fail($"its pickle is malformed at byte {_op - start}: {what}");
 
         private ReadOnlySpan<byte> Take(long count)
         {
-            if (count < 0 || count > length - _pos)
+            if (count < 0 || count > limit - _pos)
             {
-                if (length >= MaxPickleBytes)
+                if (limit - start >= MaxPickleBytes)
                     throw fail($"its pickle is larger than the {MaxPickleBytes >> 20} MiB a state dict's pickle may have");
-                throw Malformed(count < 0 ? $"a negative length ({count})" : $"it needs {count} more bytes, {length - _pos} remain (truncated?)");
+                throw Malformed(count < 0 ? $"a negative length ({count})" : $"it needs {count} more bytes, {limit - _pos} remain (truncated?)");
             }
             var result = data.AsSpan(_pos, (int)count);
             _pos += (int)count;
@@ -154,7 +157,7 @@ internal static class PickleScanner
         /// <summary>The bytes up to the next newline, as UTF-8 (the unpickler decodes GLOBAL's lines the same way).</summary>
         private string Line()
         {
-            var end = data.AsSpan(_pos, length - _pos).IndexOf((byte)'\n');
+            var end = data.AsSpan(_pos, limit - _pos).IndexOf((byte)'\n');
             if (end < 0) throw Malformed("a GLOBAL whose module or name has no end of line (truncated?)");
             var text = Encoding.UTF8.GetString(Take(end));
             Take(1);

@@ -34,7 +34,7 @@ internal static class PyTorchZipReader
             var (prefix, pickleEntry) = FindPickle(archive, fail);
             var bigEndian = ByteOrder(archive.GetEntry(prefix + "/byteorder"), fail);
             var pickle = ReadEntry(pickleEntry, Limit(pickleEntry, PickleScanner.MaxPickleBytes, "its data.pkl", fail), $"entry '{pickleEntry.FullName}'", fail);
-            var (root, _, _) = TorchUnpickler.Load(pickle, pickle.Length, path, fail);
+            var (root, _, _) = TorchUnpickler.Load(pickle, 0, pickle.Length, path, fail);
 
             // Storages may not add up to more bytes than this, whatever their entries declare (overlapping entries).
             var storageBudget = 8 * length + (64L << 20);
