@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace LightNets.Weights;
@@ -46,6 +47,7 @@ internal sealed class ElementType
     /// Converts <c>destination.Length</c> elements stored back to back in <paramref name="source"/> (which holds at
     /// least that many × <see cref="Size"/> bytes).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Decode(ReadOnlySpan<byte> source, Span<float> destination, bool bigEndian)
     {
         if (_kind == Kind.Float32 && bigEndian == !BitConverter.IsLittleEndian)

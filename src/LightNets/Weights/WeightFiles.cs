@@ -20,8 +20,8 @@ namespace LightNets.Weights;
 public static class WeightFiles
 {
     /// <summary>
-    /// The first bytes of a legacy <c>torch.save</c> file after the pickle protocol opcode: LONG1 (0x8a) of 10 bytes,
-    /// then the little-endian magic number 0x1950a86a20f9469cfc6c.
+    /// The first bytes of a legacy <c>torch.save</c> file after the pickle protocol opcode (and, from protocol 4 on, a
+    /// 9-byte FRAME opcode): LONG1 (0x8a) of 10 bytes, then the little-endian magic number 0x1950a86a20f9469cfc6c.
     /// </summary>
     private static readonly byte[] LegacyMagic = [0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
 
@@ -52,11 +52,11 @@ public static class WeightFiles
     /// <exception cref="WeightFileException">The file is missing, empty, not a regular file, or none of these formats.</exception>
     public static WeightFormat Detect(string path) => Open(path, (handle, length) =>
     {
-        Span<byte> head = stackalloc byte[16];
+        Span<byte> head = stackalloc byte[32];
         head = head[..RandomAccess.Read(handle, head, 0)];
         if (head.Length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] is 3 or 5 or 7 && head[3] == head[2] + 1)
             return WeightFormat.PyTorchZip;
-        if (head.Length >= 2 + LegacyMagic.Length && head[0] == 0x80 && head[2..].StartsWith(LegacyMagic))
+        if (head.Length >= 2 + LegacyMagic.Length && head[0] == 0x80 && (head[2..].StartsWith(LegacyMagic) || head[2] == 0x95 && head[11..].StartsWith(LegacyMagic)))
             return WeightFormat.PyTorchLegacy;
         if (head.Length >= 9 && head[8] == '{' && BinaryPrimitives.ReadUInt64LittleEndian(head) > 0)
             return WeightFormat.SafeTensors;

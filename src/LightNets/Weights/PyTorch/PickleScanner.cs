@@ -33,6 +33,9 @@ internal static class PickleScanner
     /// <summary>The most dicts, lists, sets and tuples built from a mark (each over a hundred bytes of memory).</summary>
     public const int MaxContainers = 1_000_000;
 
+    /// <summary>The longest string kept as a possible STACK_GLOBAL operand; the allowed names are under 40 bytes.</summary>
+    private const int MaxNameBytes = 256;
+
     /// <summary>The longest integer (LONG1/LONG4) in bytes: torch writes sizes and counts, far below this.</summary>
     private const int MaxLongBytes = 256;
 
@@ -41,14 +44,16 @@ internal static class PickleScanner
     private readonly record struct Symbol(Kind Kind, string? Text = null);
 
     /// <summary>
-    /// Checks the pickle at the start of <paramref name="data"/> (at most <paramref name="length"/> bytes of it) and
-    /// returns its length, up to and including its STOP opcode; bytes after it are not read. <paramref name="forbidden"/>
+    /// Checks the pickle that starts at <paramref name="start"/> in <paramref name="data"/> (at most
+    /// <paramref name="length"/> bytes of it) and returns its length, up to and including its STOP opcode; bytes after it
+    /// are not read. <paramref name="forbidden"/>
     /// makes the error for a global outside the allowed set, given <c>module.name</c>; <paramref name="fail"/> any other.
     /// </summary>
-    public static int Scan(byte[] data, int length, Func<string, Exception> fail, Func<string, Exception> forbidden) =>
-        new Scanner(data, Math.Min(length, MaxPickleBytes), fail, forbidden).Run();
+    public static int Scan(byte[] data, int start, int length, Func<string, Exception> fail, Func<string, Exception> forbidden) =>
+        new Scanner(data, start, start + Math.Min(length, MaxPickleBytes), fail, forbidden).Run() - start;
 
-    private sealed class Scanner(byte[] data, int length, Func<string, Exception> fail, Func<string, Exception> forbidden)
+    /// <summary>The scan of <c>data[start..limit)</c>; positions are indices into <c>data</c>, messages count from <c>start</c>.</summary>
+    private sealed class Scanner(byte[] data, int start, int limit, Func<string, Exception> fail, Func<string, Exception> forbidden)
     {
         private static readonly Symbol Value = new(Kind.Value);
         private readonly List<Symbol> _stack = [];
@@ -58,6 +63,7 @@ internal static class PickleScanner
 
         public int Run()
         {
+            _pos = start;
             while (true)
             {
                 _op = _pos;
@@ -129,15 +135,15 @@ internal static class PickleScanner
             }
         }
 
-        private Exception Malformed(string what) => fail($"its pickle is malformed at byte {_op}: {what}");
+        private Exception Malformed(string what) => fail($"its pickle is malformed at byte {_op - start}: {what}");
 
         private ReadOnlySpan<byte> Take(long count)
         {
-            if (count < 0 || count > length - _pos)
+            if (count < 0 || count > limit - _pos)
             {
-                if (length >= MaxPickleBytes)
+                if (limit - start >= MaxPickleBytes)
                     throw fail($"its pickle is larger than the {MaxPickleBytes >> 20} MiB a state dict's pickle may have");
-                throw Malformed(count < 0 ? $"a negative length ({count})" : $"it needs {count} more bytes, {length - _pos} remain (truncated?)");
+                throw Malformed(count < 0 ? $"a negative length ({count})" : $"it needs {count} more bytes, {limit - _pos} remain (truncated?)");
             }
             var result = data.AsSpan(_pos, (int)count);
             _pos += (int)count;
@@ -151,7 +157,7 @@ internal static class PickleScanner
         /// <summary>The bytes up to the next newline, as UTF-8 (the unpickler decodes GLOBAL's lines the same way).</summary>
         private string Line()
         {
-            var end = data.AsSpan(_pos, length - _pos).IndexOf((byte)'\n');
+            var end = data.AsSpan(_pos, limit - _pos).IndexOf((byte)'\n');
             if (end < 0) throw Malformed("a GLOBAL whose module or name has no end of line (truncated?)");
             var text = Encoding.UTF8.GetString(Take(end));
             Take(1);
@@ -199,7 +205,12 @@ internal static class PickleScanner
             Push(Value);
         }
 
-        private void Text(ReadOnlySpan<byte> bytes, Encoding encoding) => Push(new Symbol(Kind.Text, encoding.GetString(bytes)));
+        /// <summary>
+        /// A string: kept as text only when short enough to name a module or class (every allowed one is), so that the
+        /// scan does not hold a second copy of a pickle's long strings.
+        /// </summary>
+        private void Text(ReadOnlySpan<byte> bytes, Encoding encoding) =>
+            Push(bytes.Length <= MaxNameBytes ? new Symbol(Kind.Text, encoding.GetString(bytes)) : Value);
 
         private void Global(string module, string name)
         {

@@ -23,11 +23,16 @@ internal static class PyTorchLegacyReader
     public static StateDict Read(string path, SafeFileHandle handle, long length, Func<string, Exception> fail)
     {
         long pos = 0;
-        object? Next(int maxBytes)
+        byte[] Window(int maxBytes)
         {
             var window = new byte[(int)Math.Min(maxBytes, length - pos)];
             FileRanges.ReadExactly(handle, window, pos, fail);
-            var (value, used, _) = TorchUnpickler.Load(window, window.Length, path, fail);
+            return window;
+        }
+        object? Next(int maxBytes)
+        {
+            var window = Window(maxBytes);
+            var (value, used, _) = TorchUnpickler.Load(window, 0, window.Length, path, fail);
             pos += used;
             return value;
         }
@@ -39,11 +44,19 @@ internal static class PyTorchLegacyReader
         if (systemInfo["little_endian"] is not true)
             throw fail("it was saved on a big-endian machine (or does not say): load and save it again on a little-endian one");
 
-        var window = new byte[(int)Math.Min(PickleScanner.MaxPickleBytes, length - pos)];
-        FileRanges.ReadExactly(handle, window, pos, fail);
-        var (root, used, unpickler) = TorchUnpickler.Load(window, window.Length, path, fail);
+        var objectAt = pos;
+        var window = Window(PickleScanner.MaxPickleBytes);
+        var (root, used, unpickler) = TorchUnpickler.Load(window, 0, window.Length, path, fail);
         pos += used;
-        if (Next(PickleScanner.MaxPickleBytes) is not ArrayList keys) throw fail("its list of storage keys is not a list");
+        // The key list follows the object; when the window already holds the rest of the file, it is read from there.
+        object? keyList;
+        if (objectAt + window.Length == length)
+        {
+            (keyList, var keysUsed, _) = TorchUnpickler.Load(window, used, window.Length - used, path, fail);
+            pos += keysUsed;
+        }
+        else keyList = Next(PickleScanner.MaxPickleBytes);
+        if (keyList is not ArrayList keys) throw fail("its list of storage keys is not a list");
 
         var places = Locate(keys, unpickler.Storages, pos, length, handle, fail);
         byte[] ReadStorage(StorageRef storage)

@@ -11,7 +11,8 @@ namespace LightNets.Weights.PyTorch;
 /// <para>
 /// Entries are read through <see cref="ZipArchive"/>, each at most its expected size plus one byte: an entry that
 /// declares another size than its storage needs, that inflates past what it declares, or that is compressed more than
-/// <see cref="MaxRatio"/>:1 (PyTorch stores entries uncompressed) is refused before its bytes are allocated.
+/// <see cref="MaxRatio"/>:1 (PyTorch stores entries uncompressed) is refused before its bytes are allocated; an entry
+/// whose bytes do not match its CRC-32 is refused once read.
 /// </para>
 /// </summary>
 internal static class PyTorchZipReader
@@ -33,7 +34,7 @@ internal static class PyTorchZipReader
             var (prefix, pickleEntry) = FindPickle(archive, fail);
             var bigEndian = ByteOrder(archive.GetEntry(prefix + "/byteorder"), fail);
             var pickle = ReadEntry(pickleEntry, Limit(pickleEntry, PickleScanner.MaxPickleBytes, "its data.pkl", fail), $"entry '{pickleEntry.FullName}'", fail);
-            var (root, _, _) = TorchUnpickler.Load(pickle, pickle.Length, path, fail);
+            var (root, _, _) = TorchUnpickler.Load(pickle, 0, pickle.Length, path, fail);
 
             // Storages may not add up to more bytes than this, whatever their entries declare (overlapping entries).
             var storageBudget = 8 * length + (64L << 20);
@@ -107,6 +108,8 @@ internal static class PyTorchZipReader
         }
         Span<byte> probe = stackalloc byte[1];
         if (data.Read(probe) != 0) throw fail($"{what} holds more than the {expected} bytes it declares (a zip bomb?)");
+        if (Crc32.Compute(bytes) != entry.Crc32)
+            throw fail($"{what}'s bytes do not match its CRC-32 checksum (the file is damaged, or the entry's declared size is wrong)");
         return bytes;
     }
 }

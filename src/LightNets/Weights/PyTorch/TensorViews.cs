@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace LightNets.Weights.PyTorch;
 
 /// <summary>
@@ -40,6 +42,7 @@ internal static class TensorViews
     /// Copies the <paramref name="count"/> elements of a view that <see cref="Check"/> accepted out of its storage's
     /// bytes (<c>Elements × Type.Size</c> of them), converting them to float32.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float[] Gather(TensorRef tensor, long count, byte[] storage, bool bigEndian)
     {
         var type = tensor.Storage.Type;

@@ -18,21 +18,21 @@ internal sealed class TorchUnpickler : Unpickler
     public IReadOnlyDictionary<string, StorageRef> Storages => _storages;
 
     /// <summary>
-    /// Checks and unpickles the pickle at the start of <paramref name="data"/> (whose first <paramref name="length"/>
-    /// bytes are valid); returns the object and the pickle's length in bytes.
+    /// Checks and unpickles the pickle that starts at <paramref name="start"/> in <paramref name="data"/> (of which
+    /// <paramref name="length"/> bytes are there); returns the object and the pickle's length in bytes.
     /// </summary>
-    public static (object? Value, int Length, TorchUnpickler Unpickler) Load(byte[] data, int length, string path, Func<string, Exception> fail)
+    public static (object? Value, int Length, TorchUnpickler Unpickler) Load(byte[] data, int start, int length, string path, Func<string, Exception> fail)
     {
-        var end = PickleScanner.Scan(data, length, fail, global => new ForbiddenGlobalException(
+        var used = PickleScanner.Scan(data, start, length, fail, global => new ForbiddenGlobalException(
             $"'{path}' is refused: its pickle names the Python global '{global}', which a state dict never needs. LightNets " +
             "reads tensors and plain values only and never runs code from a file (a checkpoint of a whole model pickles its " +
             "classes: save model.state_dict() instead)", global));
         var unpickler = new TorchUnpickler();
         // The library reads an array from its start to the first STOP, which is what the scan checked.
-        var pickle = end == data.Length ? data : data.AsSpan(0, end).ToArray();
+        var pickle = start == 0 && used == data.Length ? data : data.AsSpan(start, used).ToArray();
         try
         {
-            return (unpickler.loads(pickle), end, unpickler);
+            return (unpickler.loads(pickle), used, unpickler);
         }
         catch (InvalidPickleException e)
         {
