@@ -74,6 +74,7 @@ public sealed class WeightsCommandTests : IDisposable
         Assert.Contains("(ok)", convert.Stdout);
 
         AssertRunMatchesPyTorch(name, onnx);
+        AssertRunMatchesPyTorch(name, onnx, "--engine", "onnxruntime");
     }
 
     [Theory]
