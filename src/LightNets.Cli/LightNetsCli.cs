@@ -49,6 +49,7 @@ public static class LightNetsCli
             TrainCommand.Create(stdout, stderr),
             EvaluateCommand.Create(stdout, stderr),
             BenchTrainCommand.Create(stdout, stderr),
+            WeightsCommand.Create(stdout, stderr),
         };
         root.SetAction(p =>
         {

@@ -30,11 +30,12 @@ internal static class BenchCommand
         var profile = new Option<bool>("--profile") { Description = "Per-layer table: time, MACs, memory access, GFLOP/s, share of the total (medians over min(--runs, 100) runs)." };
         var unfused = new Option<bool>("--unfused") { Description = "Run every graph node as its own pass (no epilogue or depthwise-band fusion), to see what fusion saves." };
         var format = FormatOption.Create(OutputFormat.Table, OutputFormat.Json);
+        var weights = ModelWeights.Create();
         var command = new ModelCommand("bench",
             "Measure a zoo model or ONNX file: median/min/max latency, throughput, GFLOP/s, allocations per run; --compare onnxruntime for the ratio. " +
             "Before timing, the compiled output is checked against the reference interpreter (with --compare onnxruntime: against ONNX Runtime, faster for large inputs); a mismatch is an error.", model)
         {
-            threads, warmup, runs, compare, profile, unfused, format,
+            threads, warmup, runs, compare, profile, unfused, format, weights,
         };
         command.SetAction(p =>
         {
@@ -46,7 +47,7 @@ internal static class BenchCommand
                 Profile: p.GetValue(profile),
                 Fuse: !p.GetValue(unfused));
             var batch = model.Options(p).Batch ?? 1;
-            var graph = ModelSource.Load(model, p, batch);
+            var graph = ModelWeights.Load(model, p, p.GetValue(weights), stderr, batch);
             var name = p.GetValue(model.Model)!;
             var result = Measure(name, graph, settings, new ProgressReporter(stderr, quiet: false));
             if (format.Get(p) == OutputFormat.Json) BenchReport.WriteJson(stdout, result);

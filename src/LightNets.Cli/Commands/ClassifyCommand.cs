@@ -3,7 +3,6 @@ using System.Text.Json;
 using LightNets.Cli.Output;
 using LightNets.Graphs;
 using LightNets.Imaging;
-using LightNets.Onnx;
 using LightNets.Training.Trainer;
 
 namespace LightNets.Cli.Commands;
@@ -30,7 +29,7 @@ internal static class ClassifyCommand
         };
         var top = CliOptions.Top();
         var batch = CliOptions.Batch("Images per inference", "default 8");
-        var weights = new Option<FileInfo?>("--weights") { Description = "Load trained weights into a zoo model from an ONNX file (matched by name, else by Conv/Gemm position; shapes checked)." };
+        var weights = ModelWeights.Create();
         var labels = new Option<FileInfo?>("--labels")
         {
             Description = "Class names, one per line (default: those a `lightnets train` export carries, else the ImageNet-1k names for a 1000-class model).",
@@ -178,29 +177,9 @@ internal static class ClassifyCommand
         }
     }
 
-    internal static Graph LoadModel(ModelSelection model, ParseResult p, FileInfo? weights, TextWriter stderr)
-    {
-        var graph = ModelSource.Load(model, p);
-        var name = p.GetValue(model.Model)!;
-        if (weights is null)
-        {
-            // A zoo model is built with random weights: say so, or its confident-looking answers would mislead.
-            if (!ModelSource.IsOnnxFile(name))
-                stderr.WriteLine($"lightnets: note: {name} has random weights (seed {p.GetValue(model.Seed) ?? 0}); pass --weights FILE.onnx for trained ones");
-            return graph;
-        }
-        if (ModelSource.IsOnnxFile(name))
-            throw new CliUsageException("--weights loads trained weights into a zoo model; an ONNX file already holds its own");
-        if (!weights.Exists) throw new FileNotFoundException($"no such weights file: {weights.FullName}");
-        try
-        {
-            return OnnxWeights.LoadInto(graph, weights.FullName);
-        }
-        catch (OnnxWeightsException e)
-        {
-            throw new OnnxWeightsException($"--weights {weights.Name} does not fit {name}: {e.Message}");
-        }
-    }
+    /// <summary>The model with its --weights; a zoo model without them gets a note that its weights are random.</summary>
+    internal static Graph LoadModel(ModelSelection model, ParseResult p, FileInfo? weights, TextWriter stderr) =>
+        ModelWeights.Load(model, p, weights, stderr, noteRandom: true);
 
     private static void Write(TextWriter stdout, OutputFormat format, Graph graph, ImageClassifier classifier, IReadOnlyList<ImageResult> results)
     {

@@ -31,7 +31,7 @@ internal static class EvaluateCommand
             Description = "The labelled data: a Fashion-MNIST/MNIST directory (its t10k test set), an IDX images file, a CIFAR-10 directory (its test_batch) or an image folder.",
             Required = true,
         };
-        var weights = new Option<FileInfo?>("--weights") { Description = "Load trained weights into a zoo model from an ONNX file (by name, else by position)." };
+        var weights = ModelWeights.Create();
         var resize = CliOptions.Number<int>("--resize", "Shorter side after resizing, before the center crop (default: the export's own, else input size × 256/224).");
         var batch = CliOptions.Batch("Images per inference", "default 256");
         var threads = CliOptions.Threads("every core");

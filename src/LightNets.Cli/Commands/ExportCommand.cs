@@ -3,6 +3,7 @@ using Google.Protobuf;
 using LightNets.Cli.Engines;
 using LightNets.Cli.Output;
 using LightNets.Cost;
+using LightNets.Graphs;
 using LightNets.Onnx;
 using LightNets.Runtime;
 using LightNets.Tensors;
@@ -40,18 +41,21 @@ internal static class ExportCommand
             var cost = CostReport.Analyze(graph);
             stdout.WriteLine($"wrote {path}: {graph.Name}, opset {o}, input {(options.DynamicBatch ? "batch" : graph.Input.Shape.N.ToString())}×{string.Join("×", graph.Input.Shape.Skip(1))}, " +
                              $"{Fmt.Int(options.FoldBatchNorm ? cost.ParamsFolded : cost.Params)} params (BN {(options.FoldBatchNorm ? "folded" : "kept")}), {bytes.Length / 1e6:0.0} MB");
-            if (p.GetValue(check))
-            {
-                var x = new Rng(1).NormalTensor(graph.Input.Shape.ToArray());
-                var reference = ReferenceInterpreter.Run(graph, x);
-                using var ort = new OnnxRuntimeEngine(bytes);
-                var actual = ort.Run(x);
-                var result = OutputCheck.Compare(reference.Data, actual.Data);
-                stdout.WriteLine($"check: ONNX Runtime vs reference interpreter, max |diff| / max |ref| = {result.RelativeToMax:0.0e+0} ({(result.Ok ? "ok" : "MISMATCH")})");
-                OutputCheck.Require(result, flat => OutputCheck.Index(reference.Shape, flat), "ONNX Runtime running the exported file", "the reference interpreter", graph.Name);
-            }
+            if (p.GetValue(check)) Check(stdout, graph, bytes);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>--check: the written ONNX model in ONNX Runtime against the reference interpreter on a random input; a mismatch is an error.</summary>
+    internal static void Check(TextWriter stdout, Graph graph, byte[] onnx)
+    {
+        var x = new Rng(1).NormalTensor(graph.Input.Shape.ToArray());
+        var reference = ReferenceInterpreter.Run(graph, x);
+        using var ort = new OnnxRuntimeEngine(onnx);
+        var actual = ort.Run(x);
+        var result = OutputCheck.Compare(reference.Data, actual.Data);
+        stdout.WriteLine($"check: ONNX Runtime vs reference interpreter, max |diff| / max |ref| = {result.RelativeToMax:0.0e+0} ({(result.Ok ? "ok" : "MISMATCH")})");
+        OutputCheck.Require(result, flat => OutputCheck.Index(reference.Shape, flat), "ONNX Runtime running the exported file", "the reference interpreter", graph.Name);
     }
 }

@@ -38,16 +38,17 @@ internal static class RunCommand
             "lightnets (the compiled SIMD runtime), reference (the plain-loop interpreter, the oracle) or onnxruntime.", Engine.LightNets);
         var threads = CliOptions.Threads("every core; lightnets and onnxruntime engines");
         var top = CliOptions.Top();
+        var weights = ModelWeights.Create();
         var command = new ModelCommand("run",
             "Run a zoo model or an ONNX file on its input tensors with the compiled runtime (or --engine reference|onnxruntime); print the top classes and write the outputs.", model)
         {
-            input, shape, output, scores, engine, threads, top,
+            input, shape, output, scores, engine, threads, top, weights,
         };
         command.SetAction(p =>
         {
             var name = p.GetValue(model.Model)!;
             // Outputs and --scores are checked against the model (its own batch) before any input is read or anything runs.
-            var graph = ModelSource.Load(model, p, batch: null);
+            var graph = ModelWeights.Load(model, p, p.GetValue(weights), stderr, batch: null);
             var destinations = p.GetValue(output) is { } o ? RunOutputs.Resolve(o, graph) : [];
             var ranked = RunReport.Scores(graph, p.GetValue(scores));
             // Names and all but the batch checked on the model as it is; then the model takes the inputs' batch (an ONNX

@@ -47,8 +47,8 @@ internal static class TrainCommand
             throw new CliUsageException($"--out {outDir} already holds a run ({TrainingRun.CheckpointFileName}): add --resume to continue it, or give another --out");
         var from = p.GetValue(o.From);
         var freeze = p.GetValue(o.FreezeBackbone);
-        if (freeze && from is null) throw new CliUsageException("--freeze-backbone keeps trained weights fixed: give them with --from FILE.onnx");
-        if (from is not null && !File.Exists(from)) throw new FileNotFoundException($"no such ONNX file to fine-tune from: {from}");
+        if (freeze && from is null) throw new CliUsageException("--freeze-backbone keeps trained weights fixed: give them with --from FILE (.onnx, .pth, .safetensors)");
+        if (from is not null && !File.Exists(from)) throw new FileNotFoundException($"no such file to fine-tune from: {from}");
 
         var strict = p.GetValue(o.Strict);
         var (train, validation, dataNote) = o.Data(p, strict);
@@ -64,8 +64,10 @@ internal static class TrainCommand
         {
             Classes = classes, InputChannels = channels, Resolution = resolution, Init = new WeightInit((ulong)options.Seed),
         };
-        Graph Build(int k) => ModelZoo.Build(name, knobs with { Classes = k });
-        var graph = Build(classes);
+        // Fine-tuning loads the model with the file's weights (a checkpoint's source settles its rounding, layout and BN ε,
+        // and with a family's name its width); otherwise the zoo model is built with fresh ones.
+        var start = from is null ? null : FineTuning.Load(name, knobs, classes, from);
+        var graph = start?.Graph ?? ModelZoo.Build(name, knobs);
         var description = new JsonObject
         {
             ["model"] = name,
@@ -76,11 +78,10 @@ internal static class TrainCommand
             ["freeze_backbone"] = freeze,
         };
         string? fineTuneNote = null;
-        if (from is not null)
+        if (start is not null)
         {
-            var start = FineTuning.Load(Build, classes, from);
-            graph = start.Graph;
-            fineTuneNote = $"fine-tuning from {from}: weights matched {(start.ByName ? "by name" : "by position")}" +
+            var matched = start.Checkpoint ?? $"weights matched {(start.ByName ? "by name" : "by position")}";
+            fineTuneNote = $"fine-tuning from {from}: {matched}" +
                            (start.ClassifierReplaced ? $"; its classifier for {start.FileClasses} classes replaced by a fresh one for {classes}" : "") +
                            (freeze ? "; backbone frozen (only the classifier learns)" : "");
         }

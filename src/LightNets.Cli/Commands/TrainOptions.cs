@@ -89,8 +89,8 @@ internal sealed class TrainOptions
 
     public Option<string?> From { get; } = new("--from")
     {
-        Description = "Fine-tune: start from the weights of this ONNX file (a LightNets export by name, else by position, shapes checked); " +
-                      "a classifier for another class count is replaced by a fresh one.",
+        Description = "Fine-tune: start from the weights of this file: a torchvision, timm or megvii checkpoint (.pth, .pth.tar, .safetensors; " +
+                      "names and shapes checked) or an ONNX file (a LightNets export by name, else by position); a classifier for another class count is replaced by a fresh one.",
     };
 
     public Option<bool> FreezeBackbone { get; } = new("--freeze-backbone") { Description = "With --from: train only the classifier." };

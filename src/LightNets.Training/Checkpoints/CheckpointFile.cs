@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 using LightNets.IO;
+using LightNets.Weights;
+using LightNets.Weights.SafeTensors;
 
 namespace LightNets.Training.Checkpoints;
 
@@ -124,5 +126,5 @@ public static class CheckpointFile
     }
 
     internal static void ReadFloats(Microsoft.Win32.SafeHandles.SafeFileHandle handle, float[] values, long offset, Func<string, Exception> fail) =>
-        SafeTensorsHeader.ReadExactly(handle, MemoryMarshal.AsBytes(values.AsSpan()), offset, fail);
+        FileRanges.ReadExactly(handle, MemoryMarshal.AsBytes(values.AsSpan()), offset, fail);
 }

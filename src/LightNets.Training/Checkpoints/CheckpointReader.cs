@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Win32.SafeHandles;
+using LightNets.Weights.SafeTensors;
 
 namespace LightNets.Training.Checkpoints;
 

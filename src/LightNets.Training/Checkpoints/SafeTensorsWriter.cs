@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using LightNets.Weights.SafeTensors;
 
 namespace LightNets.Training.Checkpoints;
 

@@ -1,17 +1,22 @@
 using LightNets.Graphs;
+using LightNets.Models;
 using LightNets.Onnx;
 using LightNets.Tensors;
+using LightNets.Weights;
+using LightNets.Weights.Mapping;
 
 namespace LightNets.Training.Trainer;
 
-/// <summary>What <see cref="FineTuning.Load"/> did with a file's weights.</summary>
+/// <summary>What <see cref="FineTuning"/>.Load did with a file's weights.</summary>
 /// <param name="Graph">The model with the file's weights (and a fresh classifier when the class count changed).</param>
 /// <param name="ByName">The weights were matched by name (a LightNets export); else by position, with BatchNorm folded
 /// into the convolutions (a torchvision or timm export, whose BatchNorm is already folded).</param>
 /// <param name="FileClasses">The file's class count.</param>
 /// <param name="ClassifierReplaced">The file's classifier was for another class count and a fresh one took its place.</param>
 /// <param name="FileClassNames">The class names the file carries (a LightNets training export), else null.</param>
-public sealed record FineTuneStart(Graph Graph, bool ByName, int FileClasses, bool ClassifierReplaced, IReadOnlyList<string>? FileClassNames);
+/// <param name="Checkpoint">For a PyTorch or safetensors checkpoint, what it was (<see cref="CheckpointLoad.Summary"/>); null for ONNX.</param>
+public sealed record FineTuneStart(Graph Graph, bool ByName, int FileClasses, bool ClassifierReplaced, IReadOnlyList<string>? FileClassNames,
+    string? Checkpoint = null);
 
 /// <summary>
 /// Starting a run from trained weights (<c>--from FILE.onnx</c>): the file's weights go into the zoo model through
@@ -50,6 +55,30 @@ public static class FineTuning
         var names = ModelExport.ClassNames(ModelExport.ReadMetadata(path));
         if (fileClasses == classes) return new FineTuneStart(loaded, byName, fileClasses, false, names);
         return new FineTuneStart(ReplaceClassifier(loaded, build(classes)), byName, fileClasses, true, names);
+    }
+
+    /// <summary>
+    /// Loads the weights at <paramref name="path"/> into zoo model <paramref name="model"/> (with <paramref name="knobs"/>)
+    /// for a data set of <paramref name="classes"/> classes: an ONNX file as <see cref="Load(Func{int, Graph}, int, string)"/>
+    /// does, a torchvision, timm or megvii checkpoint (.pth, .safetensors) through <see cref="CheckpointLoader"/>, whose
+    /// classifier is left fresh when its class count differs.
+    /// </summary>
+    /// <exception cref="FineTuningException">The file's weights do not fit the model.</exception>
+    public static FineTuneStart Load(string model, ModelOptions knobs, int classes, string path)
+    {
+        ArgumentNullException.ThrowIfNull(knobs);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path)) throw new FineTuningException($"there is no file '{path}' to fine-tune from");
+        if (WeightFiles.Detect(path) == WeightFormat.Onnx) return Load(k => ModelZoo.Build(model, knobs with { Classes = k }), classes, path);
+        try
+        {
+            var load = CheckpointLoader.Load(path, model, knobs with { Classes = classes });
+            return new FineTuneStart(load.Graph, ByName: true, load.FileClasses, load.ClassifierUntrained, null, load.Summary);
+        }
+        catch (WeightMappingException e)
+        {
+            throw new FineTuningException($"{e.Message}; give the model (and --width, --small-input, --input-channels, ...) the file was trained as");
+        }
     }
 
     /// <summary><paramref name="loaded"/> with the classifier weights (and bias) of <paramref name="fresh"/>, a model for the new class count.</summary>

@@ -211,7 +211,7 @@ public static class ModelZoo
 
 
     /// <summary>Levenshtein distance, for suggestions.</summary>
-    private static int EditDistance(string a, string b)
+    internal static int EditDistance(string a, string b)
     {
         var prev = new int[b.Length + 1];
         var cur = new int[b.Length + 1];

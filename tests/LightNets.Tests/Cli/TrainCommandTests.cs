@@ -145,7 +145,7 @@ public sealed class TrainCommandTests : IDisposable
         Fails(Short(data, fresh, "--val-split", "1.5"), "--val-split must be 0 to 1", code: 2);
         Fails(Short(Path.Combine(_root, "missing"), fresh), "no such data directory");
         Fails(Short(data, fresh, "--classes", "5"), "does not match the data's 10 classes");
-        Fails(Short(data, fresh, "--from", Path.Combine(_root, "none.onnx")), "no such ONNX file");
+        Fails(Short(data, fresh, "--from", Path.Combine(_root, "none.onnx")), "no such file to fine-tune from");
         Fails(Short(data, fresh, "--lr", "-1"), "learning rate");
         Fails(Short(data, fresh, "--nesterov", "--optimizer", "adamw"), "Nesterov");
         Fails(Short(data, fresh, "--optimizer", "rmsproptf"), "--optimizer takes sgd, rmsprop-tf, rmsprop or adamw, not 'rmsproptf'", code: 2);

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Unicode;
 using Microsoft.Win32.SafeHandles;
 
-namespace LightNets.Training.Checkpoints;
+namespace LightNets.Weights.SafeTensors;
 
 /// <summary>One tensor of a safetensors file: its dtype, shape and byte range within the data section.</summary>
 internal sealed record SafeTensorsEntry(string Name, string Dtype, long[] Shape, long Begin, long End);
@@ -15,7 +15,8 @@ internal sealed record SafeTensorsEntry(string Name, string Dtype, long[] Shape,
 /// the header is validated whole before any tensor is read: N at most <see cref="MaxHeaderBytes"/> and within the
 /// file, JSON nesting bounded, every shape and range checked against the data section's real size with products that
 /// cannot overflow, and the ranges tiling the data section exactly (no overlap, no gap, nothing after the last tensor),
-/// as the reference implementation requires. A tensor's allocation is therefore bounded by the file's size.
+/// as the reference implementation requires. A tensor's allocation is therefore bounded by the file's size. Shared by
+/// <see cref="SafeTensorsReader"/> (any safetensors weight file) and the training checkpoints (LightNets.Training).
 /// </summary>
 internal sealed class SafeTensorsHeader
 {
@@ -25,7 +26,7 @@ internal sealed class SafeTensorsHeader
     public const string MetadataKey = "__metadata__";
 
     /// <summary>
-    /// The most dimensions a tensor may have: far above any tensor LightNets writes (4), and it keeps a long shape array
+    /// The most dimensions a tensor may have: far above any tensor of these networks (4), and it keeps a long shape array
     /// in a hostile header from costing eight bytes of memory per two bytes of file.
     /// </summary>
     public const int MaxRank = 16;
@@ -57,7 +58,7 @@ internal sealed class SafeTensorsHeader
     {
         if (length < 8) throw fail($"it is {length} bytes long, shorter than the 8-byte header length a safetensors file starts with (truncated?)");
         Span<byte> prefix = stackalloc byte[8];
-        ReadExactly(handle, prefix, 0, fail);
+        FileRanges.ReadExactly(handle, prefix, 0, fail);
         var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
         if (headerLength == 0) throw fail("its header length is 0; a safetensors header is a JSON object");
         if (headerLength > MaxHeaderBytes)
@@ -66,7 +67,7 @@ internal sealed class SafeTensorsHeader
             throw fail($"its header length is {headerLength} bytes, past the end of the {length}-byte file (truncated?)");
 
         var json = new byte[headerLength];
-        ReadExactly(handle, json, 8, fail);
+        FileRanges.ReadExactly(handle, json, 8, fail);
         if (json[0] != (byte)'{') throw fail("its header does not start with '{'; a safetensors header is a JSON object");
         if (!Utf8.IsValid(json)) throw fail("its header is not valid UTF-8 text");
         var dataStart = 8 + (long)headerLength;
@@ -205,17 +206,6 @@ internal sealed class SafeTensorsHeader
         }
         if (covered < dataLength)
             throw fail($"{dataLength - covered} bytes follow the last tensor's data (trailing garbage, or a header that lost tensors)");
-    }
-
-    /// <summary>Fills <paramref name="buffer"/> from <paramref name="offset"/>; a file that shrank meanwhile is an error, not a hang or a short read.</summary>
-    public static void ReadExactly(SafeFileHandle handle, Span<byte> buffer, long offset, Func<string, Exception> fail)
-    {
-        for (var done = 0; done < buffer.Length;)
-        {
-            var read = RandomAccess.Read(handle, buffer[done..], offset + done);
-            if (read == 0) throw fail("it ended early (it changed while being read)");
-            done += read;
-        }
     }
 
     private static string Kind(JsonElement e) => e.ValueKind.ToString().ToLowerInvariant();
