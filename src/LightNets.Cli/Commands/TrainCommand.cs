@@ -94,7 +94,7 @@ internal static class TrainCommand
         stdout.WriteLine($"optimizer: {options.Optimizer.Describe()}; schedule {options.Schedule.Describe()}; {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")} of batch {options.BatchSize}" +
                          (options.LabelSmoothing > 0 ? $"; label smoothing {options.LabelSmoothing:G3}" : "") +
                          (options.EmaDecay is { } d ? $"; EMA {d:G6}" : "") + (options.ClipGradNorm is { } c ? $"; gradients clipped to norm {c:G4}" : "") +
-                         $"; {options.EffectiveThreads} threads, seed {options.Seed}");
+                         $"; {options.EffectiveThreads} threads{(options.Replicas > 1 ? $" in {options.Replicas} data-parallel replicas of {options.BatchSize / options.Replicas} images" : "")}, seed {options.Seed}");
         if (fineTuneNote is not null) stdout.WriteLine(fineTuneNote);
 
         var run = new TrainingRun

@@ -31,6 +31,7 @@ public sealed class TrainingSession : IDisposable
     private readonly NamedBuffer[] _buffers;
     private readonly bool[] _compiledTrainable;
     private TrainingPlan<float> _plan;
+    private ReplicaSet? _replicas;
     private int _correct;
     private bool _profiling;
     private bool _disposed;
@@ -47,7 +48,10 @@ public sealed class TrainingSession : IDisposable
         _buffers = _model.Buffers.Select(b => new NamedBuffer(b.Name, b.Shape, (float[])b.Initial.Data.Clone())).ToArray();
         _compiledTrainable = new bool[_parameters.Length];
         _kernels = _options.Kernels ?? ReferenceTrainKernels.Instance;
-        _ctx = new TrainContext(_options.EffectiveThreads, _options.Isa);
+        if (_options.Replicas > 1 && (_model.Batch % _options.Replicas != 0 || _model.Batch / _options.Replicas < 2))
+            throw new TrainingOptionsException(
+                $"a batch of {_model.Batch} does not cut into {_options.Replicas} replicas of at least 2 images each; give a batch that is a multiple of {_options.Replicas}");
+        _ctx = new TrainContext(_options.Replicas > 1 ? 1 : _options.EffectiveThreads, _options.Isa);
         try
         {
             _plan = Compile();
@@ -72,7 +76,7 @@ public sealed class TrainingSession : IDisposable
     public int Classes => _model.Classes;
 
     /// <summary>Bytes of the plan's arena: activations kept for backward, gradients, saved statistics, scratch.</summary>
-    public long ArenaBytes => Live(_plan).ArenaBytes;
+    public long ArenaBytes => _replicas?.ArenaBytes ?? Live(_plan).ArenaBytes;
 
     /// <summary>
     /// Training steps run so far. Dropout masks depend on it (and on the seed), so a run resumed from a checkpoint sets
@@ -81,7 +85,7 @@ public sealed class TrainingSession : IDisposable
     public long StepsDone { get; set; }
 
     /// <summary>The class scores of the last step's batch, [batch, classes] row-major (training-mode forward).</summary>
-    public ReadOnlySpan<float> Logits => Live(_plan).Logits;
+    public ReadOnlySpan<float> Logits => _replicas is { } set ? set.Logits : Live(_plan).Logits;
 
     /// <summary>
     /// Debug profiling: while true, every step times each of its parts (input conversion, each node's forward and
@@ -97,7 +101,7 @@ public sealed class TrainingSession : IDisposable
         }
     }
 
-    /// <summary>The times summed since <see cref="Profiling"/> was turned on (null when off).</summary>
+    /// <summary>The times summed since <see cref="Profiling"/> was turned on (null when off); with replicas, replica 0's.</summary>
     public StepProfile? Profile => Live(_plan).Profile;
 
     /// <summary>How many images of the last step's batch had their label as the highest score (ties go to the first class).</summary>
@@ -117,13 +121,13 @@ public sealed class TrainingSession : IDisposable
         CheckBatch(nchwBatch, labels);
         if (TrainableChanged())
         {
-            plan.Dispose();
+            DisposePlans();
             _plan = plan = Compile();
             plan.SetProfiling(_profiling);
         }
-        var loss = plan.Step(nchwBatch, labels, StepsDone);
+        var loss = _replicas is { } set ? set.Step(nchwBatch, labels, StepsDone) : plan.Step(nchwBatch, labels, StepsDone);
         StepsDone++;
-        _correct = CountCorrect(plan.Logits, labels, _model.Classes);
+        _correct = CountCorrect(Logits, labels, _model.Classes);
         return loss;
     }
 
@@ -148,6 +152,7 @@ public sealed class TrainingSession : IDisposable
             throw new TrainingOptionsException(
                 $"BatchNorm momentum {o.BatchNormMomentum} is outside [0, 1]; it is PyTorch's convention (0.1 by default; TF's decay 0.99 is momentum 0.01)");
         if (o.Threads < 0) throw new TrainingOptionsException($"threads {o.Threads} is negative; give 1 or more, or 0 for every core");
+        if (o.Replicas < 1) throw new TrainingOptionsException($"replicas {o.Replicas} must be 1 or more");
         if (o.MaxArenaBytes <= 0) throw new TrainingOptionsException($"the memory limit {o.MaxArenaBytes} bytes must be positive");
     }
 
@@ -187,6 +192,12 @@ public sealed class TrainingSession : IDisposable
         }
         var settings = new PlanSettings(_options.LabelSmoothing, _options.BatchNormMomentum, _options.Seed, _options.MaxArenaBytes,
             _options.FuseBatchNormActivation);
+        if (_options.Replicas > 1)
+        {
+            var threadsEach = Math.Max(1, _options.EffectiveThreads / _options.Replicas);
+            _replicas = new ReplicaSet(_model.Graph, _options.Replicas, threadsEach, _kernels, _options.Isa, _parameters, _buffers, settings);
+            return _replicas.First;
+        }
         return new TrainingPlan<float>(_model, refs, _buffers.Select(b => b.Value).ToArray(), _kernels, _ctx, settings);
     }
 
@@ -206,13 +217,20 @@ public sealed class TrainingSession : IDisposable
         return correct;
     }
 
+    private void DisposePlans()
+    {
+        if (_replicas is { } set) set.Dispose();
+        else _plan.Dispose();
+        _replicas = null;
+    }
+
     private TValue Live<TValue>(TValue value) => _disposed ? throw new ObjectDisposedException(nameof(TrainingSession)) : value;
 
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        _plan.Dispose();
+        DisposePlans();
         _ctx.Dispose();
     }
 }

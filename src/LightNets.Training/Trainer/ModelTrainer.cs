@@ -86,7 +86,7 @@ public sealed class ModelTrainer : IDisposable
             _session = new TrainingSession(graph, new TrainingSessionOptions
             {
                 Threads = _options.EffectiveThreads, Kernels = CpuTrainKernels.Instance, LabelSmoothing = _options.LabelSmoothing,
-                BatchNormMomentum = _options.BatchNormMomentum, Seed = (ulong)_options.Seed,
+                BatchNormMomentum = _options.BatchNormMomentum, Seed = (ulong)_options.Seed, Replicas = _options.Replicas,
             });
             if (run.FreezeBackbone) FineTuning.FreezeBackbone(_session.Parameters, ClassifierHead.Find(run.Model));
             _optimizer = _options.Optimizer.Create(_session.Parameters);

@@ -36,6 +36,12 @@ public sealed record TrainerOptions
     /// <summary>Threads of the training and evaluation kernels (0: every core).</summary>
     public int Threads { get; init; }
 
+    /// <summary>
+    /// Data-parallel replicas (1: none): each batch is cut into this many equal parts trained by copies of the network
+    /// on their own threads, gradients averaged, BatchNorm statistics per part (see TrainingSessionOptions.Replicas).
+    /// </summary>
+    public int Replicas { get; init; } = 1;
+
     /// <summary>Seed of the data order, the augmentation and the dropout masks (the model's weights are seeded by its builder).</summary>
     public int Seed { get; init; }
 
@@ -67,6 +73,9 @@ public sealed record TrainerOptions
         if (ClipGradNorm is { } c) OptimizationSettingsException.RequireFinite("gradient clipping norm", c, 0, double.PositiveInfinity, minExclusive: true);
         OptimizationSettingsException.RequireFinite("BatchNorm momentum", BatchNormMomentum, 0, 1);
         if (Threads < 0) throw new OptimizationSettingsException($"threads must be 0 (every core) or more, got {Threads}");
+        if (Replicas < 1) throw new OptimizationSettingsException($"replicas must be 1 or more, got {Replicas}");
+        if (BatchSize % Replicas != 0 || BatchSize / Replicas < 2)
+            throw new OptimizationSettingsException($"a batch of {BatchSize} does not cut into {Replicas} replicas of at least 2 images each; give a batch that is a multiple of {Replicas}");
         if (Seed < 0) throw new OptimizationSettingsException($"the seed must be 0 or more, got {Seed}");
         if (LoaderWorkers is < 0 or > Data.LoaderOptions.MaxWorkers)
             throw new OptimizationSettingsException($"loader workers must be 0 to {Data.LoaderOptions.MaxWorkers}, got {LoaderWorkers}");
@@ -80,7 +89,16 @@ public sealed record TrainerOptions
     /// workers and checkpoint frequency are left out so that a run can be resumed with others (the loader gives the same
     /// batches with any number of workers; the result is bit-identical to an uninterrupted run when the threads are the same).
     /// </summary>
-    public JsonObject ToJson() => new()
+    public JsonObject ToJson()
+    {
+        var json = Settings();
+        // Replicas change BatchNorm's statistics and so the weights; written only when used, so that checkpoints of runs
+        // without them read as before.
+        if (Replicas > 1) json["replicas"] = Replicas;
+        return json;
+    }
+
+    private JsonObject Settings() => new()
     {
         ["epochs"] = Epochs,
         ["batch"] = BatchSize,
