@@ -101,15 +101,8 @@ internal static class RawSafeTensors
         "\"progress\":\"{}\",\"model\":\"{}\",\"options\":\"{}\",\"metrics\":\"[]\"}";
 
     /// <summary>8-byte length (or <paramref name="declaredLength"/>), the header text, then <paramref name="data"/>.</summary>
-    public static byte[] File(string header, byte[] data, ulong? declaredLength = null)
-    {
-        var json = Encoding.UTF8.GetBytes(header);
-        var bytes = new byte[8 + json.Length + data.Length];
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes, declaredLength ?? (ulong)json.Length);
-        json.CopyTo(bytes, 8);
-        data.CopyTo(bytes, 8 + json.Length);
-        return bytes;
-    }
+    public static byte[] File(string header, byte[] data, ulong? declaredLength = null) =>
+        LightNets.Tests.Weights.SafeTensorsBytes.File(header, data, declaredLength);
 
     /// <summary>A checkpoint LightNets accepts: the good metadata and one F32 parameter "p" of shape [2] (8 bytes).</summary>
     public static byte[] Valid() => File("{" + GoodMetadata + ",\"param/p\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", new byte[8]);
