@@ -86,7 +86,7 @@ internal static class TrainCommand
                            (freeze ? "; backbone frozen (only the classifier learns)" : "");
         }
 
-        var recipe = DataRecipe.For(train, channels, resolution);
+        var recipe = DataRecipe.For(train, channels, resolution) with { RandomErasing = p.GetValue(o.RandomErasing) ?? 0 };
         var cost = CostReport.Analyze(graph);
         stdout.WriteLine($"model: {graph.Name}, {channels}×{resolution}×{resolution} input, {classes} classes, {cost.Params:N0} params, {cost.Macs / 1e6:0.0} M MACs per image");
         stdout.WriteLine($"data: {dataNote}");

@@ -68,6 +68,8 @@ internal sealed class TrainOptions
         "Linear learning-rate warm-up from 1% over this many epochs (may be fractional; not with onecycle).", 0);
 
     public Option<float?> LabelSmoothing { get; } = CliOptions.Number<float>("--label-smoothing", "Label smoothing ε of the loss, in [0, 1) (default 0; 0.1 is usual).", 0);
+    public Option<double?> RandomErasing { get; } = CliOptions.Number<double>("--random-erasing",
+        "Random erasing (torchvision's RandomErasing, Zhong et al. 2017) with this probability, 0–1: a random rectangle of 2–33 % of the image set to the mean (default 0).", 0, 1);
     public Option<double?> Ema { get; } = CliOptions.Number<double>("--ema",
         "Keep an exponential moving average of the weights with this decay (e.g. 0.999, with TF's warm-up) and validate/export it.");
 
@@ -105,7 +107,7 @@ internal sealed class TrainOptions
         foreach (var o in new Option[]
                  {
                      Train, Validation, ValidationSplit, TrainSubset, ValidationSubset, Epochs, Batch, Optimizer, LearningRate, Momentum, Nesterov,
-                     WeightDecay, NoDepthwiseDecay, Schedule, WarmupEpochs, LabelSmoothing, Ema, ClipGrad, BatchNormMomentum, Threads, Replicas, Workers, Seed,
+                     WeightDecay, NoDepthwiseDecay, Schedule, WarmupEpochs, LabelSmoothing, RandomErasing, Ema, ClipGrad, BatchNormMomentum, Threads, Replicas, Workers, Seed,
                      Out, Resume, CheckpointSteps, From, FreezeBackbone, Strict, Quiet,
                  })
             command.Options.Add(o);

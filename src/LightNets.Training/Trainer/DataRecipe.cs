@@ -57,6 +57,16 @@ public sealed record DataRecipe
     public required float[] Std { get; init; }
 
     /// <summary>
+    /// Probability of torchvision's RandomErasing (default area 2–33 %, ratio 0.3–3.3, the mean as value) after the
+    /// other training transforms (0: none). Zhong et al. report it helps on Fashion-MNIST and CIFAR.
+    /// </summary>
+    public double RandomErasing
+    {
+        get;
+        init => field = value is >= 0 and <= 1 ? value : throw new DatasetException($"the random erasing probability must be 0 to 1, got {value}");
+    }
+
+    /// <summary>
     /// The recipe for training on <paramref name="train"/> a model that takes <paramref name="modelChannels"/> channels at
     /// <paramref name="resolution"/> pixels: small images (one size in memory) are normalised with their own statistics,
     /// measured here over the whole training set; images of any size with ImageNet's.
@@ -95,11 +105,16 @@ public sealed record DataRecipe
     /// <summary>The training augmentation.</summary>
     public ImagePipeline TrainingPipeline()
     {
-        if (Kind == RecipeKind.Photos) return ImagePipeline.ImageNetTraining(Resolution, Mean, Std);
+        if (Kind == RecipeKind.Photos)
+        {
+            var photos = ImagePipeline.ImageNetTraining(Resolution, Mean, Std);
+            return RandomErasing > 0 ? new ImagePipeline([.. photos.Steps, new RandomErasing(RandomErasing)]) : photos;
+        }
         List<ImageTransform> steps = [new Normalize(Mean, Std)];
         if (!PadsAndCrops) steps.Add(new Resize(Resolution));
         steps.Add(new RandomCrop(Resolution, PadsAndCrops ? CropPadding : Math.Max(1, Resolution / 8)));
         steps.Add(new HorizontalFlip());
+        if (RandomErasing > 0) steps.Add(new RandomErasing(RandomErasing));
         return new ImagePipeline([.. steps, .. Replicate()]);
     }
 
@@ -153,12 +168,22 @@ public sealed record DataRecipe
 
     /// <summary>One line for logs.</summary>
     public string Describe() => Kind == RecipeKind.Photos
-        ? $"photos: RandomResizedCrop({Resolution}) + flip; evaluation Resize({Preprocessing.ForInput(Resolution).ResizeShorter}) + CenterCrop({Resolution}); ImageNet mean/std"
-        : $"small images {ItemShape}: {(PadsAndCrops ? $"pad {CropPadding} + random {Resolution}×{Resolution} crop" : $"resize to {Resolution}, random crop")} + flip; " +
+        ? $"photos: RandomResizedCrop({Resolution}) + flip{Erasing}; evaluation Resize({Preprocessing.ForInput(Resolution).ResizeShorter}) + CenterCrop({Resolution}); ImageNet mean/std"
+        : $"small images {ItemShape}: {(PadsAndCrops ? $"pad {CropPadding} + random {Resolution}×{Resolution} crop" : $"resize to {Resolution}, random crop")} + flip{Erasing}; " +
           $"evaluation {(PadsAndCrops ? "centre crop" : "resize")}; mean {string.Join("/", Mean.Select(v => v.ToString("0.####")))}, std {string.Join("/", Std.Select(v => v.ToString("0.####")))}" +
           (DataChannels == 1 && ModelChannels == 3 ? "; grayscale repeated to RGB" : "");
 
-    public JsonObject ToJson() => new()
+    private string Erasing => RandomErasing > 0 ? $" + random erasing (p {RandomErasing:G3})" : "";
+
+    public JsonObject ToJson()
+    {
+        var json = Settings();
+        // Written only when used, so that checkpoints of runs without it read (and resume) as before.
+        if (RandomErasing > 0) json["random_erasing"] = RandomErasing;
+        return json;
+    }
+
+    private JsonObject Settings() => new()
     {
         ["kind"] = Kind == RecipeKind.Photos ? "photos" : "small_images",
         ["resolution"] = Resolution,

@@ -114,6 +114,55 @@ public sealed class TransformTests
     }
 
     [Fact]
+    public void Random_erasing_blanks_one_rectangle_in_every_channel_within_torchvisions_bounds()
+    {
+        var image = Coordinates(3, 32, 32);
+        var (erased, areas, ratios) = (0, new List<double>(), new List<double>());
+        for (var i = 0; i < 3000; i++)
+        {
+            var output = Run(new RandomErasing(0.5, value: -1), image, index: i);
+            var marked = Enumerable.Range(0, 32 * 32).Where(p => output.Data[p] == -1).ToArray();
+            if (marked.Length == 0)
+            {
+                Assert.Equal(image.Pixels.ToArray(), output.Pixels.ToArray());
+                continue;
+            }
+            erased++;
+            // One axis-aligned rectangle, the same in every channel, everything else untouched.
+            var (y0, y1) = (marked.Min(p => p / 32), marked.Max(p => p / 32));
+            var (x0, x1) = (marked.Min(p => p % 32), marked.Max(p => p % 32));
+            var (h, w) = (y1 - y0 + 1, x1 - x0 + 1);
+            Assert.Equal(h * w, marked.Length);
+            Assert.True(h < 32 && w < 32);
+            for (var c = 0; c < 3; c++)
+                for (var y = 0; y < 32; y++)
+                    for (var x = 0; x < 32; x++)
+                    {
+                        var inside = y >= y0 && y <= y1 && x >= x0 && x <= x1;
+                        Assert.Equal(inside ? -1 : c * 10000 + y * 100 + x, At(output, c, y, x));
+                    }
+            areas.Add(h * w / 1024.0);
+            ratios.Add((double)h / w);
+        }
+        Assert.InRange(erased, 1400, 1600);
+        // Rounding the sides moves the area and ratio a little past the drawn bounds.
+        Assert.InRange(areas.Min(), 0.01, 0.05);
+        Assert.InRange(areas.Max(), 0.28, 0.40);
+        Assert.InRange(ratios.Min(), 0.2, 0.45);
+        Assert.InRange(ratios.Max(), 2.2, 4);
+        Assert.Equal(image.Pixels.ToArray(), Run(new RandomErasing(0), image).Pixels.ToArray());
+        // In place gives the same as into another image, and the same item always gets the same rectangle.
+        var inPlace = Coordinates(3, 32, 32);
+        var random = DataRandom.ForItem(1, 0, 7);
+        new RandomErasing(1).Apply(inPlace, inPlace, ref random, new TransformScratch());
+        Assert.Equal(Run(new RandomErasing(1), image, index: 7).Pixels.ToArray(), inPlace.Pixels.ToArray());
+        Assert.Throws<DatasetException>(() => new RandomErasing(1.5));
+        Assert.Throws<DatasetException>(() => new RandomErasing(0.5, minArea: 0.5, maxArea: 0.2));
+        Assert.Throws<DatasetException>(() => new RandomErasing(0.5, minRatio: 0));
+        Assert.Throws<DatasetException>(() => new RandomErasing(0.5, value: float.NaN));
+    }
+
+    [Fact]
     public void Normalize_is_per_channel_or_shared_and_checks_the_channels()
     {
         var image = Coordinates(3, 2, 2);
