@@ -43,6 +43,8 @@ public static class CostRules
                 var c = (long)input.C;
                 return new NodeCost(node, input, output, 2 * c, 2 * c, 2 * c, 0, Traffic(), outElems);
             }
+            case FakeQuantizeOp:
+                return new NodeCost(node, input, output, 0, 0, 0, 0, Traffic(), outElems);
             case FlattenOp or DropoutOp:
                 // A view / an identity at inference: no traffic even when all ops are counted.
                 return new NodeCost(node, input, output, 0, 0, 0, 0, 0, outElems);

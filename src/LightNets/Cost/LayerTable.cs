@@ -79,6 +79,7 @@ public static class LayerTable
             SplitOp s => $"split {string.Join("|", s.Sizes)}",
             SliceOp s => $"slice [{s.Start},{s.End})",
             SoftmaxOp => "softmax",
+            FakeQuantizeOp q => $"quantize {q.Params.Type.ToString().ToLowerInvariant()}",
             _ => Suffix(node.Op)?.TrimStart(' ', '+') ?? node.Kind.ToString(),
         };
     }

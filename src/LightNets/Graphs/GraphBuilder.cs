@@ -132,6 +132,9 @@ public sealed class GraphBuilder
     public Value Sigmoid(Value x, string name = "sigmoid") => Unary(x, new SigmoidOp(), name);
     public Value Dropout(Value x, float ratio, string name = "dropout") => Unary(x, new DropoutOp(ratio), name);
     public Value Softmax(Value x, string name = "softmax") => Unary(x, new SoftmaxOp(), name);
+
+    /// <summary>QuantizeLinear + DequantizeLinear of <paramref name="x"/> (see <see cref="FakeQuantizeOp"/>).</summary>
+    public Value FakeQuantize(Value x, QuantParams quant, string name = "quant") => Unary(x, new FakeQuantizeOp(quant), name);
     public Value Flatten(Value x, string name = "flatten") => Unary(x, new FlattenOp(), name);
     public Value GlobalAveragePool(Value x, string name = "gap") => Unary(x, new GlobalAveragePoolOp(), name);
     public Value ChannelShuffle(Value x, int groups, string name = "shuffle") => Unary(x, new ChannelShuffleOp(groups), name);

@@ -28,4 +28,6 @@ public enum OpKind
     /// <summary>Identity at inference.</summary>
     Dropout,
     Softmax,
+    /// <summary>QuantizeLinear + DequantizeLinear: values rounded to an 8-bit grid (see FakeQuantizeOp).</summary>
+    FakeQuantize,
 }

@@ -31,6 +31,13 @@ public sealed record Conv2dOp(
 {
     public override OpKind Kind => OpKind.Conv2d;
 
+    /// <summary>
+    /// The int8 grid the weights lie on (symmetric, per output channel along axis 0, or per tensor), when the model says
+    /// they are quantized (a QDQ file's DequantizeLinear of int8 weights): the weight initializer holds the dequantized
+    /// values, so float execution needs nothing else; the int8 compiler takes the integers from here. Null: float weights.
+    /// </summary>
+    public QuantParams? WeightQuant { get; init; }
+
     /// <summary>A square k×k convolution with PyTorch's symmetric padding (k − 1)/2 unless given.</summary>
     public static Conv2dOp Square(int kernel, int stride = 1, int groups = 1, int? padding = null) =>
         new(kernel, kernel, stride, stride, Padding2d.Symmetric(padding ?? (kernel - 1) / 2), 1, 1, groups);
@@ -149,6 +156,9 @@ public sealed record FlattenOp : Op
 public sealed record GemmOp : Op
 {
     public override OpKind Kind => OpKind.Gemm;
+
+    /// <summary>The int8 grid the weights lie on, per output feature (axis 0) or per tensor; see <see cref="Conv2dOp.WeightQuant"/>.</summary>
+    public QuantParams? WeightQuant { get; init; }
 }
 
 /// <summary>Dropout with the given training-time ratio; the identity at inference.</summary>

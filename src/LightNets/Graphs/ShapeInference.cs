@@ -26,6 +26,7 @@ public static class ShapeInference
             FlattenOp => [Flatten(ctx)],
             GemmOp => [Gemm(ctx)],
             SoftmaxOp => [Softmax(ctx)],
+            FakeQuantizeOp q => [FakeQuantize(ctx, q)],
             _ => throw ctx.Fail($"has no shape rule for {node.Op.GetType().Name}"),
         };
         for (var i = 0; i < outputs.Length; i++)
@@ -70,6 +71,15 @@ public static class ShapeInference
             Arity(1, 1);
             return inputs[0];
         }
+    }
+
+    private static Shape FakeQuantize(Context ctx, FakeQuantizeOp op)
+    {
+        var x = ctx.Unary();
+        var p = op.Params;
+        if (!p.IsPerTensor && (p.Axis >= x.Rank || x[p.Axis] != p.Scale.Count))
+            throw ctx.Fail($"quantizes {ctx.Describe(0)} along axis {p.Axis} with {p.Scale.Count} scales; the axis must exist and have that many entries");
+        return x;
     }
 
     private static Shape Conv(Context ctx, Conv2dOp op)

@@ -109,6 +109,7 @@ public static class ReferenceInterpreter
             HardSwishOp => [ActivationReference.HardSwish(In(0))],
             SigmoidOp => [ActivationReference.Sigmoid(In(0))],
             SoftmaxOp => [ActivationReference.Softmax(In(0))],
+            FakeQuantizeOp q => [QuantizeReference.FakeQuantize(In(0), q.Params)],
             AddOp => [ElementwiseReference.Add(In(0), In(1))],
             MulOp => [ElementwiseReference.Mul(In(0), In(1))],
             ConcatOp => [ChannelReference.Concat(inputs)],

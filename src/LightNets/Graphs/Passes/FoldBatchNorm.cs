@@ -63,7 +63,9 @@ public static class FoldBatchNorm
             initializers[weightName] = new Tensor(w.Shape, newW);
             var biasName = Unique(initializers, producer.Name + ".bias_folded");
             initializers[biasName] = new Tensor(new Shape(channels), newB);
-            replaced[producer] = new Node(producer.Name, producer.Op, [producer.Inputs[0], weightName, biasName], bn.Outputs, producer.Block);
+            // Scaled weights leave the int8 grid they may have been on.
+            Op op = producer.Op switch { Conv2dOp c => c with { WeightQuant = null }, GemmOp g => g with { WeightQuant = null }, _ => producer.Op };
+            replaced[producer] = new Node(producer.Name, op, [producer.Inputs[0], weightName, biasName], bn.Outputs, producer.Block);
             removed.Add(bn);
         }
 

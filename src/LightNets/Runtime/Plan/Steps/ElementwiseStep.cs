@@ -137,6 +137,11 @@ internal sealed class ElementwiseStep : Step
             }
             case ReluOp or ClipOp or HardSigmoidOp or HardSwishOp or SigmoidOp:
                 return new(node.Name, nodes, Kind.Unary, node.Op, Input(0), null, output, act);
+            case FakeQuantizeOp { Params: { IsPerTensor: false, Axis: not 1 } }:
+                throw new NotSupportedException($"node '{node.Name}': the fast runtime quantizes activations per tensor or per channel (axis 1), not along axis {((FakeQuantizeOp)node.Op).Params.Axis}");
+            case FakeQuantizeOp:
+                // A QDQ model run in float32 (the nodes the int8 compiler did not take): the value rounded to its grid.
+                return new(node.Name, nodes, Kind.Unary, node.Op, Input(0), null, output, act);
             default:
                 throw new NotSupportedException($"node '{node.Name}': the fast runtime has no kernel for {node.Kind}");
         }
@@ -200,7 +205,7 @@ internal sealed class ElementwiseStep : Step
                         Kind.Mul => a * _b!.Read(ctx, n, y, x, c),
                         Kind.Affine => a * _scale![c] + _shift![c],
                         Kind.Normalize => _scale![c] * (a - _mean![c]) / _std![c] + _shift![c],
-                        _ => Unary(a),
+                        _ => Unary(a, c),
                     };
                     d[(long)c * o.ChannelStride] = Activations.Apply(v, _act);
                 }
@@ -208,8 +213,9 @@ internal sealed class ElementwiseStep : Step
         }
     }
 
-    private float Unary(float x) => _op switch
+    private float Unary(float x, int channel) => _op switch
     {
+        FakeQuantizeOp { Params: var q } => q.IsPerTensor ? q.Dequantize(q.Quantize(x)) : q.Dequantize(q.Quantize(x, channel), channel),
         ReluOp => MathF.Max(x, 0f),
         ClipOp c => MathF.Min(MathF.Max(x, c.Min), c.Max),
         HardSigmoidOp h => MathF.Max(0f, MathF.Min(1f, h.Alpha * x + h.Beta)),
