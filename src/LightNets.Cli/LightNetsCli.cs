@@ -48,6 +48,7 @@ public static class LightNetsCli
             CompareCommand.Create(stdout, stderr),
             TrainCommand.Create(stdout, stderr),
             EvaluateCommand.Create(stdout, stderr),
+            QuantizeCommand.Create(stdout, stderr),
             BenchTrainCommand.Create(stdout, stderr),
             WeightsCommand.Create(stdout, stderr),
         };
