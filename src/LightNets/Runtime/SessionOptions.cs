@@ -19,6 +19,16 @@ public sealed record SessionOptions
     public bool Fuse { get; init; } = true;
 
     /// <summary>
+    /// Run a QDQ model's quantized layers (QuantizeLinear/DequantizeLinear around them) on int8 kernels, holding their
+    /// activations as 8-bit codes; false runs every layer in float32 with the quantizers rounding values (the QDQ
+    /// graph's reference semantics, slower). No effect on a float model.
+    /// </summary>
+    public bool Int8 { get; init; } = true;
+
+    /// <summary>Tests and benchmarks: the int8 GEMM path (null: the best this process runs).</summary>
+    internal Kernels.Cpu.Int8.Int8Isa? Int8Path { get; init; }
+
+    /// <summary>
     /// Most bytes of working memory (intermediate tensors and per-thread scratch) the session may allocate; default
     /// 4 GiB, and never more than one .NET array holds (8 GiB). A graph that needs more — a huge batch or input size,
     /// perhaps declared by a model file — fails with <see cref="WorkingMemoryException"/> before anything is allocated.

@@ -38,11 +38,17 @@ internal sealed partial class PlanCompiler
     /// <summary>Guard zone after each buffer when <c>guard</c> is set: wider than any kernel's vector overrun.</summary>
     private const int GuardFloats = 64;
 
-    public static ExecutionPlan Compile(Graph graph, Isa isa, int threads, bool fuse = true, bool guard = false)
+    /// <summary>
+    /// Compiles <paramref name="graph"/> for the tier <paramref name="isa"/> and <paramref name="threads"/> threads; with
+    /// <paramref name="int8"/> (an int8 GEMM path), a QDQ graph's quantized layers become int8 steps, else they run in float32.
+    /// </summary>
+    public static ExecutionPlan Compile(Graph graph, Isa isa, int threads, bool fuse = true, bool guard = false, Kernels.Cpu.Int8.Int8Isa? int8 = null)
     {
         // Both passes keep the graph's inputs and outputs (names, order, shapes).
         var prepared = FoldBatchNorm.Apply(EliminateIdentity.Apply(graph));
-        return new PlanCompiler(prepared, isa, threads, fuse).Build(guard);
+        var compiler = new PlanCompiler(prepared, isa, threads, fuse);
+        if (prepared.Nodes.Any(n => n.Op is FakeQuantizeOp)) compiler._int8 = int8;
+        return compiler.Build(guard);
     }
 
     private ExecutionPlan Build(bool guard)
@@ -60,9 +66,11 @@ internal sealed partial class PlanCompiler
 
         foreach (var node in _g.Nodes)
         {
-            if (_fused.Contains(node)) continue;
+            if (_fused.Contains(node) || TryLowerInt8(node)) continue;
             Lower(node);
         }
+        // A graph output held as int8 codes is read out as floats.
+        foreach (var name in _g.Outputs) ViewOf(name);
 
         var outputs = _g.Outputs.Select(Output).ToArray();
         SchedulePrefetches();
@@ -207,6 +215,16 @@ internal sealed partial class PlanCompiler
     private TensorView ViewOf(string value)
     {
         if (_views.TryGetValue(value, out var view)) return view;
+        if (_quantized.TryGetValue(value, out var codes))
+        {
+            // A float layer reads a value the int8 plan holds as codes.
+            var shape = _g.ShapeOf(value);
+            var (n, c, h, w) = Dims(shape);
+            view = TensorView.Nhwc(NewSlot((long)n * h * w * c, value + ".dequantized"), n, h, w, c);
+            _steps.Add(new Plan.Steps.Int8.DequantizeStep($"{value}.dequantize", [], codes, view));
+            _views[value] = view;
+            return view;
+        }
         var constant = _g.Initializers[value];
         view = NewDense(value, value + ".constant");
         _steps.Add(new ConstantStep($"{value}.load", constant.Data, view));

@@ -1,0 +1,158 @@
+using LightNets.Graphs;
+using LightNets.Runtime.Kernels.Cpu.Int8;
+using LightNets.Runtime.Plan.Steps.Int8;
+
+namespace LightNets.Runtime.Compiler;
+
+/// <summary>The int8 convolutions and FC layers (see Int8Lowering.cs).</summary>
+internal sealed partial class PlanCompiler
+{
+    /// <summary>What an int8 layer's epilogue takes over: a residual add, an activation, and the quantizer (or the logits' float output).</summary>
+    private sealed record Int8Epilogue(List<Node> Nodes, string Value, QuantizedView? Residual, QuantActivation Activation, float ClampMin, float ClampMax,
+        QuantParams? Output);
+
+    /// <summary>
+    /// The chain after <paramref name="producer"/> an int8 epilogue computes: [Add of a quantized tensor already computed]
+    /// → [activation] → a per-tensor FakeQuantize (uint8 out), or, for a layer whose result is a graph output, nothing
+    /// more (float out). Null when the chain ends otherwise. Nothing is marked fused here.
+    /// </summary>
+    private Int8Epilogue? Int8Chain(Node producer, bool allowResidual, bool allowFloat)
+    {
+        var nodes = new List<Node> { producer };
+        var value = producer.Output;
+        QuantizedView? residual = null;
+        if (allowResidual && _fuse && SoleConsumer(value) is { Op: AddOp } add)
+        {
+            var other = add.Inputs[0] == value ? add.Inputs[1] : add.Inputs[0];
+            if (other != value && _quantized.TryGetValue(other, out var r) && r.View.Map is null && r.View.IsPixelMatrix && _g.ShapeOf(other) == _g.ShapeOf(value))
+            {
+                residual = r;
+                nodes.Add(add);
+                value = add.Output;
+            }
+        }
+        var (act, lo, hi) = (QuantActivation.None, float.NegativeInfinity, float.PositiveInfinity);
+        if (SoleConsumer(value) is { } next && Int8Activation(next.Op) is { } a)
+        {
+            (act, lo, hi) = a;
+            nodes.Add(next);
+            value = next.Output;
+        }
+        if (SoleConsumer(value) is { Op: FakeQuantizeOp { Params: { IsPerTensor: true } p } } quantizer)
+        {
+            nodes.Add(quantizer);
+            return new Int8Epilogue(nodes, quantizer.Output, residual, act, lo, hi, QuantizedView.AsUInt8(p));
+        }
+        return allowFloat && _g.Outputs.Contains(value) ? new Int8Epilogue(nodes, value, residual, act, lo, hi, null) : null;
+    }
+
+    private static (QuantActivation, float, float)? Int8Activation(Op op) => op switch
+    {
+        ReluOp => (QuantActivation.Clamp, 0f, float.PositiveInfinity),
+        ClipOp c => (QuantActivation.Clamp, c.Min, c.Max),
+        HardSwishOp => (QuantActivation.HardSwish, float.NegativeInfinity, float.PositiveInfinity),
+        HardSigmoidOp h when MathF.Abs(h.Alpha - 1f / 6f) < 1e-6f && MathF.Abs(h.Beta - 0.5f) < 1e-6f => (QuantActivation.HardSigmoid, float.NegativeInfinity, float.PositiveInfinity),
+        _ => null,
+    };
+
+    /// <summary>The int8 codes of weights that lie on <paramref name="grid"/> (per output channel of <paramref name="perChannel"/> values), or null if they do not.</summary>
+    private static sbyte[]? WeightCodes(float[] w, QuantParams grid, int perChannel)
+    {
+        var codes = new sbyte[w.Length];
+        for (var i = 0; i < w.Length; i++)
+        {
+            var channel = grid.IsPerTensor ? 0 : i / perChannel;
+            var steps = w[i] / grid.Scale[channel];
+            var q = MathF.Round(steps);
+            // Dequantized int8 values divide back to whole numbers up to float rounding; anything else was not quantized.
+            if (!(MathF.Abs(steps - q) <= 1e-3f) || q < -128 || q > 127) return null;
+            codes[i] = (sbyte)q;
+        }
+        return codes;
+    }
+
+    private Requantize Int8Requantize(Int8Epilogue e, float inputScale, QuantParams weights, float[]? bias, int channels)
+    {
+        var scale = new float[channels];
+        var shift = new float[channels];
+        for (var c = 0; c < channels; c++)
+        {
+            scale[c] = inputScale * weights.Scale[weights.IsPerTensor ? 0 : c];
+            shift[c] = bias?[c] ?? 0f;
+        }
+        return new Requantize
+        {
+            Scale = scale, Bias = shift, Activation = e.Activation, ClampMin = e.ClampMin, ClampMax = e.ClampMax,
+            // ONNX's QuantizeLinear divides by the scale; the epilogue multiplies by its reciprocal (at most one code apart, on ties).
+            OutputScale = e.Output is { } o ? 1f / o.Scale[0] : 1f,
+            OutputZeroPoint = e.Output?.ZeroPoint[0] ?? 0,
+            ResidualScale = e.Residual?.Scale ?? 1f, ResidualZeroPoint = e.Residual?.ZeroPoint ?? 0,
+        };
+    }
+
+    private bool TryLowerInt8Conv(Node node, Conv2dOp op)
+    {
+        if (!IsInt8Grid(op.WeightQuant) || !_quantized.TryGetValue(node.Inputs[0], out var input)) return false;
+        var w = Init(node.Inputs[1]);
+        var bias = node.Inputs.Count > 2 ? Init(node.Inputs[2]).Data : null;
+        var (cin, cout) = (input.View.Channels, w.Shape[0]);
+        var pointwise = op is { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1 } && op.Padding == Padding2d.None;
+        if (!pointwise) return false;
+        var perChannel = (int)(w.Length / cout);
+        if (WeightCodes(w.Data, op.WeightQuant!, perChannel) is not { } codes) return false;
+        if (Int8Chain(node, allowResidual: true, allowFloat: false) is not { Output: { } grid } e) return false;
+        input = DenseQuantized(node.Inputs[0]);
+        var (kPer, nPer) = (cin / op.Groups, cout / op.Groups);
+        var groups = new Int8GemmGroup[op.Groups];
+        for (var g = 0; g < op.Groups; g++)
+        {
+            var packed = PackedInt8Matrix.Pack(codes.AsSpan(g * nPer * kPer, nPer * kPer), nPer, kPer, _int8!.Value);
+            groups[g] = new Int8GemmGroup(packed, g * kPer, g * nPer);
+        }
+        var output = QuantizedOutput(e.Value, grid);
+        var epilogue = Int8Requantize(e, input.Scale, op.WeightQuant!, bias, cout);
+        var name = $"int8 {(op.Groups > 1 ? $"gconv 1×1 g{op.Groups}" : "conv 1×1")} {cin}→{cout}{Int8Suffix(e)}";
+        _steps.Add(new Int8GemmStep(node.Name, e.Nodes, name, input, output.View, false, e.Residual, groups, epilogue, _int8!.Value));
+        foreach (var n in e.Nodes.Skip(1)) _fused.Add(n);
+        _quantized[e.Value] = output;
+        return true;
+    }
+
+    private bool TryLowerInt8Fc(Node node, GemmOp op)
+    {
+        if (!IsInt8Grid(op.WeightQuant) || !_quantized.ContainsKey(node.Inputs[0])) return false;
+        var w = Init(node.Inputs[1]);
+        var bias = node.Inputs.Count > 2 ? Init(node.Inputs[2]).Data : null;
+        var (n, k) = (w.Shape[0], w.Shape[1]);
+        if (WeightCodes(w.Data, op.WeightQuant!, k) is not { } codes) return false;
+        if (Int8Chain(node, allowResidual: false, allowFloat: true) is not { } e) return false;
+        var input = DenseQuantized(node.Inputs[0]);
+        var group = new Int8GemmGroup(PackedInt8Matrix.Pack(codes, n, k, _int8!.Value), 0, 0);
+        var epilogue = Int8Requantize(e, input.Scale, op.WeightQuant!, bias, n);
+        var name = $"int8 fc {k}→{n}{Int8Suffix(e)}";
+        if (e.Output is { } grid)
+        {
+            var output = QuantizedOutput(e.Value, grid);
+            _steps.Add(new Int8GemmStep(node.Name, e.Nodes, name, input, output.View, false, null, [group], epilogue, _int8!.Value));
+            _quantized[e.Value] = output;
+        }
+        else
+        {
+            var output = NewDense(e.Value);
+            _steps.Add(new Int8GemmStep(node.Name, e.Nodes, name + " (float out)", input, output, true, null, [group], epilogue, _int8!.Value));
+            _views[e.Value] = output;
+        }
+        foreach (var m in e.Nodes.Skip(1)) _fused.Add(m);
+        return true;
+    }
+
+    private static string Int8Suffix(Int8Epilogue e) =>
+        (e.Residual is null ? "" : " + add") + e.Activation switch
+        {
+            QuantActivation.Clamp when e.ClampMax == 6f => " + ReLU6",
+            QuantActivation.Clamp => " + ReLU",
+            QuantActivation.HardSwish => " + h-swish",
+            QuantActivation.HardSigmoid => " + h-sigmoid",
+            _ => "",
+        };
+}

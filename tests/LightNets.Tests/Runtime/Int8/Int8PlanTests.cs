@@ -1,0 +1,59 @@
+using LightNets.Graphs;
+using LightNets.Models;
+using LightNets.Quantization;
+using LightNets.Runtime;
+using LightNets.Runtime.Kernels.Cpu.Int8;
+using LightNets.Tensors;
+
+namespace LightNets.Tests.Runtime.Int8;
+
+/// <summary>
+/// QDQ models compiled to int8 steps against the same graph run in float32 (the quantizers rounding float values, the
+/// QDQ semantics): the integer sums are exact where float sums round, and the requantization multiplies by 1/scale
+/// where QuantizeLinear divides, so a value near a rounding boundary may land one code away and carry that on; the
+/// logits agree closely and the classes nearly always.
+/// </summary>
+public sealed class Int8PlanTests
+{
+    internal static Graph Quantized(string name, int resolution, ulong seed, QuantizeOptions? options = null)
+    {
+        var model = ModelZoo.Build(name, new ModelOptions { Resolution = resolution, Init = new WeightInit(Seed: seed, RandomizeStatistics: true) });
+        var quantizer = new PostTrainingQuantizer(model, options);
+        quantizer.Calibrate([.. Enumerable.Range(0, 2).Select(b => new Rng(seed + 100 + (ulong)b).NormalTensor(8, 3, resolution, resolution))], threads: 2);
+        return quantizer.Build();
+    }
+
+    public static TheoryData<string> Models() => new() { "mobilenetv2_035", "shufflenetv2_050", "mobilenetv3_small_075", "shufflenetv1_g3_050", "mobilenetv1_025" };
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void An_int8_plan_agrees_with_the_float_qdq_plan(string name)
+    {
+        var graph = Quantized(name, 64, 5).WithBatch(4);
+        var x = new Rng(77).NormalTensor(4, 3, 64, 64);
+        using var reference = new InferenceSession(graph, new SessionOptions { Threads = 1, Int8 = false });
+        var expected = reference.Run(x);
+        foreach (var path in Int8Caps.Available)
+        foreach (var threads in new[] { 1, 2 })
+        {
+            using var session = new InferenceSession(graph, new SessionOptions { Threads = threads, Int8Path = path, GuardBuffers = true });
+            var profile = session.Profile(x.Data, new float[expected.Length], runs: 1, warmup: 0);
+            Assert.Contains(profile, s => s.Operator.StartsWith("int8", StringComparison.Ordinal));
+            var actual = session.Run(x);
+            var scale = expected.Data.Max(MathF.Abs);
+            var worst = expected.Data.Zip(actual.Data).Max(p => MathF.Abs(p.First - p.Second));
+            Assert.True(worst <= 0.1f * scale, $"{name} {path} {threads} threads: max |diff| {worst} against max |logit| {scale}");
+            var classes = expected.Shape[1];
+            var agree = Enumerable.Range(0, 4).Count(i => ArgMax(expected.Data.AsSpan(i * classes, classes)) == ArgMax(actual.Data.AsSpan(i * classes, classes)));
+            Assert.True(agree >= 3, $"{name} {path}: top-1 agrees on {agree} of 4 images");
+        }
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> v)
+    {
+        var best = 0;
+        for (var i = 1; i < v.Length; i++)
+            if (v[i] > v[best]) best = i;
+        return best;
+    }
+}
