@@ -97,11 +97,22 @@ internal sealed partial class PlanCompiler
         var bias = node.Inputs.Count > 2 ? Init(node.Inputs[2]).Data : null;
         var (cin, cout) = (input.View.Channels, w.Shape[0]);
         var pointwise = op is { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1 } && op.Padding == Padding2d.None;
-        if (!pointwise) return false;
+        var depthwise = op.Groups == cin && cin == cout && op.Groups > 1;
+        if (!pointwise && (depthwise || op.Groups != 1)) return false;
         var perChannel = (int)(w.Length / cout);
         if (WeightCodes(w.Data, op.WeightQuant!, perChannel) is not { } codes) return false;
-        if (Int8Chain(node, allowResidual: true, allowFloat: false) is not { Output: { } grid } e) return false;
+        if (Int8Chain(node, allowResidual: pointwise, allowFloat: false) is not { Output: { } grid } e) return false;
         input = DenseQuantized(node.Inputs[0]);
+        if (!pointwise)
+        {
+            var target = QuantizedOutput(e.Value, grid);
+            var description = $"int8 conv {op.KernelH}×{op.KernelW}{(op.StrideH > 1 ? $"/{op.StrideH}" : "")} {cin}→{cout}{Int8Suffix(e)} (im2col + GEMM)";
+            _steps.Add(new Int8Im2ColStep(node.Name, e.Nodes, description, input, target, op, codes, Int8Requantize(e, input.Scale, op.WeightQuant!, bias, cout),
+                _int8!.Value, _threads));
+            foreach (var n in e.Nodes.Skip(1)) _fused.Add(n);
+            _quantized[e.Value] = target;
+            return true;
+        }
         var (kPer, nPer) = (cin / op.Groups, cout / op.Groups);
         var groups = new Int8GemmGroup[op.Groups];
         for (var g = 0; g < op.Groups; g++)
