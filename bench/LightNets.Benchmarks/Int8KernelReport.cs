@@ -34,7 +34,66 @@ public static unsafe class Int8KernelReport
                 line += $" {Int8GemmRate(m, k, n, p, sevenBit: true, repeats),12:F1} {Int8GemmRate(m, k, n, p, sevenBit: false, repeats),13:F1}";
             Console.WriteLine(line);
         }
+        Console.WriteLine();
+        var tiers = CpuCaps.Available.Reverse().ToArray();
+        header = $"{"DW H×W×C k s",-18}";
+        foreach (var t in tiers) header += $" {"f32 " + t.Word(),11}";
+        foreach (var t in tiers) header += $" {"u8 " + t.Word(),11}";
+        Console.WriteLine(header + "   (GMAC/s)");
+        foreach (var (h, c, k, stride) in DwShapes)
+        {
+            var line = $"{$"{h}x{h}x{c} k{k} s{stride}",-18}";
+            foreach (var t in tiers) line += $" {FloatDw(h, c, k, stride, t, repeats),11:F1}";
+            foreach (var t in tiers) line += $" {Int8Dw(h, c, k, stride, t, repeats),11:F1}";
+            Console.WriteLine(line);
+        }
         return 0;
+    }
+
+    /// <summary>MobileNetV2's depthwise layers (input size, channels, kernel, stride) and MobileNetV3-Large's 5×5 ones.</summary>
+    private static readonly (int H, int C, int K, int Stride)[] DwShapes =
+        [(112, 32, 3, 1), (112, 96, 3, 2), (56, 144, 3, 1), (56, 144, 3, 2), (28, 192, 3, 1), (14, 384, 3, 1), (14, 576, 3, 1),
+         (7, 960, 3, 1), (28, 72, 5, 2), (14, 672, 5, 1), (7, 960, 5, 1)];
+
+    private static DwConvShape DwShape(int h, int c, int k, int stride) =>
+        DwConvShape.Create(h, h, c, k, k, stride, stride, k / 2, k / 2, k / 2, k / 2);
+
+    private static double FloatDw(int h, int c, int k, int stride, Isa isa, int repeats)
+    {
+        var s = DwShape(h, c, k, stride);
+        var rng = new Random(3);
+        var x = GC.AllocateArray<float>(h * h * c, pinned: true);
+        var y = GC.AllocateArray<float>(s.OH * s.OW * c, pinned: true);
+        for (var i = 0; i < x.Length; i++) x[i] = rng.NextSingle();
+        var w = DwConv.PackWeights(Enumerable.Range(0, c * k * k).Select(_ => rng.NextSingle() - 0.5f).ToArray(), c, k, k);
+        var b = new float[c];
+        fixed (float* px = x) fixed (float* py = y) fixed (float* pw = w) fixed (float* pb = b)
+        {
+            var (ix, iy, iw, ib) = ((nint)px, (nint)py, (nint)pw, (nint)pb);
+            return (double)s.OH * s.OW * c * k * k / Median(() =>
+                DwConv.Run(s, (float*)ix, c, (float*)iw, (float*)ib, (float*)iy, c, 0, s.OH, FusedActivation.Relu6, isa), repeats) / 1e9;
+        }
+    }
+
+    private static double Int8Dw(int h, int c, int k, int stride, Isa isa, int repeats)
+    {
+        var s = DwShape(h, c, k, stride);
+        var rng = new Random(4);
+        var x = GC.AllocateArray<byte>(h * h * c, pinned: true);
+        var y = GC.AllocateArray<byte>(s.OH * s.OW * c, pinned: true);
+        rng.NextBytes(x);
+        var w = Int8DwConv.PackWeights(Enumerable.Range(0, c * k * k).Select(_ => (sbyte)rng.Next(-128, 128)).ToArray(), c, k, k);
+        var q = new Requantize
+        {
+            Scale = Enumerable.Repeat(1e-3f, c).ToArray(), Bias = new float[c], Activation = QuantActivation.Clamp, ClampMin = 0,
+            ClampMax = 6, OutputScale = 40f,
+        };
+        fixed (byte* px = x) fixed (byte* py = y) fixed (int* pw = w)
+        {
+            var (ix, iy, iw) = ((nint)px, (nint)py, (nint)pw);
+            return (double)s.OH * s.OW * c * k * k / Median(() =>
+                Int8DwConv.Run(s, (byte*)ix, c, 7, (int*)iw, q, 0, (byte*)iy, c, 0, s.OH, isa), repeats) / 1e9;
+        }
     }
 
     private static int Option(string[] args, string name, int fallback)
