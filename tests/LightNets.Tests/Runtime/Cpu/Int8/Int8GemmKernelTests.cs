@@ -86,6 +86,41 @@ public unsafe class Int8GemmKernelTests
     }
 
     [Fact]
+    public void The_default_packing_picks_a_path_this_process_runs()
+    {
+        var rng = new Rng(5);
+        foreach (var kind in Enum.GetValues<WeightKind>())
+            foreach (var n in new[] { 8, 24, 32, 100 })
+            {
+                var w = Weights8(rng, n * 20, kind, 20);
+                var p = PackedInt8Matrix.Pack(w, n, 20);
+                Assert.True(Int8Caps.Supports(p.Isa));
+                Assert.Equal(p.Isa, Int8Gemm.EffectivePath(p, p.Isa));
+                Assert.Equal(PackedInt8Matrix.IsPairSafe(w, n, 20), p.PairSafe);
+            }
+    }
+
+    /// <summary>
+    /// A clamp whose range lies wholly below, across or above the output's representable range, with small and large
+    /// output scales: the kernels merge it into the rounding's clamp, which must change no byte.
+    /// </summary>
+    [Fact]
+    public void A_clamp_merged_into_the_rounding_changes_no_byte()
+    {
+        (float Lo, float Hi)[] clamps = [(-10f, -5f), (300f, 400f), (-1f, 1f), (0f, 0f), (2.5f, 2.5f), (float.NegativeInfinity, -0.3f)];
+        float[] scales = [0.5f, 1f, 37f, 1e6f];
+        var v = 0;
+        foreach (var isa in Int8Caps.Available)
+            foreach (var (lo, hi) in clamps)
+                foreach (var os in scales)
+                {
+                    var rng = new Rng((ulong)v++);
+                    var q = Epilogue(rng, 2, 40, 33) with { ClampMin = lo, ClampMax = hi, OutputScale = os, OutputZeroPoint = v % 3 * 100 };
+                    CheckWith(new GemmCase(isa, 7, 33, 40, WeightKind.SevenBit, v, v % 2 == 0, 1, 0, 0), q);
+                }
+    }
+
+    [Fact]
     public void Packing_round_trips_every_weight()
     {
         var rng = new Rng(11);
@@ -134,7 +169,9 @@ public unsafe class Int8GemmKernelTests
             $"i8-gemm__{Isa.Word()} M={M} K={K} N={N} {Weights} variant {Variant}{(Residual ? " residual" : "")} lda+{ExtraLda} ldc+{ExtraLdc} channel {Channel}";
     }
 
-    private static void Check(GemmCase t, bool floatOutput)
+    private static void CheckWith(GemmCase t, Requantize q) => Check(t, floatOutput: false, q);
+
+    private static void Check(GemmCase t, bool floatOutput, Requantize? epilogue = null)
     {
         var rng = new Rng((ulong)(t.M * 100_003 + t.K * 1009 + t.N * 17 + t.Variant));
         int m = t.M, k = t.K, n = t.N;
@@ -143,7 +180,7 @@ public unsafe class Int8GemmKernelTests
         var ldr = n + (t.Variant % 2 == 0 ? 2 : 0);
         var za = new[] { 0, 255, 128, Int(rng, 1, 254) }[t.Variant % 4];
         var w = Weights8(rng, n * k, t.Weights, k);
-        var q = Epilogue(rng, t.Variant, t.Channel + n + 2, k);
+        var q = epilogue ?? Epilogue(rng, t.Variant, t.Channel + n + 2, k);
         var packed = PackedInt8Matrix.Pack(w, n, k, t.Isa);
 
         // A ends exactly at a guard page: the last row has K bytes, not lda. Row 0 is all 255 (saturates unsafe pairs).

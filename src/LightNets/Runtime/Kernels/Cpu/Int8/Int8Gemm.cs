@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace LightNets.Runtime.Kernels.Cpu.Int8;
@@ -57,7 +58,7 @@ public static unsafe class Int8Gemm
         Dispatch<ByteOutput>(b, args, q, rowStart, rowEnd, isa);
     }
 
-    /// <summary>Float output into <see cref="Int8Gemm.RunFloat"/>: t after the activation (no OutputScale, no rounding).</summary>
+    /// <summary>Float output into <see cref="Int8GemmArgs.FloatC"/>: t after the activation (no OutputScale, no rounding).</summary>
     public static void RunFloat(PackedInt8Matrix b, in Int8GemmArgs args, Requantize q, int rowStart, int rowEnd, Int8Isa isa)
     {
         Validate(b, args, q, rowStart, rowEnd, floatOutput: true);
@@ -99,19 +100,28 @@ public static unsafe class Int8Gemm
         where TOut : IGemmOutput
     {
         if (rowEnd == rowStart) return;
-        switch (q.Activation)
+        var e = new EpilogueScalars(q, foldClamp: TOut.ElementSize == 1);
+        switch (e.Activation)
         {
-            case QuantActivation.None: Path<TOut, NoActivation>(b, g, q, rowStart, rowEnd, isa); break;
-            case QuantActivation.Clamp: Path<TOut, ClampActivation>(b, g, q, rowStart, rowEnd, isa); break;
-            case QuantActivation.HardSwish: Path<TOut, HardSwishQuant>(b, g, q, rowStart, rowEnd, isa); break;
-            default: Path<TOut, HardSigmoidQuant>(b, g, q, rowStart, rowEnd, isa); break;
+            case QuantActivation.None: Path<TOut, NoActivation>(b, g, q, e, rowStart, rowEnd, isa); break;
+            case QuantActivation.Clamp: Path<TOut, ClampActivation>(b, g, q, e, rowStart, rowEnd, isa); break;
+            case QuantActivation.HardSwish: Path<TOut, HardSwishQuant>(b, g, q, e, rowStart, rowEnd, isa); break;
+            default: Path<TOut, HardSigmoidQuant>(b, g, q, e, rowStart, rowEnd, isa); break;
         }
     }
 
-    private static void Path<TOut, TAct>(PackedInt8Matrix b, in Int8GemmArgs g, Requantize q, int rowStart, int rowEnd, Int8Isa isa)
+    private static void Path<TOut, TAct>(PackedInt8Matrix b, in Int8GemmArgs g, Requantize q, in EpilogueScalars e, int rowStart, int rowEnd,
+        Int8Isa isa)
         where TOut : IGemmOutput where TAct : IQuantActivation
     {
-        var e = new EpilogueScalars(q);
+        if (g.Residual != null) Path<TOut, TAct, Yes>(b, g, q, e, rowStart, rowEnd, isa);
+        else Path<TOut, TAct, No>(b, g, q, e, rowStart, rowEnd, isa);
+    }
+
+    private static void Path<TOut, TAct, TRes>(PackedInt8Matrix b, in Int8GemmArgs g, Requantize q, in EpilogueScalars e, int rowStart,
+        int rowEnd, Int8Isa isa)
+        where TOut : IGemmOutput where TAct : IQuantActivation where TRes : IFlag
+    {
         fixed (sbyte* data = b.Data)
         fixed (int* sums = b.ColumnSums)
         fixed (float* scale = q.Scale)
@@ -121,22 +131,22 @@ public static unsafe class Int8Gemm
             switch (EffectivePath(b, isa))
             {
                 case Int8Isa.V256Vnni:
-                    Panels<DotVnni256, Vector256<int>, Vector256<byte>, Vector256<sbyte>, Q256, Vector256<int>, Vector256<float>, TOut, TAct>(call, e, 6, 6, 4);
+                    Panels<DotVnni256, Vector256<int>, Vector256<byte>, Vector256<sbyte>, Q256, Vector256<float>, TOut, TAct, TRes>(call, e, 6, 6, 4);
                     break;
                 case Int8Isa.V512 when b.PairSafe:
-                    Panels<DotMadd512, Vector512<int>, Vector512<byte>, Vector512<sbyte>, Q512, Vector512<int>, Vector512<float>, TOut, TAct>(call, e, 8, 8, 8);
+                    Panels<DotMadd512, Vector512<int>, Vector512<byte>, Vector512<sbyte>, Q512, Vector512<float>, TOut, TAct, TRes>(call, e, 8, 8, 8);
                     break;
                 case Int8Isa.V512:
-                    Panels<DotWide512, Vector512<int>, Halves<Vector512<short>>, Halves<Vector512<short>>, Q512, Vector512<int>, Vector512<float>, TOut, TAct>(call, e, 8, 8, 8);
+                    Panels<DotWide512, Vector512<int>, Halves<Vector512<short>>, Halves<Vector512<short>>, Q512, Vector512<float>, TOut, TAct, TRes>(call, e, 8, 8, 8);
                     break;
                 case Int8Isa.V256 when b.PairSafe:
-                    Panels<DotMadd256, Vector256<int>, Vector256<byte>, Vector256<sbyte>, Q256, Vector256<int>, Vector256<float>, TOut, TAct>(call, e, 6, 4, 4);
+                    Panels<DotMadd256, Vector256<int>, Vector256<byte>, Vector256<sbyte>, Q256, Vector256<float>, TOut, TAct, TRes>(call, e, 6, 4, 4);
                     break;
                 case Int8Isa.V256:
-                    Panels<DotWide256, Vector256<int>, Halves<Vector256<short>>, Halves<Vector256<short>>, Q256, Vector256<int>, Vector256<float>, TOut, TAct>(call, e, 6, 4, 4);
+                    Panels<DotWide256, Vector256<int>, Halves<Vector256<short>>, Halves<Vector256<short>>, Q256, Vector256<float>, TOut, TAct, TRes>(call, e, 6, 4, 4);
                     break;
                 default:
-                    Int8GemmScalar.Panels<TOut, TAct>(call, e);
+                    Int8GemmScalar.Panels<TOut, TAct, TRes>(call, e);
                     break;
             }
         }
@@ -148,17 +158,22 @@ public static unsafe class Int8Gemm
     /// as 7 × 7, so no tile pays for rows it does not store). Per panel, the accumulators' starting values −za·colsum and
     /// the epilogue's scale and bias are copied, zero-padded to the panel width, onto the stack.
     /// </summary>
-    private static void Panels<TD, TV, TA, TW, TQ, TI, TF, TOut, TAct>(in GemmCall call, in EpilogueScalars e, int rows1, int rows2, int rows3)
-        where TV : unmanaged where TA : unmanaged where TW : unmanaged where TI : unmanaged where TF : unmanaged
-        where TD : IDot<TV, TA, TW> where TQ : IQuantSimd<TI, TF> where TOut : IGemmOutput where TAct : IQuantActivation
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Panels<TD, TV, TA, TW, TQ, TF, TOut, TAct, TRes>(in GemmCall call, in EpilogueScalars e, int rows1, int rows2, int rows3)
+        where TV : unmanaged where TA : unmanaged where TW : unmanaged where TF : unmanaged
+        where TD : IDot<TV, TA, TW> where TQ : IQuantSimd<TV, TF> where TOut : IGemmOutput where TAct : IQuantActivation where TRes : IFlag
     {
         var b = call.B;
-        var init = stackalloc int[32];
-        var scale = stackalloc float[32];
-        var bias = stackalloc float[32];
-        var acc = stackalloc int[8 * 32];
+        var init = stackalloc int[MaxWidth];
+        var scale = stackalloc float[MaxWidth];
+        var bias = stackalloc float[MaxWidth];
+        // The scratch tile of a part-filled last panel: its residual rows zero-padded, its outputs, 8 rows of MaxWidth.
+        var scratch = stackalloc byte[8 * MaxWidth * 4];
+        var scratchResidual = stackalloc byte[8 * MaxWidth];
+        var accumulators = stackalloc int[8 * MaxWidth];
         var groups = (nint)(b.K / 4);
         var tail = b.K % 4;
+        var g = call.Args;
         for (var panel = 0; panel < b.Panels; panel++)
         {
             var width = b.Width(panel);
@@ -176,31 +191,67 @@ public static unsafe class Int8Gemm
             {
                 var row = call.RowStart + t * per + Math.Min(t, longer);
                 var rows = per + (t < longer ? 1 : 0);
-                var a = call.Args.A + row * call.Args.Lda;
-                switch (regs)
+                var a = g.A + row * g.Lda;
+                if (columns == width)
                 {
-                    case 1: Tile<TD, TV, TA, TW, X1>(rows, groups, tail, a, call.Args.Lda, w, init, acc); break;
-                    case 2: Tile<TD, TV, TA, TW, X2>(rows, groups, tail, a, call.Args.Lda, w, init, acc); break;
-                    default: Tile<TD, TV, TA, TW, X3>(rows, groups, tail, a, call.Args.Lda, w, init, acc); break;
+                    var o = new TileOutput(g.C + row * g.Ldc + col, g.FloatC + row * g.Ldc + col, g.Ldc,
+                        g.Residual + row * g.Ldr + col, g.Ldr, scale, bias, e);
+                    Tile<TD, TV, TA, TW, TQ, TF, TOut, TAct, TRes>(regs, rows, groups, tail, a, g.Lda, w, init, accumulators, o);
                 }
-                TOut.Store<TQ, TI, TF, TAct>(call.Args, row, col, acc, rows, width, columns, scale, bias, e);
+                else
+                {
+                    if (TRes.Value)
+                    {
+                        new Span<byte>(scratchResidual, rows * width).Clear();
+                        for (var r = 0; r < rows; r++)
+                            new ReadOnlySpan<byte>(g.Residual + (row + r) * g.Ldr + col, columns).CopyTo(new Span<byte>(scratchResidual + r * width, columns));
+                    }
+                    var o = new TileOutput(scratch, (float*)scratch, width, scratchResidual, width, scale, bias, e);
+                    Tile<TD, TV, TA, TW, TQ, TF, TOut, TAct, TRes>(regs, rows, groups, tail, a, g.Lda, w, init, accumulators, o);
+                    var size = TOut.ElementSize;
+                    var dst = size == 1 ? g.C : (byte*)g.FloatC;
+                    for (var r = 0; r < rows; r++)
+                        new ReadOnlySpan<byte>(scratch + r * width * size, columns * size)
+                            .CopyTo(new Span<byte>(dst + ((row + r) * g.Ldc + col) * size, columns * size));
+                }
             }
         }
     }
 
-    private static void Tile<TD, TV, TA, TW, TX>(int rows, nint groups, int tail, byte* a, nint lda, sbyte* w, int* init, int* acc)
-        where TV : unmanaged where TA : unmanaged where TW : unmanaged where TD : IDot<TV, TA, TW> where TX : IRegisterCount
+    /// <summary>The widest panel: 3 registers of 16 int32 lanes.</summary>
+    private const int MaxWidth = 48;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile<TD, TV, TA, TW, TQ, TF, TOut, TAct, TRes>(int regs, int rows, nint groups, int tail, byte* a, nint lda,
+        sbyte* w, int* init, int* scratch, in TileOutput o)
+        where TV : unmanaged where TA : unmanaged where TW : unmanaged where TF : unmanaged
+        where TD : IDot<TV, TA, TW> where TQ : IQuantSimd<TV, TF> where TOut : IGemmOutput where TAct : IQuantActivation where TRes : IFlag
+    {
+        switch (regs)
+        {
+            case 1: Tile<TD, TV, TA, TW, X1, TQ, TF, TOut, TAct, TRes>(rows, groups, tail, a, lda, w, init, scratch, o); break;
+            case 2: Tile<TD, TV, TA, TW, X2, TQ, TF, TOut, TAct, TRes>(rows, groups, tail, a, lda, w, init, scratch, o); break;
+            default: Tile<TD, TV, TA, TW, X3, TQ, TF, TOut, TAct, TRes>(rows, groups, tail, a, lda, w, init, scratch, o); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile<TD, TV, TA, TW, TX, TQ, TF, TOut, TAct, TRes>(int rows, nint groups, int tail, byte* a, nint lda, sbyte* w,
+        int* init, int* scratch, in TileOutput o)
+        where TV : unmanaged where TA : unmanaged where TW : unmanaged where TF : unmanaged
+        where TD : IDot<TV, TA, TW> where TX : IRegisterCount where TQ : IQuantSimd<TV, TF> where TOut : IGemmOutput
+        where TAct : IQuantActivation where TRes : IFlag
     {
         switch (rows)
         {
-            case 8: Int8GemmTile.Run<TD, TV, TA, TW, R8, TX>(groups, tail, a, lda, w, init, acc); break;
-            case 7: Int8GemmTile.Run<TD, TV, TA, TW, R7, TX>(groups, tail, a, lda, w, init, acc); break;
-            case 6: Int8GemmTile.Run<TD, TV, TA, TW, R6, TX>(groups, tail, a, lda, w, init, acc); break;
-            case 5: Int8GemmTile.Run<TD, TV, TA, TW, R5, TX>(groups, tail, a, lda, w, init, acc); break;
-            case 4: Int8GemmTile.Run<TD, TV, TA, TW, R4, TX>(groups, tail, a, lda, w, init, acc); break;
-            case 3: Int8GemmTile.Run<TD, TV, TA, TW, R3, TX>(groups, tail, a, lda, w, init, acc); break;
-            case 2: Int8GemmTile.Run<TD, TV, TA, TW, R2, TX>(groups, tail, a, lda, w, init, acc); break;
-            default: Int8GemmTile.Run<TD, TV, TA, TW, R1, TX>(groups, tail, a, lda, w, init, acc); break;
+            case 8: Int8GemmTile.Run<TD, TV, TA, TW, R8, TX, TQ, TF, TOut, TAct, TRes>(groups, tail, a, lda, w, init, scratch, o); break;
+            case 7: Int8GemmTile.Run<TD, TV, TA, TW, R7, TX, TQ, TF, TOut, TAct, TRes>(groups, tail, a, lda, w, init, scratch, o); break;
+            case 6: Int8GemmTile.Run<TD, TV, TA, TW, R6, TX, TQ, TF, TOut, TAct, TRes>(groups, tail, a, lda, w, init, scratch, o); break;
+            case 5: Int8GemmTile.Run<TD, TV, TA, TW, R5, TX, TQ, TF, TOut, TAct, TRes>(groups, tail, a, lda, w, init, scratch, o); break;
+            case 4: Int8GemmTile.Run<TD, TV, TA, TW, R4, TX, TQ, TF, TOut, TAct, TRes>(groups, tail, a, lda, w, init, scratch, o); break;
+            case 3: Int8GemmTile.Run<TD, TV, TA, TW, R3, TX, TQ, TF, TOut, TAct, TRes>(groups, tail, a, lda, w, init, scratch, o); break;
+            case 2: Int8GemmTile.Run<TD, TV, TA, TW, R2, TX, TQ, TF, TOut, TAct, TRes>(groups, tail, a, lda, w, init, scratch, o); break;
+            default: Int8GemmTile.Run<TD, TV, TA, TW, R1, TX, TQ, TF, TOut, TAct, TRes>(groups, tail, a, lda, w, init, scratch, o); break;
         }
     }
 }

@@ -3,68 +3,96 @@ using System.Runtime.CompilerServices;
 namespace LightNets.Runtime.Kernels.Cpu.Int8;
 
 /// <summary>
-/// Where a GEMM tile's accumulators go: through <see cref="Requantize"/> into uint8 (<see cref="ByteOutput"/>) or into
-/// float (<see cref="FloatOutput"/>). <c>acc</c> holds <c>rows</c> rows of <c>width</c> int32 (the panel width); only
-/// the first <c>columns</c> of each are stored, at C row <c>row</c>, column <c>col</c>.
+/// Where one GEMM tile's results go: row r, column j of the tile at C + r·Ldc + j (FloatC for float output; the residual
+/// likewise), channel j's epilogue parameters at Scale[j], Bias[j] (the panel's, zero-padded to its width).
+/// </summary>
+internal readonly unsafe struct TileOutput(byte* c, float* floatC, nint ldc, byte* residual, nint ldr, float* scale, float* bias,
+    in EpilogueScalars e)
+{
+    public readonly byte* C = c;
+    public readonly float* FloatC = floatC;
+    public readonly nint Ldc = ldc;
+    public readonly byte* Residual = residual;
+    public readonly nint Ldr = ldr;
+    public readonly float* Scale = scale;
+    public readonly float* Bias = bias;
+    public readonly EpilogueScalars E = e;
+}
+
+/// <summary>
+/// How a tile's accumulator register for row r, columns [col, col + lanes) is stored: through <see cref="Requantize"/>
+/// into uint8 (<see cref="ByteOutput"/>) or as float after the activation (<see cref="FloatOutput"/>). Always a whole
+/// register: the caller points a part-filled panel at a scratch tile.
 /// </summary>
 internal unsafe interface IGemmOutput
 {
-    static abstract void Store<TQ, TI, TF, TAct>(in Int8GemmArgs g, int row, int col, int* acc, int rows, int width, int columns,
-        float* scale, float* bias, in EpilogueScalars e)
-        where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation;
+    /// <summary>
+    /// A whole tile: <paramref name="rows"/> rows of <paramref name="registers"/> registers of int32 accumulators at
+    /// <paramref name="acc"/>, row r at acc + r·registers·lanes.
+    /// </summary>
+    static abstract void Store<TQ, TI, TF, TAct, TRes>(in TileOutput o, int* acc, int rows, int registers)
+        where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag;
+
+    static abstract void Store<TQ, TI, TF, TAct, TRes>(in TileOutput o, int r, int col, TI acc, TF scale, TF bias)
+        where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag;
+
+    /// <summary>Bytes per output element (1 or 4), for the caller's scratch tile.</summary>
+    static abstract int ElementSize { get; }
 }
 
 internal readonly unsafe struct ByteOutput : IGemmOutput
 {
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Store<TQ, TI, TF, TAct>(in Int8GemmArgs g, int row, int col, int* acc, int rows, int width, int columns,
-        float* scale, float* bias, in EpilogueScalars e)
-        where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation
+    public static int ElementSize => 1;
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Store<TQ, TI, TF, TAct, TRes>(in TileOutput o, int* acc, int rows, int registers)
+        where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag
     {
         var lanes = TQ.Count;
-        for (var r = 0; r < rows; r++)
+        var width = registers * lanes;
+        for (var x = 0; x < width; x += lanes)
         {
-            var c = g.C + (row + r) * g.Ldc + col;
-            var res = g.Residual == null ? null : g.Residual + (row + r) * g.Ldr + col;
-            var x = acc + r * width;
-            for (var j = 0; j < columns; j += lanes)
-            {
-                var n = Math.Min(lanes, columns - j);
-                var t = QuantEpilogue.Affine<TQ, TI, TF>(TQ.LoadInts(x + j), TQ.Load(scale + j), TQ.Load(bias + j));
-                if (res != null)
-                    t = QuantEpilogue.AddResidual<TQ, TI, TF>(t, n == lanes ? TQ.LoadBytes(res + j) : TQ.LoadBytesPartial(res + j, n), e);
-                var q = QuantEpilogue.ToQuantized<TQ, TI, TF>(QuantEpilogue.Activate<TQ, TI, TF, TAct>(t, e), e);
-                if (n == lanes) TQ.StoreBytes(c + j, q);
-                else TQ.StoreBytesPartial(c + j, q, n);
-            }
+            var scale = TQ.Load(o.Scale + x);
+            var bias = TQ.Load(o.Bias + x);
+            for (var r = 0; r < rows; r++) Store<TQ, TI, TF, TAct, TRes>(o, r, x, TQ.LoadInts(acc + r * width + x), scale, bias);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<TQ, TI, TF, TAct, TRes>(in TileOutput o, int r, int col, TI acc, TF scale, TF bias)
+        where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag
+    {
+        var t = QuantEpilogue.Affine<TQ, TI, TF>(acc, scale, bias);
+        if (TRes.Value) t = QuantEpilogue.AddResidual<TQ, TI, TF>(t, TQ.LoadBytes(o.Residual + r * o.Ldr + col), o.E);
+        TQ.StoreBytes(o.C + r * o.Ldc + col, QuantEpilogue.ToQuantized<TQ, TI, TF>(QuantEpilogue.Activate<TQ, TI, TF, TAct>(t, o.E), o.E));
     }
 }
 
 internal readonly unsafe struct FloatOutput : IGemmOutput
 {
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Store<TQ, TI, TF, TAct>(in Int8GemmArgs g, int row, int col, int* acc, int rows, int width, int columns,
-        float* scale, float* bias, in EpilogueScalars e)
-        where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation
+    public static int ElementSize => 4;
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Store<TQ, TI, TF, TAct, TRes>(in TileOutput o, int* acc, int rows, int registers)
+        where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag
     {
         var lanes = TQ.Count;
-        for (var r = 0; r < rows; r++)
+        var width = registers * lanes;
+        for (var x = 0; x < width; x += lanes)
         {
-            var c = g.FloatC + (row + r) * g.Ldc + col;
-            var res = g.Residual == null ? null : g.Residual + (row + r) * g.Ldr + col;
-            var x = acc + r * width;
-            for (var j = 0; j < columns; j += lanes)
-            {
-                var n = Math.Min(lanes, columns - j);
-                var t = QuantEpilogue.Affine<TQ, TI, TF>(TQ.LoadInts(x + j), TQ.Load(scale + j), TQ.Load(bias + j));
-                if (res != null)
-                    t = QuantEpilogue.AddResidual<TQ, TI, TF>(t, n == lanes ? TQ.LoadBytes(res + j) : TQ.LoadBytesPartial(res + j, n), e);
-                t = QuantEpilogue.Activate<TQ, TI, TF, TAct>(t, e);
-                if (n == lanes) TQ.Store(c + j, t);
-                else TQ.StorePartial(c + j, t, n);
-            }
+            var scale = TQ.Load(o.Scale + x);
+            var bias = TQ.Load(o.Bias + x);
+            for (var r = 0; r < rows; r++) Store<TQ, TI, TF, TAct, TRes>(o, r, x, TQ.LoadInts(acc + r * width + x), scale, bias);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<TQ, TI, TF, TAct, TRes>(in TileOutput o, int r, int col, TI acc, TF scale, TF bias)
+        where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag
+    {
+        var t = QuantEpilogue.Affine<TQ, TI, TF>(acc, scale, bias);
+        if (TRes.Value) t = QuantEpilogue.AddResidual<TQ, TI, TF>(t, TQ.LoadBytes(o.Residual + r * o.Ldr + col), o.E);
+        TQ.Store(o.FloatC + r * o.Ldc + col, QuantEpilogue.Activate<TQ, TI, TF, TAct>(t, o.E));
     }
 }
 
@@ -74,13 +102,16 @@ internal readonly unsafe struct FloatOutput : IGemmOutput
 /// </summary>
 internal static unsafe class Int8GemmScalar
 {
-    public static void Panels<TOut, TAct>(in GemmCall call, in EpilogueScalars e) where TOut : IGemmOutput where TAct : IQuantActivation
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Panels<TOut, TAct, TRes>(in GemmCall call, in EpilogueScalars e)
+        where TOut : IGemmOutput where TAct : IQuantActivation where TRes : IFlag
     {
         var b = call.B;
-        var init = stackalloc int[b.PanelWidth];
-        var scale = stackalloc float[b.PanelWidth];
-        var bias = stackalloc float[b.PanelWidth];
-        var acc = stackalloc int[8 * b.PanelWidth];
+        var maxWidth = Math.Max(b.PanelWidth, b.LastPanelWidth);
+        var init = stackalloc int[maxWidth];
+        var scale = stackalloc float[maxWidth];
+        var bias = stackalloc float[maxWidth];
+        var g = call.Args;
         for (var panel = 0; panel < b.Panels; panel++)
         {
             var width = b.Width(panel);
@@ -88,26 +119,21 @@ internal static unsafe class Int8GemmScalar
             var columns = Math.Min(width, b.N - col);
             call.PreparePanel(col, width, columns, init, scale, bias);
             var w = call.Data + b.Offset(panel);
-            for (var row = call.RowStart; row < call.RowEnd; row += 8)
+            for (var row = call.RowStart; row < call.RowEnd; row++)
             {
-                var rows = Math.Min(8, call.RowEnd - row);
-                Tile(b.K, call.Args.A + row * call.Args.Lda, call.Args.Lda, w, width, columns, init, acc, rows);
-                TOut.Store<QScalar, int, float, TAct>(call.Args, row, col, acc, rows, width, columns, scale, bias, e);
-            }
-        }
-    }
-
-    private static void Tile(int k, byte* a, nint lda, sbyte* w, int width, int columns, int* init, int* acc, int rows)
-    {
-        for (var r = 0; r < rows; r++)
-        {
-            var x = a + r * lda;
-            for (var j = 0; j < columns; j++)
-            {
-                var sum = init[j];
-                var wj = w + j * 4;
-                for (var p = 0; p < k; p++) sum += x[p] * wj[(p >> 2) * width * 4 + (p & 3)];
-                acc[r * width + j] = sum;
+                var o = new TileOutput(g.C + row * g.Ldc + col, g.FloatC + row * g.Ldc + col, g.Ldc,
+                    g.Residual == null ? null : g.Residual + row * g.Ldr + col, g.Ldr, scale, bias, e);
+                var x = g.A + row * g.Lda;
+                for (var j = 0; j < columns; j++)
+                {
+                    var sum = init[j];
+                    var wj = w + j * 4;
+                    nint p = 0;
+                    for (; p + 4 <= b.K; p += 4, wj += width * 4)
+                        sum += x[p] * wj[0] + x[p + 1] * wj[1] + x[p + 2] * wj[2] + x[p + 3] * wj[3];
+                    for (var i = 0; p < b.K; p++, i++) sum += x[p] * wj[i];
+                    TOut.Store<QScalar, int, float, TAct, TRes>(o, 0, j, sum, scale[j], bias[j]);
+                }
             }
         }
     }

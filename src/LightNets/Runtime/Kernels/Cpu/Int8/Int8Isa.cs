@@ -44,14 +44,30 @@ public static class Int8Caps
     };
 
     /// <summary>
-    /// The path the GEMM takes by default: VNNI when the processor has it (exact for any weights, and on Zen 5 as fast
-    /// as the 512-bit two-instruction form, see the benchmark), else the widest <c>vpmaddubsw</c> path.
+    /// The default path for weights nothing is known about: VNNI when the processor has it (exact for any weights at
+    /// full speed), else the widest <c>vpmaddubsw</c> path. <see cref="BestFor"/> refines it per matrix.
     /// </summary>
     public static Int8Isa Best { get; } =
         Supports(Int8Isa.V256Vnni) ? Int8Isa.V256Vnni
         : Supports(Int8Isa.V512) ? Int8Isa.V512
         : Supports(Int8Isa.V256) ? Int8Isa.V256
         : Int8Isa.Scalar;
+
+    /// <summary>
+    /// The fastest exact path for a matrix of <paramref name="n"/> output channels whose weights are (or are not)
+    /// <see cref="PackedInt8Matrix.PairSafe"/>, as measured on Zen 5 (bench int8-kernels): the 512-bit
+    /// <c>vpmaddubsw</c> form is 5–20 % faster than 256-bit VNNI where it is exact and its 16-column registers are
+    /// nearly full, VNNI is a third faster than the 512-bit int16 form on weights that are not pair-safe, and on N = 24
+    /// (a 32-wide panel a quarter empty) VNNI wins either way. Without VNNI (Zen 4) the 512-bit path; without AVX-512
+    /// VNNI or AVX2.
+    /// </summary>
+    public static Int8Isa BestFor(int n, bool pairSafe)
+    {
+        var padded = (n + 15) / 16 * 16;
+        if (Supports(Int8Isa.V512) && (!Supports(Int8Isa.V256Vnni) || (pairSafe && 8 * (padded - n) <= padded)))
+            return Int8Isa.V512;
+        return Best;
+    }
 
     /// <summary>Every path this process can run (for tests and benchmarks).</summary>
     public static IEnumerable<Int8Isa> Available => Enum.GetValues<Int8Isa>().Where(Supports);

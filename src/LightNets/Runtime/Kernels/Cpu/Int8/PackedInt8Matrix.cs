@@ -89,6 +89,23 @@ public sealed class PackedInt8Matrix
     /// <summary>The granularity of the last panel's width: one register of int32 lanes.</summary>
     public static int RegisterWidth(Int8Isa isa) => isa == Int8Isa.V512 ? 16 : 8;
 
+    /// <summary>Packs W given as [N][K] for the fastest exact path this process has for it (<see cref="Int8Caps.BestFor"/>).</summary>
+    public static PackedInt8Matrix Pack(ReadOnlySpan<sbyte> w, int n, int k) => Pack(w, n, k, Int8Caps.BestFor(n, IsPairSafe(w, n, k)));
+
+    /// <summary>Whether W [N][K] is pair-safe (see <see cref="PairSafe"/>).</summary>
+    public static bool IsPairSafe(ReadOnlySpan<sbyte> w, int n, int k)
+    {
+        KernelGuard.That(n >= 1 && k >= 1 && w.Length == (long)n * k, $"weights hold {w.Length} values, not {n}×{k}", nameof(w));
+        for (var col = 0; col < n; col++)
+        {
+            for (var kk = 0; kk < k; kk += 2)
+            {
+                if (!SafePair(w[col * k + kk], kk + 1 < k ? w[col * k + kk + 1] : (sbyte)0)) return false;
+            }
+        }
+        return true;
+    }
+
     /// <summary>Packs W given as [N][K] (row n holds the K weights of output channel n) for <paramref name="isa"/>.</summary>
     public static PackedInt8Matrix Pack(ReadOnlySpan<sbyte> w, int n, int k, Int8Isa isa)
     {

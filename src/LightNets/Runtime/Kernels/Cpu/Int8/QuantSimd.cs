@@ -31,6 +31,8 @@ internal unsafe interface IQuantSimd<TI, TF> where TI : unmanaged where TF : unm
 
     static abstract TI LoadInts(int* p);
 
+    static abstract void StoreInts(int* p, TI v);
+
     static abstract TI BroadcastInt(int x);
 
     static abstract TI Add(TI a, TI b);
@@ -39,6 +41,12 @@ internal unsafe interface IQuantSimd<TI, TF> where TI : unmanaged where TF : unm
 
     /// <summary>The low 32 bits of the products (exact for the small operands the kernels multiply).</summary>
     static abstract TI Multiply(TI a, TI b);
+
+    /// <summary>
+    /// x·w for x in [0, 32767] and w in [−32768, 32767] (activation bytes by weights): one <c>vpmaddwd</c>, which
+    /// multiplies the low 16-bit halves (x, w) and adds the product of the high halves (0 and w's sign bits, so 0).
+    /// </summary>
+    static abstract TI MultiplySmall(TI x, TI w);
 
     static abstract TF ToFloat(TI v);
 
@@ -94,10 +102,12 @@ internal readonly unsafe struct Q512 : IQuantSimd<Vector512<int>, Vector512<floa
     private static Vector128<byte> ByteMask(int n) => Vector128.LessThan(Vector128<byte>.Indices, Vector128.Create((byte)n));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<int> LoadInts(int* p) => Avx512F.LoadVector512(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreInts(int* p, Vector512<int> v) => Avx512F.Store(p, v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<int> BroadcastInt(int x) => Vector512.Create(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<int> Add(Vector512<int> a, Vector512<int> b) => Avx512F.Add(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<int> Subtract(Vector512<int> a, Vector512<int> b) => Avx512F.Subtract(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<int> Multiply(Vector512<int> a, Vector512<int> b) => Avx512F.MultiplyLow(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<int> MultiplySmall(Vector512<int> x, Vector512<int> w) => Avx512BW.MultiplyAddAdjacent(x.AsInt16(), w.AsInt16());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ToFloat(Vector512<int> v) => Avx512F.ConvertToVector512Single(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<int> RoundToInt(Vector512<float> v) => Avx512F.ConvertToVector512Int32(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* p) => Avx512F.LoadVector512(p);
@@ -157,10 +167,12 @@ internal readonly unsafe struct Q256 : IQuantSimd<Vector256<int>, Vector256<floa
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<int> LoadInts(int* p) => Avx.LoadVector256(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreInts(int* p, Vector256<int> v) => Avx.Store(p, v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<int> BroadcastInt(int x) => Vector256.Create(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<int> Add(Vector256<int> a, Vector256<int> b) => Avx2.Add(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<int> Subtract(Vector256<int> a, Vector256<int> b) => Avx2.Subtract(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<int> Multiply(Vector256<int> a, Vector256<int> b) => Avx2.MultiplyLow(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<int> MultiplySmall(Vector256<int> x, Vector256<int> w) => Avx2.MultiplyAddAdjacent(x.AsInt16(), w.AsInt16());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ToFloat(Vector256<int> v) => Avx.ConvertToVector256Single(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<int> RoundToInt(Vector256<float> v) => Avx.ConvertToVector256Int32(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* p) => Avx.LoadVector256(p);
@@ -195,10 +207,12 @@ internal readonly unsafe struct QScalar : IQuantSimd<int, float>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int LoadInts(int* p) => *p;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreInts(int* p, int v) => *p = v;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int BroadcastInt(int x) => x;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int Add(int a, int b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int Subtract(int a, int b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int Multiply(int a, int b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int MultiplySmall(int x, int w) => x * w;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ToFloat(int v) => v;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int RoundToInt(float v) => (int)MathF.Round(v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Load(float* p) => *p;

@@ -101,15 +101,43 @@ internal readonly struct HardSigmoidQuant : IQuantActivation { public static Qua
 /// <summary>
 /// The scalar parameters of one call's epilogue, read once per call from a <see cref="Requantize"/>; the clamp of the
 /// rounding is pre-shifted by the output zero point (see <see cref="Requantize"/>).
+/// <para>
+/// With <c>foldClamp</c> (uint8 output), a <see cref="QuantActivation.Clamp"/> with a positive finite OutputScale is
+/// merged into the rounding's clamp, saving two operations per register: x ↦ fl(x · OutputScale) is monotone, so
+/// fl(clamp(t, lo, hi) · s) = clamp(fl(t · s), fl(lo · s), fl(hi · s)), and two clamps in a row are one clamp to
+/// [min(max(A, L), H), max(min(B, H), L)] (which is [L, L] or [H, H] when the ranges do not meet). The bytes are
+/// exactly those of the unfolded formula.
+/// </para>
 /// </summary>
-internal readonly struct EpilogueScalars(Requantize q)
+internal readonly struct EpilogueScalars
 {
-    public readonly float ClampMin = q.ClampMin;
-    public readonly float ClampMax = q.ClampMax;
-    public readonly float OutputScale = q.OutputScale;
-    public readonly float Low = q.QMin - q.OutputZeroPoint;
-    public readonly float High = q.QMax - q.OutputZeroPoint;
-    public readonly int OutputZeroPoint = q.OutputZeroPoint;
-    public readonly float ResidualScale = q.ResidualScale;
-    public readonly int ResidualZeroPoint = q.ResidualZeroPoint;
+    public EpilogueScalars(Requantize q, bool foldClamp)
+    {
+        Activation = q.Activation;
+        ClampMin = q.ClampMin;
+        ClampMax = q.ClampMax;
+        OutputScale = q.OutputScale;
+        Low = q.QMin - q.OutputZeroPoint;
+        High = q.QMax - q.OutputZeroPoint;
+        OutputZeroPoint = q.OutputZeroPoint;
+        ResidualScale = q.ResidualScale;
+        ResidualZeroPoint = q.ResidualZeroPoint;
+        if (foldClamp && q.Activation == QuantActivation.Clamp && q.OutputScale > 0f && float.IsFinite(q.OutputScale))
+        {
+            float a = q.ClampMin * q.OutputScale, b = q.ClampMax * q.OutputScale;
+            (Low, High) = (MathF.Min(MathF.Max(a, Low), High), MathF.Max(MathF.Min(b, High), Low));
+            Activation = QuantActivation.None;
+        }
+    }
+
+    /// <summary>The activation the kernel applies (None once a clamp is folded).</summary>
+    public readonly QuantActivation Activation;
+    public readonly float ClampMin;
+    public readonly float ClampMax;
+    public readonly float OutputScale;
+    public readonly float Low;
+    public readonly float High;
+    public readonly int OutputZeroPoint;
+    public readonly float ResidualScale;
+    public readonly int ResidualZeroPoint;
 }
