@@ -8,7 +8,7 @@ using Onnx;
 namespace LightNets.Onnx;
 
 /// <summary>
-/// Reads an ONNX model (opsets 11–17 of the default domain, float32) into a LightNets <see cref="Graph"/>: shape
+/// Reads an ONNX model (opsets 10–21 of the default domain, float32, with QDQ quantization) into a LightNets <see cref="Graph"/>: shape
 /// subgraphs of dynamic-axis exports are folded once the input shape is known, ONNX ops are mapped to IR ops, and
 /// PyTorch's decompositions are recognized (Reshape–Transpose–Reshape → ChannelShuffle, x·HardSigmoid(x) →
 /// HardSwish, MatMul + Add → Gemm). The result has the same weights and computes the same function; its cost report
@@ -18,7 +18,7 @@ namespace LightNets.Onnx;
 public static class OnnxImporter
 {
     /// <summary>The opsets of the default ONNX domain this importer understands.</summary>
-    public const int MinOpset = 11, MaxOpset = 17;
+    public const int MinOpset = 10, MaxOpset = 21;
 
     /// <summary>Reads and imports the model at <paramref name="path"/>; external data is resolved beside it.</summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>

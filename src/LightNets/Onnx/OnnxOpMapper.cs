@@ -116,11 +116,12 @@ internal static class OnnxOpMapper
         return [y, .. Enumerable.Range(1, 2).Select(i => new MissingValue($"the training-mode statistics output {i} of '{n.Name}'"))];
     }
 
-    /// <summary>Clip with constant bounds (inputs from opset 11); Clip(0, ∞) is a ReLU, Clip(0, 6) ReLU6.</summary>
+    /// <summary>Clip with constant bounds (attributes before opset 11, inputs from 11); Clip(0, ∞) is a ReLU, Clip(0, 6) ReLU6.</summary>
     private static IrValue Clip(OnnxNode n, IrEmitter e)
     {
         float Bound(int i, float absent)
         {
+            if (n.Opset < 11) return n.Float(i == 1 ? "min" : "max", absent);
             if (n.OptionalConst(i, i == 1 ? "min" : "max") is not { } c) return absent;
             return c.TryScalar(out var v) ? v : throw n.Format($"has a {(i == 1 ? "min" : "max")} of {c.Count} elements where a scalar is needed");
         }
@@ -206,13 +207,17 @@ internal static class OnnxOpMapper
         return [y, new MissingValue($"the indices output of MaxPool '{n.Name}'")];
     }
 
-    /// <summary>ReduceMean over H and W: global average pooling, then Flatten when keepdims is 0 (torchvision's ShuffleNetV2).</summary>
+    /// <summary>
+    /// ReduceMean over H and W: global average pooling, then Flatten when keepdims is 0 (torchvision's ShuffleNetV2).
+    /// The axes are an attribute before opset 18 and the second input from 18 on.
+    /// </summary>
     private static IrValue ReduceMean(OnnxNode n, IrEmitter e)
     {
         var x = e.AsIr(n.Input(0), n, 0);
-        var axes = n.Ints("axes")?.Select(a => ConstantIndexing.Axis(n, a, x.Shape.Rank)).Order().ToArray();
+        var given = n.Opset < 18 ? n.Ints("axes") : n.OptionalConst(1, "axes")?.AsLongs();
+        var axes = given?.Select(a => ConstantIndexing.Axis(n, a, x.Shape.Rank)).Order().ToArray();
         if (x.Shape.Rank != 4 || axes is not [2, 3])
-            throw n.Unsupported($"a mean over axes [{string.Join(", ", n.Ints("axes") ?? [])}] of [{x.Shape}]; LightNets reduces H and W of a 4-D map");
+            throw n.Unsupported($"a mean over axes [{string.Join(", ", given ?? [])}] of [{x.Shape}]; LightNets reduces H and W of a 4-D map");
         if (n.Int("keepdims", 1) != 0) return e.Emit(n.Name, new GlobalAveragePoolOp(), [x.Name], n.OutputName(0));
         var pooled = e.Emit(n.Name, new GlobalAveragePoolOp(), [x.Name], n.OutputName(0) + "_pooled", outputIsOnnxName: false);
         return e.Emit(n.Name + "_flatten", new FlattenOp(), [pooled.Name], n.OutputName(0));
