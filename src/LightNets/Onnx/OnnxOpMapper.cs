@@ -33,6 +33,7 @@ internal static class OnnxOpMapper
         "Gemm" => [Gemm(n, e)],
         "MatMul" => [MatMul(n, e)],
         "Softmax" => [Softmax(n, e)],
+        "QuantizeLinear" or "DequantizeLinear" => OnnxQuantMapper.Map(n, e),
         _ => OnnxLayoutMapper.Map(n, e),
     };
 
@@ -65,7 +66,10 @@ internal static class OnnxOpMapper
         var dilations = n.IntList("dilations", 2, 1);
         var pads = Padding(n, x.Shape.H, x.Shape.W, kh, kw, strides, dilations);
         var group = (int)n.Int("group", 1);
-        var op = new Conv2dOp(kh, kw, strides[0], strides[1], pads, dilations[0], dilations[1], group);
+        var op = new Conv2dOp(kh, kw, strides[0], strides[1], pads, dilations[0], dilations[1], group)
+        {
+            WeightQuant = OnnxQuantMapper.WeightGrid(n.Input(1)),
+        };
         List<string> inputs = [x.Name, w.Name];
         if (n.Input(2) is not null) inputs.Add(e.AsIr(n.Input(2), n, 2).Name);
         return e.Emit(n.Name, op, inputs, n.OutputName(0));
@@ -145,7 +149,7 @@ internal static class OnnxOpMapper
                 ? e.AsIr(bias, n, 1).Name
                 : e.Initializer(bias.Tensor.WithDims([m.Weight.Dims[0]]), bias.Name + "_bias", derived: true);
             var w = e.Initializer(m.Weight, m.WeightName, derived: true);
-            return e.Emit(n.Name, new GemmOp(), [m.Input.Name, w, biasName], n.OutputName(0));
+            return e.Emit(n.Name, new GemmOp { WeightQuant = m.WeightGrid }, [m.Input.Name, w, biasName], n.OutputName(0));
         }
 
         switch (n.OpType)
@@ -257,7 +261,9 @@ internal static class OnnxOpMapper
             }
             else throw n.Unsupported($"a Gemm bias C of shape [{c.Tensor.ShapeText}] (LightNets needs one value per output feature)");
         }
-        return e.Emit(n.Name, new GemmOp(), inputs, n.OutputName(0));
+        // alpha·B is no longer on B's grid (alpha·s·q rounds differently from (alpha·s)·q): such weights run in float.
+        var grid = alpha == 1f ? OnnxQuantMapper.WeightGrid(b, transposed: !transB) : null;
+        return e.Emit(n.Name, new GemmOp { WeightQuant = grid }, inputs, n.OutputName(0));
     }
 
     /// <summary>[M] or [1, M]: a bias that broadcasts over the rows of an [N, M] result.</summary>
@@ -272,7 +278,8 @@ internal static class OnnxOpMapper
             throw n.Unsupported("a MatMul other than [N, K] × constant [K, M]");
         if (w.Tensor.Dims[0] != x.Shape[1])
             throw n.Format($"multiplies [{x.Shape}] by [{w.Tensor.ShapeText}]");
-        return new PendingMatMul(x, ConstantIndexing.Transpose2d(w.Tensor), w.Name + "_T", n.OutputName(0), n.Name);
+        return new PendingMatMul(x, ConstantIndexing.Transpose2d(w.Tensor), w.Name + "_T", n.OutputName(0), n.Name,
+            OnnxQuantMapper.WeightGrid(w, transposed: true));
     }
 
     /// <summary>
