@@ -24,8 +24,8 @@ public class QdqImportTests
         var input = QdqFixtures.Inputs(name);
         var expected = QdqFixtures.RunOnnxRuntime(QdqFixtures.Proto(name), input);
         var actual = ReferenceInterpreter.Run(graph, input);
-X
-        QdqFixtures.WithinOneStep(expected, actual, QdqFixtures.OutputStep(graph), 0.25, $"{name}: reference vs ONNX Runtime");
+        // Equal on these files with ORT 1.31 on x64; a tenth of the elements may land a step apart on another ORT or CPU.
+        QdqFixtures.WithinOneStep(expected, actual, QdqFixtures.OutputStep(graph), 0.1, $"{name}: reference vs ONNX Runtime");
     }
 
     /// <summary>The compiled (float) session sums in other orders than the reference: a step apart on ≤ 2 % of elements.</summary>
