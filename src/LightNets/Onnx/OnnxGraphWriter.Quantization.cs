@@ -21,6 +21,9 @@ internal sealed partial class OnnxGraphWriter
     /// <summary>Dequantized weights already written, by (initializer, grid): layers sharing weights share the node.</summary>
     private readonly Dictionary<(string, QuantParams), string> _dequantized = [];
 
+    /// <summary>Float initializers replaced by a DequantizeLinear that writes their name: not written as floats.</summary>
+    private readonly HashSet<string> _replaced = new(StringComparer.Ordinal);
+
     private void FakeQuantize(Node node, string input, string output, QuantParams p)
     {
         var axis = AxisAttributes(node, p, "per-axis quantization");
@@ -76,6 +79,7 @@ internal sealed partial class OnnxGraphWriter
         var exclusive = !graph.Outputs.Contains(name)
                         && graph.Consumers(name).All(c => c.Inputs.Count(i => i == name) == 1 && c.Inputs[1] == name && WeightQuantOf(c) == grid);
         var output = exclusive ? name : Fresh(name + "_dequantized");
+        if (exclusive) _replaced.Add(name);
         Emit("DequantizeLinear", name + "_DequantizeLinear", [quantized, scale, zero], [output], axis);
         return _dequantized[(name, grid)] = output;
     }
@@ -103,7 +107,9 @@ internal sealed partial class OnnxGraphWriter
         var quantized = IntInitializer(name + "_quantized", [b.Length], q, Int32Type);
         var scale = ScaleInitializer(name + "_scale", scales, grid.IsPerTensor);
         var zero = IntInitializer(name + "_zero_point", grid.IsPerTensor ? [] : [b.Length], new int[scales.Length], Int32Type);
-        var output = graph.Consumers(name).Count == 1 && !graph.Outputs.Contains(name) ? name : Fresh(name + "_dequantized");
+        var exclusive = graph.Consumers(name).Count == 1 && !graph.Outputs.Contains(name);
+        var output = exclusive ? name : Fresh(name + "_dequantized");
+        if (exclusive) _replaced.Add(name);
         Emit("DequantizeLinear", name + "_DequantizeLinear", [quantized, scale, zero], [output], axis);
         return output;
     }

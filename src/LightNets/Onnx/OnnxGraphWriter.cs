@@ -27,7 +27,7 @@ internal sealed partial class OnnxGraphWriter(Graph graph, OnnxExportOptions opt
         // Quantized weights and biases first: their DequantizeLinear nodes read only initializers.
         var inputs = graph.Nodes.ToDictionary(n => n, LayerInputs);
         // A float constant is written when a node reads it (not through a DequantizeLinear) or the graph returns it.
-        foreach (var (name, tensor) in graph.Initializers.Where(kv => graph.Outputs.Contains(kv.Key) || inputs.Values.Any(i => i.Contains(kv.Key))))
+        foreach (var (name, tensor) in graph.Initializers.Where(kv => !_replaced.Contains(kv.Key) && (graph.Outputs.Contains(kv.Key) || inputs.Values.Any(i => i.Contains(kv.Key)))))
             _proto.Initializer.Add(FloatTensor(name, tensor.Shape.ToArray().Select(d => (long)d).ToArray(), tensor.Data));
         foreach (var node in graph.Nodes)
             Translate(node, inputs[node]);
