@@ -108,6 +108,22 @@ internal static class QdqFixtures
         Assert.True(differ <= maxFraction * expected.Length, $"{what}: {differ} of {expected.Length} elements a step apart (at most {maxFraction:P0} allowed)");
     }
 
+    /// <summary>An integer initializer of ONNX type <paramref name="dataType"/> in int32_data (int8, uint8, int16, int32,
+    /// float8 bits...: any value, checked or not by the reader) or int64_data (INT64).</summary>
+    public static string IntInit(OnnxProtoBuilder b, string name, int dataType, long[] dims, params long[] values)
+    {
+        var t = new TensorProto { Name = name, DataType = dataType };
+        t.Dims.Add(dims);
+        if (dataType == 7) t.Int64Data.Add(values);
+        else t.Int32Data.Add(values.Select(v => (int)v));
+        b.Graph.Initializer.Add(t);
+        return name;
+    }
+
+    /// <summary>A float initializer: a scalar (<paramref name="values"/> of one, no dims) or a 1-D tensor.</summary>
+    public static string Scales(OnnxProtoBuilder b, string name, params float[] values) =>
+        b.Float(name, values.Length == 1 ? [] : [values.Length], values);
+
     private static string Find()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
