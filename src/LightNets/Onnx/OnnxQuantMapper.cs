@@ -143,7 +143,7 @@ internal static class OnnxQuantMapper
         if (outputDtype is { } declared && declared != type)
             throw n.Format($"has output_dtype {OnnxTensorReader.TypeName(declared)} but a {OnnxTensorReader.TypeName(type)} zero point");
         if (dequantizedType is { } xType && xType != type)
-            throw n.Format($"dequantizes a {OnnxTensorReader.TypeName(xType)} tensor with a {OnnxTensorReader.TypeName(type)} zero point; ONNX requires the same type");
+            throw n.Format($"dequantizes a tensor of type {OnnxTensorReader.TypeName(xType)} with a zero point of type {OnnxTensorReader.TypeName(type)}; ONNX requires the same type");
         if (!(type is UInt8 or Int8 || type == Int32 && dequantizedType is not null))
             throw n.Unsupported($"{(dequantizedType is null ? "quantization to" : "dequantization of")} {OnnxTensorReader.TypeName(type)}; LightNets imports uint8 and int8 quantization (and int32 biases)");
 
