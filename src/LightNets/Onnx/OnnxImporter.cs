@@ -8,12 +8,14 @@ using Onnx;
 namespace LightNets.Onnx;
 
 /// <summary>
-/// Reads an ONNX model (opsets 10–21 of the default domain, float32, with QDQ quantization) into a LightNets <see cref="Graph"/>: shape
-/// subgraphs of dynamic-axis exports are folded once the input shape is known, ONNX ops are mapped to IR ops, and
-/// PyTorch's decompositions are recognized (Reshape–Transpose–Reshape → ChannelShuffle, x·HardSigmoid(x) →
-/// HardSwish, MatMul + Add → Gemm). The result has the same weights and computes the same function; its cost report
-/// counts what the file holds (torch.onnx folds BatchNorm into the conv biases, so params equal a zoo model's
-/// <c>ParamsFolded</c>).
+/// Reads an ONNX model (opsets 10–21 of the default domain, float32 inputs and outputs) into a LightNets
+/// <see cref="Graph"/>: shape subgraphs of dynamic-axis exports are folded once the input shape is known, ONNX ops are
+/// mapped to IR ops, and PyTorch's decompositions are recognized (Reshape–Transpose–Reshape → ChannelShuffle,
+/// x·HardSigmoid(x) → HardSwish, MatMul + Add → Gemm). Int8 models in the QDQ format import too (see
+/// <see cref="OnnxQuantMapper"/>): QuantizeLinear–DequantizeLinear pairs become FakeQuantize nodes, quantized weights
+/// fold into float initializers with their grid on the layer. The result has the same weights and computes the same
+/// function; its cost report counts what the file holds (torch.onnx folds BatchNorm into the conv biases, so params
+/// equal a zoo model's <c>ParamsFolded</c>).
 /// </summary>
 public static class OnnxImporter
 {

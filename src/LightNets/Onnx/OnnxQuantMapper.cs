@@ -138,7 +138,7 @@ internal static class OnnxQuantMapper
             throw n.Format($"has a float zero point '{n.Proto.Input[2]}'; the zero point has the quantized type (uint8 or int8)");
 
         // The quantized type: the zero point's, else (no zero point) Q-21's output_dtype or uint8, DQ's input type.
-        var outputDtype = dequantizedType is null && n.Int("output_dtype", 0) is var od and not 0 ? (int)od : (int?)null;
+        var outputDtype = dequantizedType is null && n.Int("output_dtype", 0) is var od and not 0 ? (int)Math.Clamp(od, 0, int.MaxValue) : (int?)null;
         var type = zeroPoint?.DataType ?? dequantizedType ?? outputDtype ?? UInt8;
         if (outputDtype is { } declared && declared != type)
             throw n.Format($"has output_dtype {OnnxTensorReader.TypeName(declared)} but a {OnnxTensorReader.TypeName(type)} zero point");
