@@ -6,32 +6,40 @@ namespace LightNets.Onnx;
 /// A constant known at import time: an initializer, a Constant node, or the folded result of a shape computation.
 /// Unlike <see cref="Tensor"/> it may be a scalar, empty (a zero dimension) or integer; integers stay 64-bit so
 /// that Slice's INT64_MAX "to the end" survives folding. Exactly one of <see cref="Floats"/> and
-/// <see cref="Longs"/> is set. Instances are treated as immutable.
+/// <see cref="Longs"/> is set; <see cref="DataType"/> remembers the ONNX element type of integers (a QDQ model's
+/// DequantizeLinear must know int8 from uint8). Instances are treated as immutable.
 /// </summary>
 internal sealed class ConstTensor
 {
+    /// <summary>ONNX element types (TensorProto.DataType) that constants keep.</summary>
+    public const int FloatType = 1, UInt8Type = 2, Int8Type = 3, Int32Type = 6, Int64Type = 7;
+
     /// <summary>
     /// Largest tensor shape folding may create (ConstantOfShape, Range, broadcasting): shape subgraphs are tiny, so a
     /// bigger request means a hostile or broken file, not a model.
     /// </summary>
     public const long MaxFoldedElements = 1L << 24;
 
-    private ConstTensor(long[] dims, float[]? floats, long[]? longs)
+    private ConstTensor(long[] dims, float[]? floats, long[]? longs, int dataType)
     {
         Dims = dims;
         Floats = floats;
         Longs = longs;
+        DataType = dataType;
     }
 
     public long[] Dims { get; }
     public float[]? Floats { get; }
     public long[]? Longs { get; }
     public bool IsFloat => Floats is not null;
+
+    /// <summary>The ONNX element type the values came from: FLOAT for float data, INT64 for integers unless read or cast as another integer type.</summary>
+    public int DataType { get; }
     public int Rank => Dims.Length;
     public int Count => Floats?.Length ?? Longs!.Length;
 
-    public static ConstTensor Float(long[] dims, float[] data) => new(Checked(dims, data.Length), data, null);
-    public static ConstTensor Int(long[] dims, long[] data) => new(Checked(dims, data.Length), null, data);
+    public static ConstTensor Float(long[] dims, float[] data) => new(Checked(dims, data.Length), data, null, FloatType);
+    public static ConstTensor Int(long[] dims, long[] data, int dataType = Int64Type) => new(Checked(dims, data.Length), null, data, dataType);
     public static ConstTensor IntVector(params long[] data) => Int([data.Length], data);
     public static ConstTensor IntScalar(long value) => Int([], [value]);
 
@@ -78,7 +86,7 @@ internal sealed class ConstTensor
         return Count == 1;
     }
 
-    public ConstTensor WithDims(long[] dims) => IsFloat ? Float(dims, Floats!) : Int(dims, Longs!);
+    public ConstTensor WithDims(long[] dims) => IsFloat ? Float(dims, Floats!) : Int(dims, Longs!, DataType);
 
     /// <summary>A float copy mapped element-wise (for folding alpha into weights, negating, reciprocals).</summary>
     public ConstTensor Map(Func<float, float> f) => Float(Dims, AsFloats().Select(f).ToArray());
@@ -119,6 +127,6 @@ internal sealed class ConstTensor
         var values = Count <= 8
             ? string.Join(", ", Enumerable.Range(0, Count).Select(i => IsFloat ? GetFloat(i).ToString("G6") : GetLong(i).ToString()))
             : $"{Count} elements";
-        return $"{(IsFloat ? "float" : "int64")}[{ShapeText}] {{{values}}}";
+        return $"{(IsFloat ? "float" : OnnxTensorReader.TypeName(DataType))}[{ShapeText}] {{{values}}}";
     }
 }

@@ -48,6 +48,8 @@ internal static class ConstantFolder
         IrValue v => v.Dims,
         ShuffleView s => s.Dims,
         PendingMatMul m => [m.Input.Shape[0], m.Weight.Dims[0]],
+        QuantizedValue q => q.Source.Dims,
+        UnreadableConst u => throw n.Unsupported($"its input is {u.Describe}, which LightNets does not read"),
         MissingValue missing => throw n.Unsupported($"its input is {missing.Reason}"),
         _ => throw n.Format("needs input 0 but it is missing"),
     };
@@ -86,7 +88,9 @@ internal static class ConstantFolder
         return to switch
         {
             1 or 10 or 11 or 16 => ConstTensor.Float(x.Dims, x.AsFloats()),
-            2 or 3 or 4 or 5 or 6 or 7 or 12 or 13 => ConstTensor.Int(x.Dims, x.AsLongs()),
+            // The target type is kept (PyTorch casts the zero points of fake quantization to uint8/int8); values are not
+            // wrapped into its range: a DequantizeLinear checks its integers' range itself.
+            2 or 3 or 4 or 5 or 6 or 7 or 12 or 13 => ConstTensor.Int(x.Dims, x.AsLongs(), (int)to),
             9 => ConstTensor.Int(x.Dims, Enumerable.Range(0, x.Count).Select(i => x.GetFloat(i) != 0f ? 1L : 0L).ToArray()),
             _ => throw n.Unsupported($"a Cast to {OnnxTensorReader.TypeName((int)to)}"),
         };

@@ -180,7 +180,9 @@ internal static class ConstantIndexing
                 }
             }
         }
-        return fs is not null ? ConstTensor.Float(dims, fs) : ConstTensor.Int(dims, ls!);
+        // Integer parts of one type keep it; mixed ones are int64 like any computed integer.
+        var type = parts.All(p => p.DataType == parts[0].DataType) ? parts[0].DataType : ConstTensor.Int64Type;
+        return fs is not null ? ConstTensor.Float(dims, fs) : ConstTensor.Int(dims, ls!, type);
     }
 
     private static ConstTensor Slice(OnnxNode n, ConstTensor x)
@@ -247,7 +249,7 @@ internal static class ConstantIndexing
     /// <summary>A new tensor of <paramref name="dims"/> whose element i is element source[i] of <paramref name="x"/>.</summary>
     private static ConstTensor Pick(ConstTensor x, long[] dims, int[] source) => x.IsFloat
         ? ConstTensor.Float(dims, source.Select(i => x.Floats![i]).ToArray())
-        : ConstTensor.Int(dims, source.Select(i => x.Longs![i]).ToArray());
+        : ConstTensor.Int(dims, source.Select(i => x.Longs![i]).ToArray(), x.DataType);
 
     /// <summary>The 2-D transpose of a matrix constant (MatMul weights [K, M] → the IR's [M, K]; Gemm with transB = 0).</summary>
     public static ConstTensor Transpose2d(ConstTensor w)

@@ -19,6 +19,7 @@ internal sealed class IrEmitter
     private readonly HashSet<string> _nodeNames = new(StringComparer.Ordinal);
     private readonly Dictionary<ConstTensor, string> _constNames = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<PendingMatMul, IrValue> _matMuls = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<OnnxValue, IrValue> _once = new(ReferenceEqualityComparer.Instance);
     private readonly List<IrValue> _inputs = [];
 
     /// <param name="onnxNames">Every value name of the ONNX graph: generated names avoid them.</param>
@@ -92,13 +93,19 @@ internal sealed class IrEmitter
             {
                 if (_matMuls.TryGetValue(m, out var done)) return done;
                 var w = Initializer(m.Weight, m.WeightName, derived: true);
-                var gemm = Emit(m.NodeName, new GemmOp(), [m.Input.Name, w], m.Output);
+                var gemm = Emit(m.NodeName, new GemmOp { WeightQuant = m.WeightGrid }, [m.Input.Name, w], m.Output);
                 _matMuls[m] = gemm;
                 return gemm;
             }
             case ShuffleView when consumer is not null:
                 throw consumer.Unsupported(
                     $"input {inputIndex} ('{consumer.Proto.Input[inputIndex]}') is a 5-D channel-shuffle intermediate; LightNets only handles Reshape → Transpose(0,2,1,3,4) → Reshape back to 4-D");
+            case QuantizedValue q when consumer is not null:
+                throw consumer.Unsupported(
+                    $"input {inputIndex} ('{consumer.Proto.Input[inputIndex]}') is the {q.Params.Type.ToString().ToLowerInvariant()} output of QuantizeLinear '{q.NodeName}'; LightNets computes in float and reads a quantized feature map only through a DequantizeLinear with the same scale and zero point");
+            case UnreadableConst u when consumer is not null:
+                throw consumer.Unsupported(
+                    $"input {inputIndex} is {u.Describe}; LightNets reads FLOAT, DOUBLE, INT64, INT32, INT8, UINT8 and BOOL constants");
             case MissingValue missing when consumer is not null:
                 throw consumer.Unsupported($"input {inputIndex} ('{consumer.Proto.Input[inputIndex]}') is {missing.Reason}");
             case null when consumer is not null:
@@ -106,6 +113,16 @@ internal sealed class IrEmitter
             default:
                 throw new InvalidOperationException($"value {value} cannot be a plain tensor here");
         }
+    }
+
+    /// <summary>
+    /// The IR value <paramref name="build"/> makes for <paramref name="key"/>, made on the first call only (one
+    /// FakeQuantize for a QuantizeLinear however many DequantizeLinears read it).
+    /// </summary>
+    public IrValue Once(OnnxValue key, Func<IrValue> build)
+    {
+        if (!_once.TryGetValue(key, out var value)) _once[key] = value = build();
+        return value;
     }
 
     /// <summary>

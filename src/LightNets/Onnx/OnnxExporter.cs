@@ -24,7 +24,9 @@ public sealed record OnnxExportOptions
 /// <summary>
 /// Writes a graph as a standard ONNX model that ONNX Runtime and other tools run: standard ops only (channel shuffle as
 /// Reshape→Transpose→Reshape, channel split as Split, channel slice as Slice, h-swish as HardSwish at opset ≥ 14
-/// and x·HardSigmoid(x) below), weights as initializers, Dropout omitted.
+/// and x·HardSigmoid(x) below), weights as initializers, Dropout omitted. Quantized graphs are written in ONNX
+/// Runtime's QDQ layout: FakeQuantize as QuantizeLinear + DequantizeLinear, quantized weights as int8 initializers and
+/// their biases as int32 ones, each behind a DequantizeLinear (per-axis quantization needs opset 13).
 /// </summary>
 public static class OnnxExporter
 {

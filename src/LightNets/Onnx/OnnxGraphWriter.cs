@@ -7,7 +7,7 @@ using Onnx;
 namespace LightNets.Onnx;
 
 /// <summary>Translates one <see cref="Graph"/> into a <see cref="GraphProto"/>, node by node.</summary>
-internal sealed class OnnxGraphWriter(Graph graph, OnnxExportOptions options)
+internal sealed partial class OnnxGraphWriter(Graph graph, OnnxExportOptions options)
 {
     private readonly GraphProto _proto = new() { Name = graph.Name };
     private readonly Dictionary<string, string> _alias = new(StringComparer.Ordinal); // removed Dropouts: output → input
@@ -24,11 +24,13 @@ internal sealed class OnnxGraphWriter(Graph graph, OnnxExportOptions options)
 
         foreach (var input in graph.Inputs)
             _proto.Input.Add(ValueInfo(input.Name, input.Shape));
-        // A constant is written when a node reads it or the graph returns it (an output may be an initializer).
-        foreach (var (name, tensor) in graph.Initializers.Where(kv => graph.Outputs.Contains(kv.Key) || graph.Nodes.Any(n => n.Inputs.Contains(kv.Key))))
+        // Quantized weights and biases first: their DequantizeLinear nodes read only initializers.
+        var inputs = graph.Nodes.ToDictionary(n => n, LayerInputs);
+        // A float constant is written when a node reads it (not through a DequantizeLinear) or the graph returns it.
+        foreach (var (name, tensor) in graph.Initializers.Where(kv => !_replaced.Contains(kv.Key) && (graph.Outputs.Contains(kv.Key) || inputs.Values.Any(i => i.Contains(kv.Key)))))
             _proto.Initializer.Add(FloatTensor(name, tensor.Shape.ToArray().Select(d => (long)d).ToArray(), tensor.Data));
         foreach (var node in graph.Nodes)
-            Translate(node);
+            Translate(node, inputs[node]);
         foreach (var output in graph.Outputs)
         {
             if (_alias.TryGetValue(output, out var source))
@@ -40,9 +42,9 @@ internal sealed class OnnxGraphWriter(Graph graph, OnnxExportOptions options)
 
     private string In(string value) => _alias.GetValueOrDefault(value, value);
 
-    private void Translate(Node node)
+    private void Translate(Node node, IReadOnlyList<string> nodeInputs)
     {
-        var inputs = node.Inputs.Select(In).ToArray();
+        var inputs = nodeInputs.Select(In).ToArray();
         var outputs = node.Outputs.ToArray();
         switch (node.Op)
         {
@@ -120,6 +122,9 @@ internal sealed class OnnxGraphWriter(Graph graph, OnnxExportOptions options)
                 break;
             case DropoutOp:
                 _alias[outputs[0]] = inputs[0]; // the identity at inference: left out
+                break;
+            case FakeQuantizeOp q:
+                FakeQuantize(node, inputs[0], outputs[0], q.Params);
                 break;
             default:
                 throw new NotSupportedException($"node '{node.Name}': no ONNX mapping for {node.Kind}");

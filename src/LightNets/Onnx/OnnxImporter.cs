@@ -8,17 +8,19 @@ using Onnx;
 namespace LightNets.Onnx;
 
 /// <summary>
-/// Reads an ONNX model (opsets 11–17 of the default domain, float32) into a LightNets <see cref="Graph"/>: shape
-/// subgraphs of dynamic-axis exports are folded once the input shape is known, ONNX ops are mapped to IR ops, and
-/// PyTorch's decompositions are recognized (Reshape–Transpose–Reshape → ChannelShuffle, x·HardSigmoid(x) →
-/// HardSwish, MatMul + Add → Gemm). The result has the same weights and computes the same function; its cost report
-/// counts what the file holds (torch.onnx folds BatchNorm into the conv biases, so params equal a zoo model's
-/// <c>ParamsFolded</c>).
+/// Reads an ONNX model (opsets 10–21 of the default domain, float32 inputs and outputs) into a LightNets
+/// <see cref="Graph"/>: shape subgraphs of dynamic-axis exports are folded once the input shape is known, ONNX ops are
+/// mapped to IR ops, and PyTorch's decompositions are recognized (Reshape–Transpose–Reshape → ChannelShuffle,
+/// x·HardSigmoid(x) → HardSwish, MatMul + Add → Gemm). Int8 models in the QDQ format import too (see
+/// <see cref="OnnxQuantMapper"/>): QuantizeLinear–DequantizeLinear pairs become FakeQuantize nodes, quantized weights
+/// fold into float initializers with their grid on the layer. The result has the same weights and computes the same
+/// function; its cost report counts what the file holds (torch.onnx folds BatchNorm into the conv biases, so params
+/// equal a zoo model's <c>ParamsFolded</c>).
 /// </summary>
 public static class OnnxImporter
 {
     /// <summary>The opsets of the default ONNX domain this importer understands.</summary>
-    public const int MinOpset = 11, MaxOpset = 17;
+    public const int MinOpset = 10, MaxOpset = 21;
 
     /// <summary>Reads and imports the model at <paramref name="path"/>; external data is resolved beside it.</summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
@@ -108,7 +110,9 @@ public static class OnnxImporter
         {
             if (init.Name.Length == 0) throw new OnnxFormatException($"{source}: an initializer has no name");
             if (values.ContainsKey(init.Name)) throw new OnnxFormatException($"{source}: initializer '{init.Name}' is defined twice");
-            values[init.Name] = new ConstValue(reader.Read(init, $"initializer '{init.Name}'"), init.Name);
+            values[init.Name] = OnnxTensorReader.IsUnreadableNumeric(init.DataType)
+                ? new UnreadableConst(init.Name, init.DataType)
+                : new ConstValue(reader.Read(init, $"initializer '{init.Name}'"), init.Name);
         }
 
         // Before IR version 4 initializers were also listed as inputs; the data inputs are the ones without a value.
@@ -120,6 +124,7 @@ public static class OnnxImporter
         {
             if (input.Name.Length == 0) throw new OnnxFormatException($"{source}: a graph input has no name");
             if (values.ContainsKey(input.Name)) throw new OnnxFormatException($"{source}: graph input '{input.Name}' is declared twice");
+            RefuseQuantizedInput(g, input, opset);
             var (shape, fixedBatch) = InputShape(input, options.Batch ?? 1, source);
             batchFixed |= fixedBatch;
             values[input.Name] = emitter.AddInput(input.Name, shape);
@@ -136,9 +141,12 @@ public static class OnnxImporter
             }
             var inputs = node.Input.Select(i => i.Length == 0 ? null : values[i]).ToArray();
             var n = new OnnxNode(node, name, opset, inputs, source);
-            var results = ConstantFolder.CanFold(n)
-                ? [new ConstValue(ConstantFolder.Fold(n, reader), node.Output.FirstOrDefault() ?? "")]
-                : OnnxOpMapper.Map(n, emitter) ?? throw n.Unsupported(null);
+            OnnxValue[] results = node.OpType == "Constant" && node.Attribute.FirstOrDefault(a => a.Name == "value")?.T is { } t
+                                  && OnnxTensorReader.IsUnreadableNumeric(t.DataType)
+                ? [new UnreadableConst(node.Output.FirstOrDefault() ?? "", t.DataType)]
+                : ConstantFolder.CanFold(n)
+                    ? [new ConstValue(ConstantFolder.Fold(n, reader), node.Output.FirstOrDefault() ?? "")]
+                    : OnnxOpMapper.Map(n, emitter) ?? throw n.Unsupported(null);
             for (var i = 0; i < node.Output.Count; i++)
             {
                 if (node.Output[i].Length == 0) continue;
@@ -153,7 +161,11 @@ public static class OnnxImporter
         {
             if (!values.TryGetValue(output.Name, out var value))
                 throw new OnnxFormatException($"{source}: graph output '{output.Name}' is produced by no node and is neither an input nor an initializer");
-            outputs.Add((output.Name, OutputValue(emitter, value, output.Name, source)));
+            var (producer, index) = g.Node.Select((n, i) => (n, i)).FirstOrDefault(p => p.n.Output.Contains(output.Name));
+            if (producer is { OpType: "QuantizeLinear" })
+                throw new UnsupportedOnnxOpException("QuantizeLinear", producer.Name.Length > 0 ? producer.Name : $"QuantizeLinear_{index}", opset, producer.Domain,
+                    $"its integer output is graph output '{output.Name}'; LightNets' outputs are float: end the model with the DequantizeLinear of it");
+            outputs.Add((output.Name, OutputValue(emitter, value, output.Name, source, opset)));
         }
         if (outputs.Count == 0) throw new OnnxFormatException($"{source}: the graph has no outputs");
 
@@ -167,10 +179,13 @@ public static class OnnxImporter
         return (emitter.Build(graphName, outputs, metadata), batchFixed);
     }
 
-    private static IrValue OutputValue(IrEmitter emitter, OnnxValue value, string name, string source) => value switch
+    private static IrValue OutputValue(IrEmitter emitter, OnnxValue value, string name, string source, long opset) => value switch
     {
         IrValue or ConstValue or PendingMatMul => emitter.AsIr(value, null, 0),
         MissingValue m => throw new OnnxFormatException($"{source}: graph output '{name}' is {m.Reason}"),
+        QuantizedValue q => throw new UnsupportedOnnxOpException("QuantizeLinear", q.NodeName, opset, "",
+            $"its {q.Params.Type.ToString().ToLowerInvariant()} output is graph output '{name}'; LightNets' outputs are float: end the model with the DequantizeLinear of it"),
+        UnreadableConst u => throw new OnnxFormatException($"{source}: graph output '{name}' is {u.Describe}, which LightNets does not read"),
         _ => throw new OnnxFormatException($"{source}: graph output '{name}' is a 5-D channel-shuffle intermediate, which LightNets cannot hold"),
     };
 
@@ -185,6 +200,20 @@ public static class OnnxImporter
             throw new OnnxFormatException(
                 $"{source}: opset {version} of the default ONNX domain is not supported; LightNets imports opsets {MinOpset}–{MaxOpset} (re-export with e.g. torch.onnx.export(..., opset_version=13))");
         return version;
+    }
+
+    /// <summary>
+    /// An integer graph input read by a DequantizeLinear (a model that takes already quantized data) is refused by
+    /// name: LightNets' inputs are float, so the model must quantize inside (QuantizeLinear after a float input).
+    /// </summary>
+    private static void RefuseQuantizedInput(GraphProto g, ValueInfoProto input, long opset)
+    {
+        var type = input.Type?.TensorType?.ElemType ?? 1;
+        if (type == 1) return;
+        var reader = g.Node.Select((n, i) => (n, i)).FirstOrDefault(p => p.n.OpType == "DequantizeLinear" && p.n.Input.FirstOrDefault() == input.Name);
+        if (reader.n is not { } dq) return;
+        throw new UnsupportedOnnxOpException("DequantizeLinear", dq.Name.Length > 0 ? dq.Name : $"DequantizeLinear_{reader.i}", opset, dq.Domain,
+            $"it dequantizes graph input '{input.Name}' of type {OnnxTensorReader.TypeName(type)}; LightNets' inputs are float: take a float input and quantize it inside the model (QuantizeLinear, then this DequantizeLinear), as ONNX Runtime's quantize_static does");
     }
 
     /// <summary>An input's shape: a symbolic or missing batch takes <paramref name="batch"/>, every other dim must be concrete.</summary>

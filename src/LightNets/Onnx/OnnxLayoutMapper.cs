@@ -117,13 +117,16 @@ internal static class OnnxLayoutMapper
             : x;
     }
 
-    /// <summary>Split along channels: sizes from the 'split' attribute before opset 13, the second input from 13, else equal parts.</summary>
+    /// <summary>Split along channels: sizes from the 'split' attribute before opset 13, the second input from 13, else equal parts (num_outputs from 18).</summary>
     private static OnnxValue[] Split(OnnxNode n, IrEmitter e)
     {
         var x = e.AsIr(n.Input(0), n, 0);
         var axis = ConstantIndexing.Axis(n, n.Int("axis", 0), x.Shape.Rank);
         if (axis != 1) throw n.Unsupported($"a split along axis {axis} of [{x.Shape}]; LightNets splits channels (axis 1)");
         var parts = n.OutputCount;
+        // From opset 18 an equal split may also state its count; it must agree with the outputs.
+        if (n.Opset >= 18 && n.Has("num_outputs") && n.Int("num_outputs", parts) != parts)
+            throw n.Format($"has num_outputs {n.Int("num_outputs", parts)} but {parts} outputs");
         var sizes = (n.Opset < 13 ? n.Ints("split") : n.OptionalConst(1, "split")?.AsLongs())
                     ?? (x.Shape.C % parts == 0
                         ? Enumerable.Repeat((long)(x.Shape.C / parts), parts).ToArray()

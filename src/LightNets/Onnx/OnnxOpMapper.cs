@@ -33,6 +33,7 @@ internal static class OnnxOpMapper
         "Gemm" => [Gemm(n, e)],
         "MatMul" => [MatMul(n, e)],
         "Softmax" => [Softmax(n, e)],
+        "QuantizeLinear" or "DequantizeLinear" => OnnxQuantMapper.Map(n, e),
         _ => OnnxLayoutMapper.Map(n, e),
     };
 
@@ -65,7 +66,10 @@ internal static class OnnxOpMapper
         var dilations = n.IntList("dilations", 2, 1);
         var pads = Padding(n, x.Shape.H, x.Shape.W, kh, kw, strides, dilations);
         var group = (int)n.Int("group", 1);
-        var op = new Conv2dOp(kh, kw, strides[0], strides[1], pads, dilations[0], dilations[1], group);
+        var op = new Conv2dOp(kh, kw, strides[0], strides[1], pads, dilations[0], dilations[1], group)
+        {
+            WeightQuant = OnnxQuantMapper.WeightGrid(n.Input(1)),
+        };
         List<string> inputs = [x.Name, w.Name];
         if (n.Input(2) is not null) inputs.Add(e.AsIr(n.Input(2), n, 2).Name);
         return e.Emit(n.Name, op, inputs, n.OutputName(0));
@@ -116,11 +120,12 @@ internal static class OnnxOpMapper
         return [y, .. Enumerable.Range(1, 2).Select(i => new MissingValue($"the training-mode statistics output {i} of '{n.Name}'"))];
     }
 
-    /// <summary>Clip with constant bounds (inputs from opset 11); Clip(0, ∞) is a ReLU, Clip(0, 6) ReLU6.</summary>
+    /// <summary>Clip with constant bounds (attributes before opset 11, inputs from 11); Clip(0, ∞) is a ReLU, Clip(0, 6) ReLU6.</summary>
     private static IrValue Clip(OnnxNode n, IrEmitter e)
     {
         float Bound(int i, float absent)
         {
+            if (n.Opset < 11) return n.Float(i == 1 ? "min" : "max", absent);
             if (n.OptionalConst(i, i == 1 ? "min" : "max") is not { } c) return absent;
             return c.TryScalar(out var v) ? v : throw n.Format($"has a {(i == 1 ? "min" : "max")} of {c.Count} elements where a scalar is needed");
         }
@@ -144,7 +149,7 @@ internal static class OnnxOpMapper
                 ? e.AsIr(bias, n, 1).Name
                 : e.Initializer(bias.Tensor.WithDims([m.Weight.Dims[0]]), bias.Name + "_bias", derived: true);
             var w = e.Initializer(m.Weight, m.WeightName, derived: true);
-            return e.Emit(n.Name, new GemmOp(), [m.Input.Name, w, biasName], n.OutputName(0));
+            return e.Emit(n.Name, new GemmOp { WeightQuant = m.WeightGrid }, [m.Input.Name, w, biasName], n.OutputName(0));
         }
 
         switch (n.OpType)
@@ -206,13 +211,17 @@ internal static class OnnxOpMapper
         return [y, new MissingValue($"the indices output of MaxPool '{n.Name}'")];
     }
 
-    /// <summary>ReduceMean over H and W: global average pooling, then Flatten when keepdims is 0 (torchvision's ShuffleNetV2).</summary>
+    /// <summary>
+    /// ReduceMean over H and W: global average pooling, then Flatten when keepdims is 0 (torchvision's ShuffleNetV2).
+    /// The axes are an attribute before opset 18 and the second input from 18 on.
+    /// </summary>
     private static IrValue ReduceMean(OnnxNode n, IrEmitter e)
     {
         var x = e.AsIr(n.Input(0), n, 0);
-        var axes = n.Ints("axes")?.Select(a => ConstantIndexing.Axis(n, a, x.Shape.Rank)).Order().ToArray();
+        var given = n.Opset < 18 ? n.Ints("axes") : n.OptionalConst(1, "axes")?.AsLongs();
+        var axes = given?.Select(a => ConstantIndexing.Axis(n, a, x.Shape.Rank)).Order().ToArray();
         if (x.Shape.Rank != 4 || axes is not [2, 3])
-            throw n.Unsupported($"a mean over axes [{string.Join(", ", n.Ints("axes") ?? [])}] of [{x.Shape}]; LightNets reduces H and W of a 4-D map");
+            throw n.Unsupported($"a mean over axes [{string.Join(", ", given ?? [])}] of [{x.Shape}]; LightNets reduces H and W of a 4-D map");
         if (n.Int("keepdims", 1) != 0) return e.Emit(n.Name, new GlobalAveragePoolOp(), [x.Name], n.OutputName(0));
         var pooled = e.Emit(n.Name, new GlobalAveragePoolOp(), [x.Name], n.OutputName(0) + "_pooled", outputIsOnnxName: false);
         return e.Emit(n.Name + "_flatten", new FlattenOp(), [pooled.Name], n.OutputName(0));
@@ -252,7 +261,9 @@ internal static class OnnxOpMapper
             }
             else throw n.Unsupported($"a Gemm bias C of shape [{c.Tensor.ShapeText}] (LightNets needs one value per output feature)");
         }
-        return e.Emit(n.Name, new GemmOp(), inputs, n.OutputName(0));
+        // alpha·B is no longer on B's grid (alpha·s·q rounds differently from (alpha·s)·q): such weights run in float.
+        var grid = alpha == 1f ? OnnxQuantMapper.WeightGrid(b, transposed: !transB) : null;
+        return e.Emit(n.Name, new GemmOp { WeightQuant = grid }, inputs, n.OutputName(0));
     }
 
     /// <summary>[M] or [1, M]: a bias that broadcasts over the rows of an [N, M] result.</summary>
@@ -267,7 +278,8 @@ internal static class OnnxOpMapper
             throw n.Unsupported("a MatMul other than [N, K] × constant [K, M]");
         if (w.Tensor.Dims[0] != x.Shape[1])
             throw n.Format($"multiplies [{x.Shape}] by [{w.Tensor.ShapeText}]");
-        return new PendingMatMul(x, ConstantIndexing.Transpose2d(w.Tensor), w.Name + "_T", n.OutputName(0), n.Name);
+        return new PendingMatMul(x, ConstantIndexing.Transpose2d(w.Tensor), w.Name + "_T", n.OutputName(0), n.Name,
+            OnnxQuantMapper.WeightGrid(w, transposed: true));
     }
 
     /// <summary>

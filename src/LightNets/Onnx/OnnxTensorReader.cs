@@ -20,11 +20,20 @@ internal sealed class OnnxTensorReader(string source, string? baseDirectory)
     {
         [0] = "UNDEFINED", [1] = "FLOAT", [2] = "UINT8", [3] = "INT8", [4] = "UINT16", [5] = "INT16", [6] = "INT32",
         [7] = "INT64", [8] = "STRING", [9] = "BOOL", [10] = "FLOAT16", [11] = "DOUBLE", [12] = "UINT32",
-        [13] = "UINT64", [14] = "COMPLEX64", [15] = "COMPLEX128", [16] = "BFLOAT16",
+        [13] = "UINT64", [14] = "COMPLEX64", [15] = "COMPLEX128", [16] = "BFLOAT16", [17] = "FLOAT8E4M3FN",
+        [18] = "FLOAT8E4M3FNUZ", [19] = "FLOAT8E5M2", [20] = "FLOAT8E5M2FNUZ", [21] = "UINT4", [22] = "INT4", [23] = "FLOAT4E2M1",
     };
 
     public static string TypeName(int dataType) =>
         TypeNames.TryGetValue(dataType, out var n) ? $"{n} ({dataType})" : $"type {dataType}";
+
+    /// <summary>
+    /// Numeric element types a model may legitimately hold that LightNets does not read: 16-bit integers and floats,
+    /// 8- and 4-bit floats, 4-bit integers (a QDQ model's int16, float8 or int4 quantization, a float16 export). A
+    /// constant of such a type stays unread (<see cref="UnreadableConst"/>), so that the op using it names itself and
+    /// the type in its error; other types (strings, complex numbers, unknown codes) are format errors on reading.
+    /// </summary>
+    public static bool IsUnreadableNumeric(int dataType) => dataType is 4 or 5 or 10 or 12 or 13 or (>= 16 and <= 23);
 
     /// <summary>Reads <paramref name="t"/>; <paramref name="what"/> names it in errors ("initializer 'fc.weight'").</summary>
     public ConstTensor Read(TensorProto t, string what)
@@ -52,8 +61,8 @@ internal sealed class OnnxTensorReader(string source, string? baseDirectory)
             Float => ConstTensor.Float(dims, Typed(t.FloatData, n, what, "float_data")),
             Double => ConstTensor.Float(dims, Typed(t.DoubleData, n, what, "double_data").Select(d => (float)d).ToArray()),
             Int64 => ConstTensor.Int(dims, Typed(t.Int64Data, n, what, "int64_data")),
-            // INT32, INT8, UINT8 and BOOL all travel in int32_data.
-            _ => ConstTensor.Int(dims, Typed(t.Int32Data, n, what, "int32_data").Select(v => (long)v).ToArray()),
+            // INT32, INT8, UINT8 and BOOL all travel in int32_data (unchecked against the type's range here).
+            _ => ConstTensor.Int(dims, Typed(t.Int32Data, n, what, "int32_data").Select(v => (long)v).ToArray(), t.DataType),
         };
     }
 
@@ -93,25 +102,25 @@ internal sealed class OnnxTensorReader(string source, string? baseDirectory)
             {
                 var l = new long[n];
                 for (var i = 0; i < n; i++) l[i] = BinaryPrimitives.ReadInt64LittleEndian(raw[(8 * i)..]);
-                return ConstTensor.Int(dims, l);
+                return ConstTensor.Int(dims, l, Int64);
             }
             case Int32:
             {
                 var l = new long[n];
                 for (var i = 0; i < n; i++) l[i] = BinaryPrimitives.ReadInt32LittleEndian(raw[(4 * i)..]);
-                return ConstTensor.Int(dims, l);
+                return ConstTensor.Int(dims, l, Int32);
             }
             case Int8:
             {
                 var l = new long[n];
                 for (var i = 0; i < n; i++) l[i] = (sbyte)raw[i];
-                return ConstTensor.Int(dims, l);
+                return ConstTensor.Int(dims, l, Int8);
             }
             default: // UINT8, BOOL
             {
                 var l = new long[n];
                 for (var i = 0; i < n; i++) l[i] = raw[i];
-                return ConstTensor.Int(dims, l);
+                return ConstTensor.Int(dims, l, dataType);
             }
         }
     }

@@ -1,3 +1,4 @@
+using LightNets.Graphs;
 using LightNets.Tensors;
 using Onnx;
 
@@ -11,7 +12,14 @@ namespace LightNets.Onnx;
 internal abstract record OnnxValue;
 
 /// <summary>A constant; <paramref name="Name"/> is the ONNX value name, used if it becomes an initializer.</summary>
-internal sealed record ConstValue(ConstTensor Tensor, string Name) : OnnxValue;
+internal sealed record ConstValue(ConstTensor Tensor, string Name) : OnnxValue
+{
+    /// <summary>
+    /// The grid the float values lie on when they are a DequantizeLinear of integers (a QDQ model's weights): a
+    /// convolution or fully connected layer reading them records it as its <see cref="Conv2dOp.WeightQuant"/>.
+    /// </summary>
+    public QuantParams? Grid { get; init; }
+}
 
 /// <summary>A value of the LightNets graph (the graph input, an initializer or a node output).</summary>
 internal sealed record IrValue(string Name, Shape Shape) : OnnxValue
@@ -30,7 +38,24 @@ internal sealed record ShuffleView(IrValue Source, int Groups, bool Transposed, 
 /// X·W with X [N, K] and a constant weight, held back so that a following Add of a constant bias becomes the bias of
 /// one Gemm. <paramref name="Weight"/> is already [M, K] (the IR's layout).
 /// </summary>
-internal sealed record PendingMatMul(IrValue Input, ConstTensor Weight, string WeightName, string Output, string NodeName) : OnnxValue;
+internal sealed record PendingMatMul(IrValue Input, ConstTensor Weight, string WeightName, string Output, string NodeName,
+    QuantParams? WeightGrid = null) : OnnxValue;
+
+/// <summary>
+/// The integer output of a QuantizeLinear of a feature map (<paramref name="Source"/>, quantized with
+/// <paramref name="Params"/> by node <paramref name="NodeName"/>). LightNets computes in float, so only a
+/// DequantizeLinear with the same parameters may read it: the pair becomes one <see cref="FakeQuantizeOp"/>.
+/// </summary>
+internal sealed record QuantizedValue(IrValue Source, QuantParams Params, string NodeName) : OnnxValue;
+
+/// <summary>
+/// A constant of a numeric type LightNets does not read (<see cref="OnnxTensorReader.IsUnreadableNumeric"/>), kept
+/// unread so that its consumer's error names the op and the type.
+/// </summary>
+internal sealed record UnreadableConst(string Name, int DataType) : OnnxValue
+{
+    public string Describe => $"'{Name}', a constant of type {OnnxTensorReader.TypeName(DataType)}";
+}
 
 /// <summary>An output LightNets does not compute (a Dropout mask, MaxPool indices); reading it is an error.</summary>
 internal sealed record MissingValue(string Reason) : OnnxValue;
