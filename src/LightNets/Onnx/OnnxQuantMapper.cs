@@ -128,6 +128,8 @@ internal static class OnnxQuantMapper
     /// <param name="dequantizedType">For a DQ, the element type of its input; null for a Q.</param>
     private static Spec ReadSpec(OnnxNode n, long[] dims, int? dequantizedType)
     {
+        // 'saturate' (opset 19) applies to float8 only, which is refused below: ignored. 'block_size' (21) quantizes in
+        // blocks along the axis, which FakeQuantizeOp cannot express.
         if (n.Int("block_size", 0) is var block && block != 0)
             throw n.Unsupported($"blocked quantization (block_size {block}); LightNets quantizes per tensor or per axis");
         var scale = Parameter(n, 1, "scale") ?? throw n.Format("needs input 1 (the scale) but it is missing");
