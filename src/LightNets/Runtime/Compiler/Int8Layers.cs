@@ -1,6 +1,7 @@
 using LightNets.Graphs;
 using LightNets.Runtime.Kernels.Cpu.Int8;
 using LightNets.Runtime.Plan.Steps.Int8;
+using QuantParams = LightNets.Graphs.QuantParams;
 
 namespace LightNets.Runtime.Compiler;
 
