@@ -86,6 +86,11 @@ public sealed class PostTrainingQuantizer
     {
         if (_stats.Values.Any(s => s.Count == 0)) throw new InvalidOperationException("calibrate before building the quantized model");
         var grids = Points.ToDictionary(p => p, ActivationParams, StringComparer.Ordinal);
+        // A max pool's output holds a subset of its input's values: it keeps the input's grid (the int8 kernel then
+        // pools the codes and writes them as they are, as ONNX Runtime's quantizer arranges too).
+        foreach (var pool in Float.Nodes.Where(n => n.Op is MaxPoolOp && grids.ContainsKey(n.Output)))
+            if (grids.TryGetValue(QuantizationPoints.Source(Float, pool.Inputs[0]), out var input))
+                grids[pool.Output] = input;
         ShareConcatGrids(grids);
         return QdqGraph.Build(Float, grids, _options);
     }

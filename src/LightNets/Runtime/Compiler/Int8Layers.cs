@@ -99,11 +99,37 @@ internal sealed partial class PlanCompiler
         var (cin, cout) = (input.View.Channels, w.Shape[0]);
         var pointwise = op is { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1 } && op.Padding == Padding2d.None;
         var depthwise = op.Groups == cin && cin == cout && op.Groups > 1;
-        if (!pointwise && (depthwise || op.Groups != 1)) return false;
+        if (!pointwise && !depthwise && op.Groups != 1) return false;
+        if (depthwise && (op.DilationH != 1 || op.DilationW != 1)) return false;
         var perChannel = (int)(w.Length / cout);
         if (WeightCodes(w.Data, op.WeightQuant!, perChannel) is not { } codes) return false;
         if (Int8Chain(node, allowResidual: pointwise, allowFloat: false) is not { Output: { } grid } e) return false;
-        input = DenseQuantized(node.Inputs[0]);
+        // A 1×1 convolution reads a channel-permuted input (ShuffleNet's shuffle) in physical order with its weight columns
+        // permuted the same way, as the float GEMM does; a grouped one needs each group's channels in one run.
+        var start = 0;
+        if (pointwise && input.View.Map is not null && input.View.IsPixelMatrix && op.Groups == 1 && input.View.TryContiguous(out start))
+        {
+            var permuted = new sbyte[codes.Length];
+            for (var o = 0; o < cout; o++)
+                for (var k = 0; k < cin; k++)
+                    permuted[o * cin + input.View.Physical(k) - start] = codes[o * cin + k];
+            codes = permuted;
+            input = input with { View = input.View with { Map = null, ChannelOffset = input.View.ChannelOffset + start } };
+        }
+        else
+            input = DenseQuantized(node.Inputs[0]);
+        if (depthwise)
+        {
+            var target = QuantizedOutput(e.Value, grid);
+            var o = _g.ShapeOf(e.Value);
+            var v = input.View;
+            var shape = new Kernels.Cpu.DwConvShape(v.Height, v.Width, cin, op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.Padding.Top, op.Padding.Left, o.H, o.W);
+            var description = $"int8 dwconv {op.KernelH}×{op.KernelW}{(op.StrideH > 1 ? $"/{op.StrideH}" : "")}{Int8Suffix(e)}";
+            _steps.Add(new Int8DepthwiseStep(node.Name, e.Nodes, description, input, target, shape, codes, Int8Requantize(e, input.Scale, op.WeightQuant!, bias, cout)));
+            foreach (var n in e.Nodes.Skip(1)) _fused.Add(n);
+            _quantized[e.Value] = target;
+            return true;
+        }
         if (!pointwise)
         {
             var target = QuantizedOutput(e.Value, grid);

@@ -30,6 +30,10 @@ internal sealed partial class PlanCompiler
             Conv2dOp conv => TryLowerInt8Conv(node, conv),
             GemmOp fc => TryLowerInt8Fc(node, fc),
             ConcatOp => TryLowerInt8Concat(node),
+            GlobalAveragePoolOp => TryLowerInt8GlobalPool(node),
+            MaxPoolOp pool => TryLowerInt8MaxPool(node, pool),
+            AddOp or MulOp => TryLowerInt8Binary(node),
+            ReluOp or ClipOp or HardSwishOp or HardSigmoidOp or SigmoidOp => TryLowerInt8Table(node),
             _ => false,
         };
     }
