@@ -158,7 +158,7 @@ public static unsafe class Int8Gemm
     /// as 7 × 7, so no tile pays for rows it does not store). Per panel, the accumulators' starting values −za·colsum and
     /// the epilogue's scale and bias are copied, zero-padded to the panel width, onto the stack.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     private static void Panels<TD, TV, TA, TW, TQ, TF, TOut, TAct, TRes>(in GemmCall call, in EpilogueScalars e, int rows1, int rows2, int rows3)
         where TV : unmanaged where TA : unmanaged where TW : unmanaged where TF : unmanaged
         where TD : IDot<TV, TA, TW> where TQ : IQuantSimd<TV, TF> where TOut : IGemmOutput where TAct : IQuantActivation where TRes : IFlag
