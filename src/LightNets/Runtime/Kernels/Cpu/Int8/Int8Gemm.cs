@@ -131,19 +131,22 @@ public static unsafe class Int8Gemm
             switch (EffectivePath(b, isa))
             {
                 case Int8Isa.V256Vnni:
-                    Panels<DotVnni256, Vector256<int>, Vector256<byte>, Vector256<sbyte>, Q256, Vector256<float>, TOut, TAct, TRes>(call, e, 6, 6, 4);
+                    if (Int8Caps.Supports(Int8Isa.V512))
+                        Panels<DotVnni256, Vector256<int>, Vector256<byte>, Vector256<sbyte>, Q256, Vector256<float>, Q512, Vector512<int>, Vector512<float>, TOut, TAct, TRes>(call, e, 6, 6, 4);
+                    else
+                        Panels<DotVnni256, Vector256<int>, Vector256<byte>, Vector256<sbyte>, Q256, Vector256<float>, Q256, Vector256<int>, Vector256<float>, TOut, TAct, TRes>(call, e, 6, 6, 4);
                     break;
                 case Int8Isa.V512 when b.PairSafe:
-                    Panels<DotMadd512, Vector512<int>, Vector512<byte>, Vector512<sbyte>, Q512, Vector512<float>, TOut, TAct, TRes>(call, e, 8, 8, 8);
+                    Panels<DotMadd512, Vector512<int>, Vector512<byte>, Vector512<sbyte>, Q512, Vector512<float>, Q512, Vector512<int>, Vector512<float>, TOut, TAct, TRes>(call, e, 8, 8, 8);
                     break;
                 case Int8Isa.V512:
-                    Panels<DotWide512, Vector512<int>, Halves<Vector512<short>>, Halves<Vector512<short>>, Q512, Vector512<float>, TOut, TAct, TRes>(call, e, 8, 8, 8);
+                    Panels<DotWide512, Vector512<int>, Halves<Vector512<short>>, Halves<Vector512<short>>, Q512, Vector512<float>, Q512, Vector512<int>, Vector512<float>, TOut, TAct, TRes>(call, e, 8, 8, 8);
                     break;
                 case Int8Isa.V256 when b.PairSafe:
-                    Panels<DotMadd256, Vector256<int>, Vector256<byte>, Vector256<sbyte>, Q256, Vector256<float>, TOut, TAct, TRes>(call, e, 6, 4, 4);
+                    Panels<DotMadd256, Vector256<int>, Vector256<byte>, Vector256<sbyte>, Q256, Vector256<float>, Q256, Vector256<int>, Vector256<float>, TOut, TAct, TRes>(call, e, 6, 4, 4);
                     break;
                 case Int8Isa.V256:
-                    Panels<DotWide256, Vector256<int>, Halves<Vector256<short>>, Halves<Vector256<short>>, Q256, Vector256<float>, TOut, TAct, TRes>(call, e, 6, 4, 4);
+                    Panels<DotWide256, Vector256<int>, Halves<Vector256<short>>, Halves<Vector256<short>>, Q256, Vector256<float>, Q256, Vector256<int>, Vector256<float>, TOut, TAct, TRes>(call, e, 6, 4, 4);
                     break;
                 default:
                     Int8GemmScalar.Panels<TOut, TAct, TRes>(call, e);
@@ -158,10 +161,12 @@ public static unsafe class Int8Gemm
     /// as 7 × 7, so no tile pays for rows it does not store). Per panel, the accumulators' starting values −za·colsum and
     /// the epilogue's scale and bias are copied, zero-padded to the panel width, onto the stack.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Panels<TD, TV, TA, TW, TQ, TF, TOut, TAct, TRes>(in GemmCall call, in EpilogueScalars e, int rows1, int rows2, int rows3)
-        where TV : unmanaged where TA : unmanaged where TW : unmanaged where TF : unmanaged
-        where TD : IDot<TV, TA, TW> where TQ : IQuantSimd<TV, TF> where TOut : IGemmOutput where TAct : IQuantActivation where TRes : IFlag
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
+    private static void Panels<TD, TV, TA, TW, TQ, TF, TE, TEI, TEF, TOut, TAct, TRes>(in GemmCall call, in EpilogueScalars e, int rows1,
+        int rows2, int rows3)
+        where TV : unmanaged where TA : unmanaged where TW : unmanaged where TF : unmanaged where TEI : unmanaged where TEF : unmanaged
+        where TD : IDot<TV, TA, TW> where TQ : IQuantSimd<TV, TF> where TE : IQuantSimd<TEI, TEF>
+        where TOut : IGemmOutput where TAct : IQuantActivation where TRes : IFlag
     {
         var b = call.B;
         var init = stackalloc int[MaxWidth];
@@ -196,7 +201,7 @@ public static unsafe class Int8Gemm
                 {
                     var o = new TileOutput(g.C + row * g.Ldc + col, g.FloatC + row * g.Ldc + col, g.Ldc,
                         g.Residual + row * g.Ldr + col, g.Ldr, scale, bias, e);
-                    Tile<TD, TV, TA, TW, TQ, TF, TOut, TAct, TRes>(regs, rows, groups, tail, a, g.Lda, w, init, accumulators, o);
+                    Tile<TD, TV, TA, TW, TQ, TF, TE, TEI, TEF, TOut, TAct, TRes>(regs, rows, groups, tail, a, g.Lda, w, init, accumulators, o);
                 }
                 else
                 {
@@ -207,7 +212,7 @@ public static unsafe class Int8Gemm
                             new ReadOnlySpan<byte>(g.Residual + (row + r) * g.Ldr + col, columns).CopyTo(new Span<byte>(scratchResidual + r * width, columns));
                     }
                     var o = new TileOutput(scratch, (float*)scratch, width, scratchResidual, width, scale, bias, e);
-                    Tile<TD, TV, TA, TW, TQ, TF, TOut, TAct, TRes>(regs, rows, groups, tail, a, g.Lda, w, init, accumulators, o);
+                    Tile<TD, TV, TA, TW, TQ, TF, TE, TEI, TEF, TOut, TAct, TRes>(regs, rows, groups, tail, a, g.Lda, w, init, accumulators, o);
                     var size = TOut.ElementSize;
                     var dst = size == 1 ? g.C : (byte*)g.FloatC;
                     for (var r = 0; r < rows; r++)
@@ -221,37 +226,42 @@ public static unsafe class Int8Gemm
     /// <summary>The widest panel: 3 registers of 16 int32 lanes.</summary>
     private const int MaxWidth = 48;
 
+    /// <summary>
+    /// One tile, then its epilogue: 16 lanes at a time (<c>TE</c>) where the panel's width allows, else at the tile's
+    /// width (<c>TQ</c>). Both give the same bytes; the wider one halves the epilogue's instructions after 8-lane VNNI tiles.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TD, TV, TA, TW, TQ, TF, TOut, TAct, TRes>(int regs, int rows, nint groups, int tail, byte* a, nint lda,
-        sbyte* w, int* init, int* scratch, in TileOutput o)
-        where TV : unmanaged where TA : unmanaged where TW : unmanaged where TF : unmanaged
-        where TD : IDot<TV, TA, TW> where TQ : IQuantSimd<TV, TF> where TOut : IGemmOutput where TAct : IQuantActivation where TRes : IFlag
+    private static void Tile<TD, TV, TA, TW, TQ, TF, TE, TEI, TEF, TOut, TAct, TRes>(int regs, int rows, nint groups, int tail, byte* a,
+        nint lda, sbyte* w, int* init, int* scratch, in TileOutput o)
+        where TV : unmanaged where TA : unmanaged where TW : unmanaged where TF : unmanaged where TEI : unmanaged where TEF : unmanaged
+        where TD : IDot<TV, TA, TW> where TQ : IQuantSimd<TV, TF> where TE : IQuantSimd<TEI, TEF>
+        where TOut : IGemmOutput where TAct : IQuantActivation where TRes : IFlag
     {
         switch (regs)
         {
-            case 1: Tile<TD, TV, TA, TW, X1, TQ, TF, TOut, TAct, TRes>(rows, groups, tail, a, lda, w, init, scratch, o); break;
-            case 2: Tile<TD, TV, TA, TW, X2, TQ, TF, TOut, TAct, TRes>(rows, groups, tail, a, lda, w, init, scratch, o); break;
-            default: Tile<TD, TV, TA, TW, X3, TQ, TF, TOut, TAct, TRes>(rows, groups, tail, a, lda, w, init, scratch, o); break;
+            case 1: Tile<TD, TV, TA, TW, X1>(rows, groups, tail, a, lda, w, init, scratch); break;
+            case 2: Tile<TD, TV, TA, TW, X2>(rows, groups, tail, a, lda, w, init, scratch); break;
+            default: Tile<TD, TV, TA, TW, X3>(rows, groups, tail, a, lda, w, init, scratch); break;
         }
+        var width = regs * TQ.Count;
+        if (width % TE.Count == 0) TOut.Store<TE, TEI, TEF, TAct, TRes>(o, scratch, rows, width / TE.Count);
+        else TOut.Store<TQ, TV, TF, TAct, TRes>(o, scratch, rows, regs);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TD, TV, TA, TW, TX, TQ, TF, TOut, TAct, TRes>(int rows, nint groups, int tail, byte* a, nint lda, sbyte* w,
-        int* init, int* scratch, in TileOutput o)
-        where TV : unmanaged where TA : unmanaged where TW : unmanaged where TF : unmanaged
-        where TD : IDot<TV, TA, TW> where TX : IRegisterCount where TQ : IQuantSimd<TV, TF> where TOut : IGemmOutput
-        where TAct : IQuantActivation where TRes : IFlag
+    private static void Tile<TD, TV, TA, TW, TX>(int rows, nint groups, int tail, byte* a, nint lda, sbyte* w, int* init, int* scratch)
+        where TV : unmanaged where TA : unmanaged where TW : unmanaged where TD : IDot<TV, TA, TW> where TX : IRegisterCount
     {
         switch (rows)
         {
-            case 8: Int8GemmTile.Run<TD, TV, TA, TW, R8, TX, TQ, TF, TOut, TAct, TRes>(groups, tail, a, lda, w, init, scratch, o); break;
-            case 7: Int8GemmTile.Run<TD, TV, TA, TW, R7, TX, TQ, TF, TOut, TAct, TRes>(groups, tail, a, lda, w, init, scratch, o); break;
-            case 6: Int8GemmTile.Run<TD, TV, TA, TW, R6, TX, TQ, TF, TOut, TAct, TRes>(groups, tail, a, lda, w, init, scratch, o); break;
-            case 5: Int8GemmTile.Run<TD, TV, TA, TW, R5, TX, TQ, TF, TOut, TAct, TRes>(groups, tail, a, lda, w, init, scratch, o); break;
-            case 4: Int8GemmTile.Run<TD, TV, TA, TW, R4, TX, TQ, TF, TOut, TAct, TRes>(groups, tail, a, lda, w, init, scratch, o); break;
-            case 3: Int8GemmTile.Run<TD, TV, TA, TW, R3, TX, TQ, TF, TOut, TAct, TRes>(groups, tail, a, lda, w, init, scratch, o); break;
-            case 2: Int8GemmTile.Run<TD, TV, TA, TW, R2, TX, TQ, TF, TOut, TAct, TRes>(groups, tail, a, lda, w, init, scratch, o); break;
-            default: Int8GemmTile.Run<TD, TV, TA, TW, R1, TX, TQ, TF, TOut, TAct, TRes>(groups, tail, a, lda, w, init, scratch, o); break;
+            case 8: Int8GemmTile.Run<TD, TV, TA, TW, R8, TX>(groups, tail, a, lda, w, init, scratch); break;
+            case 7: Int8GemmTile.Run<TD, TV, TA, TW, R7, TX>(groups, tail, a, lda, w, init, scratch); break;
+            case 6: Int8GemmTile.Run<TD, TV, TA, TW, R6, TX>(groups, tail, a, lda, w, init, scratch); break;
+            case 5: Int8GemmTile.Run<TD, TV, TA, TW, R5, TX>(groups, tail, a, lda, w, init, scratch); break;
+            case 4: Int8GemmTile.Run<TD, TV, TA, TW, R4, TX>(groups, tail, a, lda, w, init, scratch); break;
+            case 3: Int8GemmTile.Run<TD, TV, TA, TW, R3, TX>(groups, tail, a, lda, w, init, scratch); break;
+            case 2: Int8GemmTile.Run<TD, TV, TA, TW, R2, TX>(groups, tail, a, lda, w, init, scratch); break;
+            default: Int8GemmTile.Run<TD, TV, TA, TW, R1, TX>(groups, tail, a, lda, w, init, scratch); break;
         }
     }
 }

@@ -102,7 +102,7 @@ internal readonly unsafe struct FloatOutput : IGemmOutput
 /// </summary>
 internal static unsafe class Int8GemmScalar
 {
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     public static void Panels<TOut, TAct, TRes>(in GemmCall call, in EpilogueScalars e)
         where TOut : IGemmOutput where TAct : IQuantActivation where TRes : IFlag
     {

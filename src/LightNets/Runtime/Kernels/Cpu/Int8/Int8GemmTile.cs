@@ -43,11 +43,12 @@ internal readonly struct X3 : IRegisterCount { public static int Count => 3; }
 /// iteration.
 /// </para>
 /// <para>
-/// The epilogue (<c>TOut</c>, <see cref="Requantize"/>) is a second method, called once at the end with the
-/// accumulators stored to the stack (a few stores, forwarded to its loads): written into the tile, it took the JIT
-/// past its inlining budget for the larger tiles, the leftover calls made the register allocator spill accumulators
-/// inside the K loop, and the 8×32 AVX-512 tile ran at a third of its speed. Counts are read into locals once for the
-/// same reason: read through the type parameters at every use, they become calls when the budget runs out.
+/// The tile ends by storing its accumulators to the caller's stack (a few stores, forwarded to the epilogue's loads),
+/// and the caller runs the epilogue (<see cref="IGemmOutput"/>, <see cref="Requantize"/>): written into the tile, the
+/// epilogue took the JIT past its inlining budget for the larger tiles, the leftover calls made the register allocator
+/// spill accumulators inside the K loop, and the 8×32 AVX-512 tile ran at a third of its speed. Apart, the epilogue
+/// can also be wider than the tile (16 lanes after a VNNI tile of 8-lane registers). Counts are read into locals once
+/// for the same reason: read through the type parameters at every use, they become calls when the budget runs out.
 /// </para>
 /// </summary>
 internal static unsafe class Int8GemmTile
@@ -55,11 +56,9 @@ internal static unsafe class Int8GemmTile
     // scratch: 8·48 ints of the caller's stack, for the last group's ints and then the accumulators for the epilogue
     // (a stackalloc here would be zeroed on every call).
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    public static void Run<TD, TV, TA, TW, TR, TX, TQ, TF, TOut, TAct, TRes>(nint groups, int tail, byte* a, nint lda, sbyte* w,
-        int* init, int* scratch, in TileOutput o)
-        where TV : unmanaged where TA : unmanaged where TW : unmanaged where TF : unmanaged
+    public static void Run<TD, TV, TA, TW, TR, TX>(nint groups, int tail, byte* a, nint lda, sbyte* w, int* init, int* scratch)
+        where TV : unmanaged where TA : unmanaged where TW : unmanaged
         where TD : IDot<TV, TA, TW> where TR : IRowCount where TX : IRegisterCount
-        where TQ : IQuantSimd<TV, TF> where TOut : IGemmOutput where TAct : IQuantActivation where TRes : IFlag
     {
         var lanes = TD.Lanes;
         var rc = TR.Count;
@@ -215,7 +214,6 @@ internal static unsafe class Int8GemmTile
         if (rc > 5) StoreRow<TD, TV, TA, TW>(acc + 5 * width, lanes, xc, c50, c51, c52);
         if (rc > 6) StoreRow<TD, TV, TA, TW>(acc + 6 * width, lanes, xc, c60, c61, c62);
         if (rc > 7) StoreRow<TD, TV, TA, TW>(acc + 7 * width, lanes, xc, c70, c71, c72);
-        TOut.Store<TQ, TV, TF, TAct, TRes>(o, acc, rc, xc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -54,17 +54,18 @@ public static class Int8Caps
         : Int8Isa.Scalar;
 
     /// <summary>
-    /// The fastest exact path for a matrix of <paramref name="n"/> output channels whose weights are (or are not)
-    /// <see cref="PackedInt8Matrix.PairSafe"/>, as measured on Zen 5 (bench int8-kernels): the 512-bit
-    /// <c>vpmaddubsw</c> form is 5–20 % faster than 256-bit VNNI where it is exact and its 16-column registers are
-    /// nearly full, VNNI is a third faster than the 512-bit int16 form on weights that are not pair-safe, and on N = 24
-    /// (a 32-wide panel a quarter empty) VNNI wins either way. Without VNNI (Zen 4) the 512-bit path; without AVX-512
-    /// VNNI or AVX2.
+    /// The fastest exact path for an N×K matrix whose weights are (or are not) <see cref="PackedInt8Matrix.PairSafe"/>,
+    /// as measured on Zen 5 (bench int8-kernels): where its 16-column registers are nearly full, the 512-bit
+    /// <c>vpmaddubsw</c> form is 3–8 % faster than 256-bit VNNI on pair-safe weights, and its 8×32 tiles, fewer per
+    /// output, win on short K (K = 32: 1.2–1.5× VNNI) even in the exact int16 form; elsewhere VNNI is a quarter faster
+    /// than the int16 form, and on N = 24 (a 32-wide panel a quarter empty) VNNI wins either way. Without VNNI (Zen 4)
+    /// the 512-bit path; without AVX-512 VNNI, then AVX2.
     /// </summary>
-    public static Int8Isa BestFor(int n, bool pairSafe)
+    public static Int8Isa BestFor(int n, int k, bool pairSafe)
     {
         var padded = (n + 15) / 16 * 16;
-        if (Supports(Int8Isa.V512) && (!Supports(Int8Isa.V256Vnni) || (pairSafe && 8 * (padded - n) <= padded)))
+        var full = 8 * (padded - n) <= padded;
+        if (Supports(Int8Isa.V512) && (!Supports(Int8Isa.V256Vnni) || (full && (pairSafe || k <= 48))))
             return Int8Isa.V512;
         return Best;
     }
