@@ -144,7 +144,7 @@ internal sealed partial class PlanCompiler
         var groups = new Int8GemmGroup[op.Groups];
         for (var g = 0; g < op.Groups; g++)
         {
-            var packed = PackedInt8Matrix.Pack(codes.AsSpan(g * nPer * kPer, nPer * kPer), nPer, kPer, _int8!.Value);
+            var packed = PackInt8(codes.AsSpan(g * nPer * kPer, nPer * kPer), nPer, kPer);
             groups[g] = new Int8GemmGroup(packed, g * kPer, g * nPer);
         }
         var output = QuantizedOutput(e.Value, grid);
@@ -165,7 +165,7 @@ internal sealed partial class PlanCompiler
         if (WeightCodes(w.Data, op.WeightQuant!, k) is not { } codes) return false;
         if (Int8Chain(node, allowResidual: false, allowFloat: true) is not { } e) return false;
         var input = DenseQuantized(node.Inputs[0]);
-        var group = new Int8GemmGroup(PackedInt8Matrix.Pack(codes, n, k, _int8!.Value), 0, 0);
+        var group = new Int8GemmGroup(PackInt8(codes, n, k), 0, 0);
         var epilogue = Int8Requantize(e, input.Scale, op.WeightQuant!, bias, n);
         var name = $"int8 fc {k}→{n}{Int8Suffix(e)}";
         if (e.Output is { } grid)
@@ -183,6 +183,10 @@ internal sealed partial class PlanCompiler
         foreach (var m in e.Nodes.Skip(1)) _fused.Add(m);
         return true;
     }
+
+    /// <summary>Packed for the forced path, else for the fastest exact path for these weights (VNNI, or the BW path when pair-safe).</summary>
+    private PackedInt8Matrix PackInt8(ReadOnlySpan<sbyte> codes, int n, int k) =>
+        _int8Forced ? PackedInt8Matrix.Pack(codes, n, k, _int8!.Value) : PackedInt8Matrix.Pack(codes, n, k);
 
     private static string Int8Suffix(Int8Epilogue e) =>
         (e.Residual is null ? "" : " + add") + e.Activation switch

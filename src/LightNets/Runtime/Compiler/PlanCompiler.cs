@@ -42,12 +42,13 @@ internal sealed partial class PlanCompiler
     /// Compiles <paramref name="graph"/> for the tier <paramref name="isa"/> and <paramref name="threads"/> threads; with
     /// <paramref name="int8"/> (an int8 GEMM path), a QDQ graph's quantized layers become int8 steps, else they run in float32.
     /// </summary>
-    public static ExecutionPlan Compile(Graph graph, Isa isa, int threads, bool fuse = true, bool guard = false, Kernels.Cpu.Int8.Int8Isa? int8 = null)
+    public static ExecutionPlan Compile(Graph graph, Isa isa, int threads, bool fuse = true, bool guard = false, Kernels.Cpu.Int8.Int8Isa? int8 = null,
+        bool int8Forced = false)
     {
         // Both passes keep the graph's inputs and outputs (names, order, shapes).
         var prepared = FoldBatchNorm.Apply(EliminateIdentity.Apply(graph));
         var compiler = new PlanCompiler(prepared, isa, threads, fuse);
-        if (prepared.Nodes.Any(n => n.Op is FakeQuantizeOp)) compiler._int8 = int8;
+        if (prepared.Nodes.Any(n => n.Op is FakeQuantizeOp)) (compiler._int8, compiler._int8Forced) = (int8, int8Forced);
         return compiler.Build(guard);
     }
 

@@ -62,12 +62,12 @@ internal sealed class Int8GemmStep : Step
             if (_floatOutput)
             {
                 args.FloatC = ctx.Base(_output) + g.NOffset;
-                Int8Gemm.RunFloat(g.Weights, args, _epilogue, start, end, _isa);
+                Int8Gemm.RunFloat(g.Weights, args, _epilogue, start, end, g.Weights.Isa);
             }
             else
             {
                 args.C = QuantizedMemory.Base(ctx, _output) + g.NOffset;
-                Int8Gemm.Run(g.Weights, args, _epilogue, start, end, _isa);
+                Int8Gemm.Run(g.Weights, args, _epilogue, start, end, g.Weights.Isa);
             }
         }
     }

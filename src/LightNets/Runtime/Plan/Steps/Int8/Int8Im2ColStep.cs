@@ -68,7 +68,7 @@ internal sealed class Int8Im2ColStep : Step
                     A = scratch, Lda = _k, ZeroPointA = _input.ZeroPoint,
                     C = QuantizedMemory.Base(ctx, o, n) + oy * o.RowStride + (long)x * o.PixelStride, Ldc = o.PixelStride,
                 };
-                Int8Gemm.Run(_weights, args, _epilogue, 0, count, _isa);
+                Int8Gemm.Run(_weights, args, _epilogue, 0, count, _weights.Isa);
             }
         }
     }
