@@ -95,7 +95,7 @@ internal static class BenchCommand
         session.Run(binding);
         ort?.Run();
         var check = ort is not null
-            ? PlanCheck.AgainstOnnxRuntime(name, session.Outputs.Select((o, j) => (o.Name, o.Shape, ort.Outputs[o.Name], outputs[j])).ToArray())
+            ? PlanCheck.AgainstOnnxRuntime(name, session.Outputs.Select((o, j) => (o.Name, o.Shape, ort.Outputs[o.Name], outputs[j])).ToArray(), PlanCheck.IsQuantized(graph))
             : PlanCheck.AgainstReference(name, graph, inputs, outputs);
 
         var perRound = RunsPerRound(s.Runs);

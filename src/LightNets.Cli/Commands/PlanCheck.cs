@@ -56,7 +56,7 @@ internal static class PlanCheck
         for (var j = 0; j < graph.Outputs.Count; j++)
         {
             var (name, shape) = (graph.Outputs[j], graph.ShapeOf(graph.Outputs[j]));
-            var result = OutputCheck.Compare(expected[name].Data, outputs[j]);
+            var result = OutputCheck.Compare(expected[name].Data, outputs[j], IsQuantized(graph));
             OutputCheck.Require(result, flat => OutputCheck.Index(shape, flat), "the compiled runtime", "the reference interpreter", model, Label(graph, name));
             results.Add(new OutputOutcome(name, shape, result));
         }
@@ -67,12 +67,13 @@ internal static class PlanCheck
     /// <param name="model">The model's name, for the message.</param>
     /// <param name="outputs">Each output: its name, shape, ONNX Runtime's values and the compiled runtime's.</param>
     /// <exception cref="OutputMismatchException">An element is outside the tolerance.</exception>
-    public static Outcome AgainstOnnxRuntime(string model, IReadOnlyList<(string Name, Shape Shape, float[] Ort, float[] Ours)> outputs)
+    /// <param name="quantized">A QDQ model: compared within <see cref="OutputCheck.QuantizedTolerance"/>.</param>
+    public static Outcome AgainstOnnxRuntime(string model, IReadOnlyList<(string Name, Shape Shape, float[] Ort, float[] Ours)> outputs, bool quantized = false)
     {
         var results = new List<OutputOutcome>();
         foreach (var (name, shape, ort, ours) in outputs)
         {
-            var result = OutputCheck.Compare(ort, ours);
+            var result = OutputCheck.Compare(ort, ours, quantized);
             OutputCheck.Require(result, flat => OutputCheck.Index(shape, flat), "the compiled runtime", "ONNX Runtime", model, outputs.Count == 1 ? null : name);
             results.Add(new OutputOutcome(name, shape, result));
         }
@@ -121,10 +122,13 @@ internal static class PlanCheck
                 outputs[j].AsSpan(images[k] * per, per).CopyTo(actual[j].AsSpan(k * per));
             }
         }
-        var results = graph.Outputs.Select((o, j) => new OutputOutcome(o, graph.ShapeOf(o), OutputCheck.Compare(expected[j], actual[j]))).ToArray();
+        var results = graph.Outputs.Select((o, j) => new OutputOutcome(o, graph.ShapeOf(o), OutputCheck.Compare(expected[j], actual[j], IsQuantized(graph)))).ToArray();
         return new Outcome("reference interpreter", $" (images 1 and {batch} of the batch)", results);
     }
 
     /// <summary>An output's name in a mismatch message: only when there are several to tell apart.</summary>
+    /// <summary>A QDQ model, which the compiled runtime runs on int8 kernels (see <see cref="OutputCheck.QuantizedTolerance"/>).</summary>
+    public static bool IsQuantized(Graph graph) => graph.Nodes.Any(n => n.Op is FakeQuantizeOp);
+
     private static string? Label(Graph graph, string output) => graph.Outputs.Count == 1 ? null : output;
 }

@@ -72,6 +72,15 @@ internal static class QuantizeCommand
             var steps = batches.Count * (quantizer.NeedsHistograms ? 2 : 1);
             progress.Run("calibrating", steps, tick => Try(() => quantizer.Calibrate(batches, threadCount, (_, _) => tick(null))));
             var quantized = Try(quantizer.Build);
+            if (ModelSource.IsOnnxFile(name))
+            {
+                // A training export's class names and classify --resize travel with the model, or evaluate and classify
+                // would prepare its images differently from the calibration.
+                var metadata = new Dictionary<string, string>(quantized.Metadata, StringComparer.Ordinal);
+                foreach (var (key, value) in ModelExport.ReadMetadata(name))
+                    if (key.StartsWith("lightnets.", StringComparison.Ordinal)) metadata[key] = value;
+                quantized = quantized.With(metadata: metadata);
+            }
             var bytes = OnnxExporter.Export(quantized, new OnnxExportOptions { Opset = 13 }).ToByteArray();
             File.WriteAllBytes(path, bytes);
             stdout.WriteLine($"wrote {path}: {graph.Name} in int8 QDQ ({QdqSummary(quantized)}), {bytes.Length / 1e6:0.00} MB; " +
