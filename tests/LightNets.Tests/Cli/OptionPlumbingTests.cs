@@ -24,6 +24,7 @@ public class OptionPlumbingTests
         ["classify"] = ["image.png"],
         ["train"] = ["--data", "data"],
         ["evaluate"] = ["--data", "data"],
+        ["quantize"] = ["--calibration", "data", "-o", "q.onnx"],
         ["bench-train"] = [],
     };
 
@@ -37,7 +38,7 @@ public class OptionPlumbingTests
     private static readonly string[] WithModelBatch = ["info", "export", "bench"];
 
     /// <summary>--seed: where the weights matter (info only counts them).</summary>
-    private static readonly string[] WithSeed = ["export", "run", "bench", "classify", "evaluate"];
+    private static readonly string[] WithSeed = ["export", "run", "bench", "classify", "evaluate", "quantize"];
 
     /// <summary>One model option value: the model it applies to, the arguments, and the options they must produce.</summary>
     public sealed record Case(string Option, string Model, string[] Args, ModelOptions Expected)

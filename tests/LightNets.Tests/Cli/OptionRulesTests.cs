@@ -43,6 +43,7 @@ public class OptionRulesTests
         ["compare"] = ["--out", "never-written"],
         ["train"] = ["mobilenetv1_025", "--data", "never-read", "--out", "never-written"],
         ["evaluate"] = ["never-read.onnx", "--data", "never-read"],
+        ["quantize"] = ["never-read.onnx", "--calibration", "never-read", "-o", "never-written.onnx"],
         ["bench-train"] = ["mobilenetv2_050"],
     };
 
@@ -74,7 +75,7 @@ public class OptionRulesTests
     {
         var root = LightNetsCli.CreateRoot(TextWriter.Null, TextWriter.Null);
         string[] With(string option) => root.Subcommands.Where(c => c.Options.Any(o => o.Name == option)).Select(c => c.Name).Order().ToArray();
-        Assert.Equal(["bench", "bench-train", "classify", "compare", "evaluate", "guidelines", "run", "train"], With("--threads"));
+        Assert.Equal(["bench", "bench-train", "classify", "compare", "evaluate", "guidelines", "quantize", "run", "train"], With("--threads"));
         Assert.Equal(["classify", "run"], With("--top"));
         Assert.Equal(["bench", "bench-train", "classify", "evaluate", "export", "info", "train"], With("--batch"));
         Assert.Equal(["bench", "bench-train"], With("--runs"));

@@ -204,6 +204,7 @@ public class ReferenceInterpreterTests
         h = b.SliceChannels(h, 0, 6);
         h = b.AveragePool(b.MaxPool(h, 3, 2, 1), 3, 2, 1, countIncludePad: false);
         h = b.Sigmoid(h);
+        h = b.FakeQuantize(h, QuantParams.PerTensor(1f / 255, 0, QuantType.UInt8));
         h = b.Dropout(b.Flatten(b.GlobalAveragePool(h)), 0.2f);
         b.Output(b.Softmax(b.Gemm(h, 10)));
         return b.Build();
