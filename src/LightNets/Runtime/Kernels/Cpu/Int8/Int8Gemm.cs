@@ -244,8 +244,8 @@ public static unsafe class Int8Gemm
             default: Tile<TD, TV, TA, TW, X3>(rows, groups, tail, a, lda, w, init, scratch); break;
         }
         var width = regs * TQ.Count;
-        if (width % TE.Count == 0) TOut.Store<TE, TEI, TEF, TAct, TRes>(o, scratch, rows, width / TE.Count);
-        else TOut.Store<TQ, TV, TF, TAct, TRes>(o, scratch, rows, regs);
+        if (width % TE.Count == 0) GemmOutputTile.Store<TOut, TE, TEI, TEF, TAct, TRes>(o, scratch, rows, width / TE.Count);
+        else GemmOutputTile.Store<TOut, TQ, TV, TF, TAct, TRes>(o, scratch, rows, regs);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

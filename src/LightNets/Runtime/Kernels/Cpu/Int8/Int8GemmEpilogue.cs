@@ -26,13 +26,6 @@ internal readonly unsafe struct TileOutput(byte* c, float* floatC, nint ldc, byt
 /// </summary>
 internal unsafe interface IGemmOutput
 {
-    /// <summary>
-    /// A whole tile: <paramref name="rows"/> rows of <paramref name="registers"/> registers of int32 accumulators at
-    /// <paramref name="acc"/>, row r at acc + r·registers·lanes.
-    /// </summary>
-    static abstract void Store<TQ, TI, TF, TAct, TRes>(in TileOutput o, int* acc, int rows, int registers)
-        where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag;
-
     static abstract void Store<TQ, TI, TF, TAct, TRes>(in TileOutput o, int r, int col, TI acc, TF scale, TF bias)
         where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag;
 
@@ -40,13 +33,16 @@ internal unsafe interface IGemmOutput
     static abstract int ElementSize { get; }
 }
 
-internal readonly unsafe struct ByteOutput : IGemmOutput
+/// <summary>The tile loop both outputs share; kept out of line so the K loop's accumulators stay in registers.</summary>
+internal static unsafe class GemmOutputTile
 {
-    public static int ElementSize => 1;
-
+    /// <summary>
+    /// A whole tile: <paramref name="rows"/> rows of <paramref name="registers"/> registers of int32 accumulators at
+    /// <paramref name="acc"/>, row r at acc + r·registers·lanes, stored through <typeparamref name="TOut"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static void Store<TQ, TI, TF, TAct, TRes>(in TileOutput o, int* acc, int rows, int registers)
-        where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag
+    public static void Store<TOut, TQ, TI, TF, TAct, TRes>(in TileOutput o, int* acc, int rows, int registers)
+        where TOut : IGemmOutput where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag
     {
         var lanes = TQ.Count;
         var width = registers * lanes;
@@ -54,9 +50,14 @@ internal readonly unsafe struct ByteOutput : IGemmOutput
         {
             var scale = TQ.Load(o.Scale + x);
             var bias = TQ.Load(o.Bias + x);
-            for (var r = 0; r < rows; r++) Store<TQ, TI, TF, TAct, TRes>(o, r, x, TQ.LoadInts(acc + r * width + x), scale, bias);
+            for (var r = 0; r < rows; r++) TOut.Store<TQ, TI, TF, TAct, TRes>(o, r, x, TQ.LoadInts(acc + r * width + x), scale, bias);
         }
     }
+}
+
+internal readonly unsafe struct ByteOutput : IGemmOutput
+{
+    public static int ElementSize => 1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<TQ, TI, TF, TAct, TRes>(in TileOutput o, int r, int col, TI acc, TF scale, TF bias)
@@ -71,20 +72,6 @@ internal readonly unsafe struct ByteOutput : IGemmOutput
 internal readonly unsafe struct FloatOutput : IGemmOutput
 {
     public static int ElementSize => 4;
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static void Store<TQ, TI, TF, TAct, TRes>(in TileOutput o, int* acc, int rows, int registers)
-        where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag
-    {
-        var lanes = TQ.Count;
-        var width = registers * lanes;
-        for (var x = 0; x < width; x += lanes)
-        {
-            var scale = TQ.Load(o.Scale + x);
-            var bias = TQ.Load(o.Bias + x);
-            for (var r = 0; r < rows; r++) Store<TQ, TI, TF, TAct, TRes>(o, r, x, TQ.LoadInts(acc + r * width + x), scale, bias);
-        }
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<TQ, TI, TF, TAct, TRes>(in TileOutput o, int r, int col, TI acc, TF scale, TF bias)
