@@ -28,6 +28,9 @@ public sealed record SessionOptions
     /// <summary>Tests and benchmarks: the int8 GEMM path (null: the best this process runs).</summary>
     internal Kernels.Cpu.Int8.Int8Isa? Int8Path { get; init; }
 
+    /// <summary>Tests: band int8 depthwise convolutions with their 1×1 neighbours (false runs them as separate int8 steps, which must write the same codes).</summary>
+    internal bool Int8Bands { get; init; } = true;
+
     /// <summary>
     /// Most bytes of working memory (intermediate tensors and per-thread scratch) the session may allocate; default
     /// 4 GiB, and never more than one .NET array holds (8 GiB). A graph that needs more — a huge batch or input size,

@@ -118,18 +118,7 @@ internal sealed partial class PlanCompiler
         }
         else
             input = DenseQuantized(node.Inputs[0]);
-        if (depthwise)
-        {
-            var target = QuantizedOutput(e.Value, grid);
-            var o = _g.ShapeOf(e.Value);
-            var v = input.View;
-            var shape = new Kernels.Cpu.DwConvShape(v.Height, v.Width, cin, op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.Padding.Top, op.Padding.Left, o.H, o.W);
-            var description = $"int8 dwconv {op.KernelH}×{op.KernelW}{(op.StrideH > 1 ? $"/{op.StrideH}" : "")}{Int8Suffix(e)}";
-            _steps.Add(new Int8DepthwiseStep(node.Name, e.Nodes, description, input, target, shape, codes, Int8Requantize(e, input.Scale, op.WeightQuant!, bias, cout)));
-            foreach (var n in e.Nodes.Skip(1)) _fused.Add(n);
-            _quantized[e.Value] = target;
-            return true;
-        }
+        if (depthwise) return LowerInt8Depthwise(node, op, input, codes, bias, e);
         if (!pointwise)
         {
             var target = QuantizedOutput(e.Value, grid);
@@ -147,9 +136,14 @@ internal sealed partial class PlanCompiler
             var packed = PackInt8(codes.AsSpan(g * nPer * kPer, nPer * kPer), nPer, kPer);
             groups[g] = new Int8GemmGroup(packed, g * kPer, g * nPer);
         }
-        var output = QuantizedOutput(e.Value, grid);
         var epilogue = Int8Requantize(e, input.Scale, op.WeightQuant!, bias, cout);
         var name = $"int8 {(op.Groups > 1 ? $"gconv 1×1 g{op.Groups}" : "conv 1×1")} {cin}→{cout}{Int8Suffix(e)}";
+        if (e.Residual is null && DefersInt8Expansion(e.Value, (long)kPer * cout))
+        {
+            DeferInt8Expansion(e, input, new Int8PointwiseStage(groups, epilogue, name));
+            return true;
+        }
+        var output = QuantizedOutput(e.Value, grid);
         _steps.Add(new Int8GemmStep(node.Name, e.Nodes, name, input, output.View, false, e.Residual, groups, epilogue, _int8!.Value));
         foreach (var n in e.Nodes.Skip(1)) _fused.Add(n);
         _quantized[e.Value] = output;

@@ -43,12 +43,12 @@ internal sealed partial class PlanCompiler
     /// <paramref name="int8"/> (an int8 GEMM path), a QDQ graph's quantized layers become int8 steps, else they run in float32.
     /// </summary>
     public static ExecutionPlan Compile(Graph graph, Isa isa, int threads, bool fuse = true, bool guard = false, Kernels.Cpu.Int8.Int8Isa? int8 = null,
-        bool int8Forced = false)
+        bool int8Forced = false, bool int8Bands = true)
     {
         // Both passes keep the graph's inputs and outputs (names, order, shapes).
         var prepared = FoldBatchNorm.Apply(EliminateIdentity.Apply(graph));
         var compiler = new PlanCompiler(prepared, isa, threads, fuse);
-        if (prepared.Nodes.Any(n => n.Op is FakeQuantizeOp)) (compiler._int8, compiler._int8Forced) = (int8, int8Forced);
+        if (prepared.Nodes.Any(n => n.Op is FakeQuantizeOp)) (compiler._int8, compiler._int8Forced, compiler._int8Bands) = (int8, int8Forced, int8Bands);
         return compiler.Build(guard);
     }
 
@@ -70,6 +70,8 @@ internal sealed partial class PlanCompiler
             if (_fused.Contains(node) || TryLowerInt8(node)) continue;
             Lower(node);
         }
+        if (_pendingInt8.Count > 0)
+            throw new InvalidOperationException($"int8 expansions deferred into depthwise convolutions that did not take them: {string.Join(", ", _pendingInt8.Keys.Select(s => s.Name))}");
         // A graph output held as int8 codes is read out as floats.
         foreach (var name in _g.Outputs) ViewOf(name);
 

@@ -49,6 +49,38 @@ public sealed class Int8PlanTests
         }
     }
 
+    /// <summary>
+    /// Banded int8 steps (expansion → depthwise → projection in row bands) must write the very codes the separate int8
+    /// steps write: odd sizes make uneven bands and clipped windows, two threads split images into parts, and one image
+    /// on two threads (or MobileNetV2 1.0 at 224, whose first expansion outgrows one band) runs several bands per image,
+    /// each keeping the expansion rows the next one shares.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Banded_int8_depthwise_steps_write_the_codes_of_separate_steps(string name)
+    {
+        BandedAgreesWithSeparate(name, 61, 3);
+        BandedAgreesWithSeparate(name, 61, 1);
+    }
+
+    [Fact]
+    public void Banded_int8_steps_of_a_full_size_mobilenetv2_write_the_codes_of_separate_steps() => BandedAgreesWithSeparate("mobilenetv2_100", 224, 1);
+
+    private static void BandedAgreesWithSeparate(string name, int resolution, int batch)
+    {
+        var graph = Quantized(name, resolution, 9).WithBatch(batch);
+        var x = new Rng(78).NormalTensor(batch, 3, resolution, resolution);
+        foreach (var path in Int8Caps.Available)
+        foreach (var threads in new[] { 1, 2 })
+        {
+            using var separate = new InferenceSession(graph, new SessionOptions { Threads = threads, Int8Path = path, Int8Bands = false });
+            using var banded = new InferenceSession(graph, new SessionOptions { Threads = threads, Int8Path = path, GuardBuffers = true });
+            var steps = banded.Profile(x.Data, new float[separate.Run(x).Length], runs: 1, warmup: 0);
+            Assert.Contains(steps, s => s.Operator.Contains("int8 dwconv", StringComparison.Ordinal) && s.Operator.Contains(" → ", StringComparison.Ordinal));
+            Assert.Equal(separate.Run(x).Data, banded.Run(x).Data);
+        }
+    }
+
     private static int ArgMax(ReadOnlySpan<float> v)
     {
         var best = 0;

@@ -19,11 +19,8 @@ internal sealed record PointwiseStage(GemmGroup[] Groups, FusedActivation Activa
 /// an optional projection (the 1×1 after, with the residual add) consumes it at once. Without a projection the band is
 /// written to the output (an SE block needs the whole depthwise output before its projection).
 /// </summary>
-internal sealed class FusedDepthwiseStep : Step
+internal sealed class FusedDepthwiseStep : BandedDepthwiseStep
 {
-    /// <summary>Most scratch bytes per band (expansion rows + depthwise rows): half the 1 MiB L2, the rest for weights.</summary>
-    private const long BandBytes = 512 * 1024;
-
     private readonly TensorView _input;   // the expansion's input, or the depthwise input when there is none
     private readonly TensorView _output;
     private readonly TensorView? _residual;
@@ -62,44 +59,14 @@ internal sealed class FusedDepthwiseStep : Step
     }
 
     private static long Work(in DwConvShape shape, PointwiseStage? expand, PointwiseStage? project, int batch) =>
-        (long)batch * ((expand?.MacsPerPixel ?? 0) * shape.H * shape.W
-            + (long)shape.OH * shape.OW * (shape.C * shape.KH * shape.KW + (project?.MacsPerPixel ?? 0)));
+        Work(shape, expand?.MacsPerPixel ?? 0, project?.MacsPerPixel ?? 0, batch);
 
-    private static int MaxParts(int threads) => Math.Max(1, 2 * threads);
+    private static (int BandRows, int BandsPerImage) Banding(in DwConvShape shape, PointwiseStage? expand, PointwiseStage? project, int batch, int threads) =>
+        Banding(shape, expand is not null, project is not null, Padded(shape.C), sizeof(float), Work(shape, expand, project, batch), batch, threads);
 
-    /// <summary>Input rows a band of <paramref name="rows"/> output rows reads.</summary>
-    private static int ExpansionRows(in DwConvShape shape, int rows) => Math.Min((rows - 1) * shape.StrideH + shape.KH, shape.H);
-
-    /// <summary>Output rows per band and bands per image: as many rows as fit <see cref="BandBytes"/>, and enough bands to share among the threads.</summary>
-    private static (int BandRows, int BandsPerImage) Banding(in DwConvShape shape, PointwiseStage? expand, PointwiseStage? project, int batch, int threads)
-    {
-        var eStride = Padded(shape.C);
-        // Bytes one more band row costs: its expansion rows (stride s) and its depthwise row.
-        var perRow = (expand is null ? 0 : (long)shape.StrideH * shape.W * eStride) + (project is null ? 0 : (long)shape.OW * Padded(shape.C));
-        var fixedRows = expand is null ? 0 : (long)Math.Max(shape.KH - shape.StrideH, 0) * shape.W * eStride;
-        var rows = perRow == 0 ? shape.OH : (int)Math.Clamp((BandBytes / sizeof(float) - fixedRows) / perRow, 1, shape.OH);
-        var bands = Math.Max((shape.OH + rows - 1) / rows, PartsFor(Work(shape, expand, project, batch), threads, shape.OH) / Math.Max(batch, 1));
-        bands = Math.Clamp(bands, 1, shape.OH);
-        var bandRows = (shape.OH + bands - 1) / bands;
-        return (bandRows, (shape.OH + bandRows - 1) / bandRows);
-    }
-
-    /// <summary>
-    /// Expansion rows computed per row of the image when <paramref name="threads"/> threads share one image's bands: a
-    /// part keeps the rows its consecutive bands share, but each part recomputes the k − s rows at its first band's top.
-    /// 1 means no waste; a 7×7 map with a 5×5 kernel in four parts of two rows computes 3.4× the expansion.
-    /// </summary>
-    public static double ExpansionRecompute(in DwConvShape shape, PointwiseStage expand, PointwiseStage? project, int batch, int threads)
-    {
-        var (bandRows, bandsPerImage) = Banding(shape, expand, project, batch, threads);
-        var parts = PartsFor(Work(shape, expand, project, batch), threads, Math.Min(batch * bandsPerImage, MaxParts(threads)));
-        var partsPerImage = Math.Max(1, parts / Math.Max(batch, 1));
-        if (partsPerImage == 1) return 1;
-        var bandsPerPart = (bandsPerImage + partsPerImage - 1) / partsPerImage;
-        var rowsPerPart = Math.Min(bandsPerPart * bandRows, shape.OH);
-        var parted = (shape.OH + rowsPerPart - 1) / rowsPerPart;
-        return (double)parted * ExpansionRows(shape, rowsPerPart) / shape.H;
-    }
+    /// <summary>How much of the expansion row bands on <paramref name="threads"/> threads recompute (see <see cref="BandedDepthwiseStep"/>).</summary>
+    public static double ExpansionRecompute(in DwConvShape shape, PointwiseStage expand, PointwiseStage? project, int batch, int threads) =>
+        ExpansionRecompute(shape, Banding(shape, expand, project, batch, threads), Work(shape, expand, project, batch), batch, threads);
 
     /// <summary>Pixel stride of scratch rows: channels, plus 16 floats where rows would be a multiple of 1 KiB apart.</summary>
     private static int Padded(int c) => c % 256 == 0 ? c + 16 : c;
@@ -151,8 +118,7 @@ internal sealed class FusedDepthwiseStep : Step
                 else
                 {
                     // Input rows the band's windows touch, clipped to the image.
-                    var first = Math.Max(r0 * _shape.StrideH - _shape.PadTop, 0);
-                    var last = Math.Min((r0 + rows - 1) * _shape.StrideH - _shape.PadTop + _shape.KH, _shape.H);
+                    var (first, last) = BandInputRows(_shape, r0, rows);
                     if (eImage == n && first >= eFirst && first < eEnd)
                     {
                         // Keep the rows this band shares with the previous one: move them to the top of E.

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LightNets.Graphs;
 using LightNets.Runtime.Compiler;
 using LightNets.Runtime.Kernels.Cpu.Int8;
@@ -77,20 +78,57 @@ internal sealed class Int8Im2ColStep : Step
     {
         var (v, op) = (_input.View, _op);
         var (cin, zero) = (v.Channels, (byte)_input.ZeroPoint);
+        // A tap row's kw pixels are one run of kw·C_in bytes when the pixels are packed and the window lies inside the
+        // image: one small copy per tap row (the stem's 9 bytes) instead of one per tap.
+        var run = op.KernelW * cin;
+        var packed = v.PixelStride == cin && op.DilationW == 1;
         for (var r = 0; r < count; r++)
         {
             var ox = ox0 + r;
             var d = dst + (long)r * _k;
+            var ix0 = ox * op.StrideW - op.Padding.Left;
+            var inside = packed && ix0 >= 0 && ix0 + op.KernelW <= v.Width;
             for (var ky = 0; ky < op.KernelH; ky++)
             {
                 var iy = oy * op.StrideH - op.Padding.Top + ky * op.DilationH;
+                if (iy < 0 || iy >= v.Height)
+                {
+                    new Span<byte>(d, run).Fill(zero);
+                    d += run;
+                    continue;
+                }
+                var row = image + iy * v.RowStride;
+                if (inside)
+                {
+                    CopySmall(row + (long)ix0 * cin, d, run);
+                    d += run;
+                    continue;
+                }
                 for (var kx = 0; kx < op.KernelW; kx++, d += cin)
                 {
-                    var ix = ox * op.StrideW - op.Padding.Left + kx * op.DilationW;
-                    if (iy < 0 || iy >= v.Height || ix < 0 || ix >= v.Width) new Span<byte>(d, cin).Fill(zero);
-                    else new ReadOnlySpan<byte>(image + iy * v.RowStride + (long)ix * v.PixelStride, cin).CopyTo(new Span<byte>(d, cin));
+                    var ix = ix0 + kx * op.DilationW;
+                    if (ix < 0 || ix >= v.Width) new Span<byte>(d, cin).Fill(zero);
+                    else new ReadOnlySpan<byte>(row + (long)ix * v.PixelStride, cin).CopyTo(new Span<byte>(d, cin));
                 }
             }
         }
+    }
+
+    /// <summary>Copies <paramref name="n"/> bytes with two overlapping loads when n ≤ 16 (never reading outside [src, src + n)).</summary>
+    private static unsafe void CopySmall(byte* src, byte* dst, int n)
+    {
+        if (n >= 8 && n <= 16)
+        {
+            var (head, tail) = (Unsafe.ReadUnaligned<ulong>(src), Unsafe.ReadUnaligned<ulong>(src + n - 8));
+            Unsafe.WriteUnaligned(dst, head);
+            Unsafe.WriteUnaligned(dst + n - 8, tail);
+        }
+        else if (n >= 4 && n < 8)
+        {
+            var (head, tail) = (Unsafe.ReadUnaligned<uint>(src), Unsafe.ReadUnaligned<uint>(src + n - 4));
+            Unsafe.WriteUnaligned(dst, head);
+            Unsafe.WriteUnaligned(dst + n - 4, tail);
+        }
+        else Unsafe.CopyBlockUnaligned(dst, src, (uint)n);
     }
 }
