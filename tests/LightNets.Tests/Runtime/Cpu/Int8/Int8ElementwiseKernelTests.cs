@@ -16,6 +16,8 @@ public unsafe class Int8ElementwiseKernelTests
 {
     private static readonly int[] Channels = [.. CpuTestData.Channels, 63, 64, 65, 100, 130];
 
+    public static TheoryData<Isa> TierData() => [.. CpuTestData.Tiers];
+
     public static TheoryData<Isa, int> TiersByChannels()
     {
         var data = new TheoryData<Isa, int>();
@@ -83,6 +85,25 @@ public unsafe class Int8ElementwiseKernelTests
                 for (var ch = 0; ch < c; ch++)
                     Assert.True(expected[p * c + ch] == y[p, ch], $"nchw quantize__{isa.Word()} C={c} pixels={pixels}: ({p}, {ch})");
             y.AssertOnlyWritten(0, pixels, c, $"nchw C={c}");
+        }
+    }
+
+    /// <summary>An RGB image into packed 3-byte pixels (the stem's input): whole 64-pixel blocks interleaved by shuffles, the rest strided.</summary>
+    [Theory]
+    [MemberData(nameof(TierData))]
+    public void Quantizing_an_rgb_image_into_packed_pixels_matches_the_reference(Isa isa)
+    {
+        var rng = new Rng(3);
+        foreach (var pixels in new[] { 63, 64, 65, 128, 200, 3136 })
+        {
+            var q = Params(rng, pixels, powerOfTwo: pixels % 2 == 0);
+            using var x = new GuardedBytes(pixels * 3 * sizeof(float));
+            var xf = (float*)x.Ptr;
+            for (var i = 0; i < pixels * 3; i++) xf[i] = i % 11 == 0 ? Int(rng, -300, 300) * 0.125f : (float)(rng.NextDouble() * 60 - 30);
+            using var y = new GuardedBytes(pixels * 3);
+            Int8Elementwise.QuantizeNchw(xf, pixels, 3, y.Ptr, 3, q, isa);
+            var expected = Int8ElementwiseReference.QuantizeNchw(new ReadOnlySpan<float>(xf, pixels * 3), pixels, 3, q);
+            Assert.True(expected.AsSpan().SequenceEqual(y.Span), $"rgb quantize__{isa.Word()} pixels={pixels}");
         }
     }
 

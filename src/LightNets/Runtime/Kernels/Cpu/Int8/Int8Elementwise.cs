@@ -22,7 +22,7 @@ public readonly record struct QuantParams(float Scale, int ZeroPoint)
 /// specification bit for bit. Every tier gives identical bytes; the reference twins are in
 /// <c>Reference.Int8.Int8ElementwiseReference</c>.
 /// </summary>
-public static unsafe class Int8Elementwise
+public static unsafe partial class Int8Elementwise
 {
     /// <summary>
     /// <c>f32-u8-quantize</c>: y[p, c] = saturate(round(x[p, c] / yq.Scale) + yq.ZeroPoint), x float NHWC.
@@ -53,14 +53,19 @@ public static unsafe class Int8Elementwise
         KernelGuard.That(yPixelStride >= channels, $"stride {yPixelStride} must hold the {channels} channels", nameof(yPixelStride));
         yq.Validate(nameof(yq));
         var o = new OutputScalars(yq);
+        // Three packed channels (an RGB image): blocks of pixels quantized plane by plane and interleaved with byte shuffles.
+        var done = channels == 3 && yPixelStride == 3 ? QuantizeRgb(x, pixels, y, o, isa) : 0;
         // Each plane is a row of `pixels` floats; the output bytes of that row are `yPixelStride` apart.
         for (var c = 0; c < channels; c++)
         {
+            var xc = x + (long)c * pixels + done;
+            var yc = y + (long)done * yPixelStride + c;
+            var n = pixels - done;
             switch (Int8Caps.Effective(isa))
             {
-                case Isa.V512: QuantizeStrided<Q512, Vector512<int>, Vector512<float>>(x + (long)c * pixels, y + c, yPixelStride, pixels, o); break;
-                case Isa.V256: QuantizeStrided<Q256, Vector256<int>, Vector256<float>>(x + (long)c * pixels, y + c, yPixelStride, pixels, o); break;
-                default: QuantizeStrided<QScalar, int, float>(x + (long)c * pixels, y + c, yPixelStride, pixels, o); break;
+                case Isa.V512: QuantizeStrided<Q512, Vector512<int>, Vector512<float>>(xc, yc, yPixelStride, n, o); break;
+                case Isa.V256: QuantizeStrided<Q256, Vector256<int>, Vector256<float>>(xc, yc, yPixelStride, n, o); break;
+                default: QuantizeStrided<QScalar, int, float>(xc, yc, yPixelStride, n, o); break;
             }
         }
     }

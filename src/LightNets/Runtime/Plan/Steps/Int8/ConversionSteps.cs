@@ -115,7 +115,7 @@ internal sealed class RequantizeStep : Step
     private readonly byte[]? _table;
     private readonly int[] _from, _to;
     private readonly bool _dense;
-    private readonly ChannelGather? _gather; // a copy into dense channels: runs copied, zipped runs unpacked
+    private readonly ChannelGather? _gather; // into dense channels: runs copied, zipped runs unpacked (then looked up in place)
 
     public RequantizeStep(string name, IReadOnlyList<Node> nodes, QuantizedView source, QuantizedView target) : base(name, nodes)
     {
@@ -129,7 +129,7 @@ internal sealed class RequantizeStep : Step
         _from = [.. Enumerable.Range(0, c).Select(source.View.Physical)];
         _to = [.. Enumerable.Range(0, c).Select(target.View.Physical)];
         _dense = source.View.Map is null && target.View.Map is null;
-        if (_table is null && _to.Select((t, i) => t == i).All(x => x)) _gather = ChannelGather.For(_from);
+        if (!_dense && _to.Select((t, i) => t == i).All(x => x)) _gather = ChannelGather.For(_from);
     }
 
     public override string Describe() => _table is null ? $"copy {_source.View.Channels} uint8 channels" : $"requantize {_source.View.Channels} channels";
@@ -162,6 +162,7 @@ internal sealed class RequantizeStep : Step
                 if (_gather is not null)
                 {
                     Int8Gather.Run(_gather, src, s.PixelStride, dst, t.PixelStride, t.Width, ctx.Isa);
+                    if (table is not null) Int8Elementwise.Lookup(dst, t.PixelStride, dst, t.PixelStride, t.Width, c, table, ctx.Isa);
                     continue;
                 }
                 for (var x = 0; x < t.Width; x++, src += s.PixelStride, dst += t.PixelStride)
