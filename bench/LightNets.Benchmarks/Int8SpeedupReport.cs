@@ -10,7 +10,7 @@ namespace LightNets.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench/LightNets.Benchmarks -- int8-speedup [--threads N] [--rounds R] [--runs K]
-/// [--profile] [MODEL...]</c>: each zoo model (random weights, BN statistics random) in float32 and quantized in this
+/// [--profile] [--separate] [MODEL...]</c>: each zoo model (random weights, BN statistics random) in float32 and quantized in this
 /// process (min-max on 16 random images), both compiled by LightNets and timed in the same process, interleaved: R
 /// rounds of K runs of each, alternating which goes first; the medians of all runs and their ratio. The VM's speed
 /// drifts by 20 % from minute to minute, so only ratios measured this way say what int8 gains.
@@ -25,6 +25,7 @@ public static class Int8SpeedupReport
         var rounds = Option(args, "--rounds", 20);
         var runs = Option(args, "--runs", 20);
         var profile = args.Contains("--profile");
+        var separate = args.Contains("--separate"); // int8 layers as separate steps (no bands), to see each kernel's time
         var models = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || args[i - 1] is not ("--threads" or "--rounds" or "--runs"))).ToArray();
         if (models.Length == 0) models = DefaultModels;
         Console.WriteLine($"int8 against float32, batch 1, {threads} thread(s), {rounds}×{runs} runs each, interleaved; {CpuCaps.Describe()}, {DateTime.Now:yyyy-MM-dd HH:mm}");
@@ -36,7 +37,7 @@ public static class Int8SpeedupReport
             quantizer.Calibrate([.. Enumerable.Range(0, 2).Select(b => new Rng(100 + (ulong)b).NormalTensor(8, shape[1], shape[2], shape[3]))], threads: Environment.ProcessorCount);
             var int8 = quantizer.Build();
             using var f32 = new InferenceSession(graph, new SessionOptions { Threads = threads });
-            using var i8 = new InferenceSession(int8, new SessionOptions { Threads = threads });
+            using var i8 = new InferenceSession(int8, new SessionOptions { Threads = threads, Int8Bands = !separate });
             var x = new Rng(7).NormalTensor(1, shape[1], shape[2], shape[3]).Data;
             var yf = new float[f32.Run(new Tensor(shape, x)).Length];
             var yi = new float[yf.Length];

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LightNets.Cli.Engines;
 using LightNets.Cli.Output;
 using LightNets.Cli.Output.Charts;
 using LightNets.Graphs;
@@ -39,7 +40,10 @@ internal static class EvaluateCommand
         var confusion = new Option<string?>("--confusion") { Description = "Write the confusion matrix as a PNG heat map to this file." };
         var strict = new Option<bool>("--strict") { Description = "An unreadable image is an error (default: skipped and counted)." };
         var format = FormatOption.Create(OutputFormat.Table, OutputFormat.Json, OutputFormat.Markdown, OutputFormat.Csv);
-        foreach (var o in new Option[] { data, weights, resize, batch, threads, limit, confusion, strict, format }) command.Options.Add(o);
+        var compare = new ChoiceOption<CompareWith>("--compare",
+            "onnxruntime: also score every image in ONNX Runtime (the same file, or the zoo model's export) and report its top-1 and on how many images its top-1 is LightNets'.",
+            CompareWith.None);
+        foreach (var o in new Option[] { data, weights, resize, batch, threads, limit, confusion, strict, format, compare }) command.Options.Add(o);
 
         command.SetAction(p =>
         {
@@ -65,9 +69,11 @@ internal static class EvaluateCommand
             var threadCount = p.GetValue(threads) ?? Environment.ProcessorCount;
             EvaluationResult result = null!;
             var batchSize = Math.Min(p.GetValue(batch) ?? 256, set.Count);
+            using var ort = p.GetValue(compare) == CompareWith.OnnxRuntime ? new EngineAgreement(ModelSource.OnnxRuntimeModel(name, graph), input, threadCount) : null;
             new ProgressReporter(stderr).Run("evaluating", (set.Count + batchSize - 1) / batchSize, tick =>
-                result = Evaluator.Run(graph, set, new ImagePipeline(new Preprocess(preprocessing)), batchSize, threadCount, strictValue, (_, _) => tick(null)));
-            Write(stdout, format.Get(p), name, path, set, result, names);
+                result = Evaluator.Run(graph, set, new ImagePipeline(new Preprocess(preprocessing)), batchSize, threadCount, strictValue, (_, _) => tick(null),
+                    scored: ort is null ? null : ort.Score));
+            Write(stdout, format.Get(p), name, path, set, result, names, ort);
             if (png is not null)
             {
                 if (result.Confusion is null)
@@ -81,7 +87,8 @@ internal static class EvaluateCommand
         return command;
     }
 
-    private static void Write(TextWriter stdout, OutputFormat format, string model, string path, IImageDataset set, EvaluationResult r, IReadOnlyList<string> names)
+    private static void Write(TextWriter stdout, OutputFormat format, string model, string path, IImageDataset set, EvaluationResult r, IReadOnlyList<string> names,
+        EngineAgreement? ort)
     {
         string Name(int c) => c < names.Count ? names[c] : c.ToString();
         if (format == OutputFormat.Json)
@@ -96,6 +103,14 @@ internal static class EvaluateCommand
                 json.WriteNumber("top1", r.Top1);
                 json.WriteNumber($"top{r.TopK}", r.TopKAccuracy);
                 json.WriteNumber("loss", r.Loss);
+                if (ort is not null)
+                {
+                    json.WriteStartObject("onnxruntime");
+                    json.WriteNumber("top1", ort.Top1);
+                    json.WriteNumber("sameTop1", ort.Agreeing);
+                    json.WriteNumber("sameTop1Share", ort.Agreement);
+                    json.WriteEndObject();
+                }
                 json.WriteStartArray("classes");
                 for (var c = 0; c < set.ClassNames.Count; c++)
                 {
@@ -126,6 +141,12 @@ internal static class EvaluateCommand
         var summary = new TextTable($"{model} on {path}", [new Column("images", true), new Column("top-1", true), new Column($"top-{r.TopK}", true), new Column("loss", true)]);
         summary.Add(Fmt.Int(r.Images), Fmt.Percent(r.Top1), Fmt.Percent(r.TopKAccuracy), Fmt.Num(r.Loss, "0.0000"));
         summary.Write(stdout, format);
+        if (ort is not null)
+        {
+            var both = new TextTable("ONNX Runtime on the same images", [new Column("engine"), new Column("top-1", true), new Column("same top-1 as LightNets", true)]);
+            both.Add("ONNX Runtime", Fmt.Percent(ort.Top1), $"{Fmt.Int(ort.Agreeing)} of {Fmt.Int(ort.Images)} ({Fmt.Percent(ort.Agreement)})");
+            both.Write(stdout, format);
+        }
         if (r.Unreadable > 0) stdout.WriteLine($"{r.Unreadable:N0} image(s) could not be read and were left out");
         var perClass = new TextTable("per class", [new Column("label", true), new Column("class"), new Column("images", true), new Column("correct", true), new Column("accuracy", true)]);
         for (var c = 0; c < set.ClassNames.Count; c++)

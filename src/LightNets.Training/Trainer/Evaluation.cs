@@ -88,6 +88,9 @@ public sealed class EvaluationResult
 }
 
 /// <summary>Scores a model on a data set in evaluation mode with the compiled inference runtime.</summary>
+/// <summary>One image <see cref="Evaluator.Run"/> scored: its prepared input (C×H×W), its label, the model's logits.</summary>
+public delegate void ScoredImage(ReadOnlySpan<float> image, int label, ReadOnlySpan<float> logits);
+
 public static class Evaluator
 {
     /// <param name="graph">The model (BatchNorm with running statistics, dropout the identity); a trailing Softmax is ignored.</param>
@@ -98,9 +101,10 @@ public static class Evaluator
     /// <param name="strict">An unreadable image is an error instead of being left out and counted.</param>
     /// <param name="progress">Called after each batch with (images done, images in all).</param>
     /// <param name="cancellation">Stops the evaluation between batches.</param>
+    /// <param name="scored">Called for each image scored, with its prepared input, label and logits (to run it through another engine too).</param>
     /// <exception cref="DatasetException">The data does not fit the model (image shape, class count), or (strict) an image cannot be read.</exception>
     public static EvaluationResult Run(Graph graph, IImageDataset data, ImagePipeline pipeline, int batch, int threads, bool strict = false,
-        Action<long, long>? progress = null, CancellationToken cancellation = default)
+        Action<long, long>? progress = null, CancellationToken cancellation = default, ScoredImage? scored = null)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(data);
@@ -139,6 +143,7 @@ public static class Evaluator
                     continue;
                 }
                 result.Add(logits.AsSpan(i * classes, classes), b.Labels[i]);
+                scored?.Invoke(images.AsSpan((int)(i * shape.Length), (int)shape.Length), b.Labels[i], logits.AsSpan(i * classes, classes));
             }
             progress?.Invoke(expected, data.Count);
         }

@@ -1,6 +1,8 @@
 using LightNets.Graphs;
 using LightNets.Onnx;
+using LightNets.Tests.Training.Data;
 using LightNets.Tests.Training.Trainer;
+using LightNets.Training.Data;
 
 namespace LightNets.Tests.Cli;
 
@@ -34,6 +36,32 @@ public sealed class QuantizeCommandTests : IDisposable
         Assert.True(bench.ExitCode == 0, bench.Stderr);
         Assert.Contains("int8 conv 1×1", bench.Stdout);
         Assert.Contains("int8 dwconv", bench.Stdout);
+    }
+
+    /// <summary>
+    /// The shipped Fashion-MNIST model quantized on 64 real images: `evaluate --compare onnxruntime` scores the int8
+    /// file in both engines, which must give the same class on at least 99 % of the images (ONNX Runtime fuses the QDQ
+    /// pairs into its own integer kernels, so this compares two int8 implementations), with int8 top-1 near float32's.
+    /// </summary>
+    [FashionMnistFact]
+    public void A_quantized_trained_model_gives_the_same_classes_in_onnx_runtime()
+    {
+        var model = Path.Combine(Docs.ReadmeTests.FindRoot(), "models", "fashion-mnist", "model.onnx");
+        var output = Path.Combine(_root, "fm.int8.onnx");
+        var q = CliRunner.Run("quantize", model, "--calibration", FashionMnist.DefaultDirectory, "--images", "64", "-o", output, "--threads", "2");
+        Assert.True(q.ExitCode == 0, q.Stderr);
+        var scores = new Dictionary<string, System.Text.Json.Nodes.JsonNode>();
+        foreach (var file in new[] { model, output })
+        {
+            var r = CliRunner.Run("evaluate", file, "--data", FashionMnist.DefaultDirectory, "--limit", "1000", "--threads", "2", "--format", "json",
+                "--compare", "onnxruntime");
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            scores[file] = System.Text.Json.Nodes.JsonNode.Parse(r.Stdout)!;
+        }
+        var int8 = scores[output]["onnxruntime"]!;
+        Assert.True(int8["sameTop1Share"]!.GetValue<double>() >= 0.99, $"ONNX Runtime agrees with LightNets on {int8["sameTop1"]} of 1000 images");
+        Assert.True(scores[model]["onnxruntime"]!["sameTop1Share"]!.GetValue<double>() >= 0.999, "the float model's classes differ between the engines");
+        Assert.InRange(scores[output]["top1"]!.GetValue<double>(), scores[model]["top1"]!.GetValue<double>() - 0.01, 1);
     }
 
     [Fact]

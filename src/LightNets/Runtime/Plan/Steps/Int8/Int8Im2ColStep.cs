@@ -12,7 +12,7 @@ namespace LightNets.Runtime.Plan.Steps.Int8;
 /// </summary>
 internal sealed class Int8Im2ColStep : Step
 {
-    private const int RowsPerTile = 64;
+    private const int RowsPerTile = 256;
 
     private readonly QuantizedView _input;
     private readonly QuantizedView _output;
