@@ -62,4 +62,35 @@ internal abstract class BandedDepthwiseStep(string name, IReadOnlyList<Node> nod
     /// <summary>The input rows [First, Last) the windows of output rows [r0, r0 + rows) touch, clipped to the image.</summary>
     protected static (int First, int Last) BandInputRows(in DwConvShape shape, int r0, int rows) =>
         (Math.Max(r0 * shape.StrideH - shape.PadTop, 0), Math.Min((r0 + rows - 1) * shape.StrideH - shape.PadTop + shape.KH, shape.H));
+
+    /// <summary>
+    /// The expansion rows one thread's scratch holds across the consecutive bands it computes: rows [First, End) of
+    /// image Image, First at the top of the scratch.
+    /// </summary>
+    protected struct ExpansionWindow()
+    {
+        private int _image = -1, _first, _end;
+
+        /// <summary>
+        /// Makes the scratch hold rows [<paramref name="first"/>, <paramref name="last"/>) of image <paramref name="n"/>:
+        /// the rows shared with the previous band are moved to the top (the k − s rows of a window's overlap are never
+        /// recomputed), and the rows still to compute, [From, last), returned with the image row now at the top.
+        /// </summary>
+        public unsafe (int From, int Top) Advance(int n, int first, int last, byte* scratch, long rowBytes, long capacityBytes)
+        {
+            if (_image == n && first >= _first && first < _end)
+            {
+                Buffer.MemoryCopy(scratch + (first - _first) * rowBytes, scratch, capacityBytes, (_end - first) * rowBytes);
+                _first = first;
+            }
+            else
+            {
+                _image = n;
+                _first = _end = first;
+            }
+            var from = _end;
+            _end = last;
+            return (from, _first);
+        }
+    }
 }

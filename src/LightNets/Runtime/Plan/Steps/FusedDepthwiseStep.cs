@@ -96,7 +96,7 @@ internal sealed class FusedDepthwiseStep : BandedDepthwiseStep
         var (start, end) = Share(Bands, part, parts);
         var e = ctx.Arena + ScratchOffset + part * (EFloats + DFloats);
         var d = e + EFloats;
-        int eImage = -1, eFirst = 0, eEnd = 0; // the expansion rows [eFirst, eEnd) of image eImage held in E
+        var window = new ExpansionWindow();
         var (prefetch, prefetchBytes) = Prefetch.Share(part, parts);
         var perBand = end > start ? prefetchBytes / (end - start) : 0;
         fixed (float* dw = _dwWeights)
@@ -119,25 +119,14 @@ internal sealed class FusedDepthwiseStep : BandedDepthwiseStep
                 {
                     // Input rows the band's windows touch, clipped to the image.
                     var (first, last) = BandInputRows(_shape, r0, rows);
-                    if (eImage == n && first >= eFirst && first < eEnd)
-                    {
-                        // Keep the rows this band shares with the previous one: move them to the top of E.
-                        var keep = eEnd - first;
-                        Buffer.MemoryCopy(e + (long)(first - eFirst) * _shape.W * _eStride, e, EFloats * sizeof(float), (long)keep * _shape.W * _eStride * sizeof(float));
-                        eFirst = first;
-                    }
-                    else
-                    {
-                        eImage = n;
-                        eFirst = eEnd = first;
-                    }
-                    if (last > eEnd)
-                        Pointwise(ctx, _expand, ctx.Base(_input, n) + (long)eEnd * _shape.W * _input.PixelStride, _input.PixelStride,
-                            e + (long)(eEnd - eFirst) * _shape.W * _eStride, _eStride, null, 0, (last - eEnd) * _shape.W,
+                    var rowFloats = (long)_shape.W * _eStride;
+                    var (from, top) = window.Advance(n, first, last, (byte*)e, rowFloats * sizeof(float), EFloats * sizeof(float));
+                    if (last > from)
+                        Pointwise(ctx, _expand, ctx.Base(_input, n) + (long)from * _shape.W * _input.PixelStride, _input.PixelStride,
+                            e + (from - top) * rowFloats, _eStride, null, 0, (last - from) * _shape.W,
                             _project is null ? (byte*)prefetch + (b - start) * perBand : null, _project is null ? perBand : 0);
-                    eEnd = last;
-                    // The kernel addresses input row y at dwIn + y·W·stride: shift E so that row eFirst lands at its start.
-                    dwIn = e - (long)eFirst * _shape.W * _eStride;
+                    // The kernel addresses input row y at dwIn + y·W·stride: shift E so that row `top` lands at its start.
+                    dwIn = e - top * rowFloats;
                     dwInStride = _eStride;
                 }
 

@@ -82,7 +82,7 @@ internal sealed class Int8FusedDepthwiseStep : BandedDepthwiseStep
         var e = arena + (-(nint)arena & 63) + part * (_eBytes + _dBytes);
         var d = e + _eBytes;
         var rowBytes = (long)_shape.W * _stride;
-        int eImage = -1, eFirst = 0, eEnd = 0; // the expansion rows [eFirst, eEnd) of image eImage held in E
+        var window = new ExpansionWindow();
         fixed (int* dw = _dwWeights)
         {
             for (var b = start; b < end; b++)
@@ -101,26 +101,14 @@ internal sealed class Int8FusedDepthwiseStep : BandedDepthwiseStep
                 else
                 {
                     var (first, last) = BandInputRows(_shape, r0, rows);
-                    if (eImage == n && first >= eFirst && first < eEnd)
+                    var (from, top) = window.Advance(n, first, last, e, rowBytes, _eBytes);
+                    if (last > from)
                     {
-                        // Keep the rows this band shares with the previous one: move them to the top of E.
-                        Buffer.MemoryCopy(e + (first - eFirst) * rowBytes, e, _eBytes, (eEnd - first) * rowBytes);
-                        eFirst = first;
+                        var input = QuantizedMemory.Base(ctx, _input.View, n) + (long)from * _shape.W * _input.View.PixelStride;
+                        Pointwise(_expand, input, _input.View.PixelStride, _input.ZeroPoint, e + (from - top) * rowBytes, _stride, null, 0, (last - from) * _shape.W);
                     }
-                    else
-                    {
-                        eImage = n;
-                        eFirst = eEnd = first;
-                    }
-                    if (last > eEnd)
-                    {
-                        var input = QuantizedMemory.Base(ctx, _input.View, n) + (long)eEnd * _shape.W * _input.View.PixelStride;
-                        Pointwise(_expand, input, _input.View.PixelStride, _input.ZeroPoint, e + (eEnd - eFirst) * rowBytes, _stride, null, 0,
-                            (last - eEnd) * _shape.W);
-                    }
-                    eEnd = last;
-                    // The kernel addresses input row y at dwIn + y·W·stride: shift E so that row eFirst lands at its start.
-                    dwIn = e - eFirst * rowBytes;
+                    // The kernel addresses input row y at dwIn + y·W·stride: shift E so that row `top` lands at its start.
+                    dwIn = e - top * rowBytes;
                     (dwInStride, dwInZero) = (_stride, _expandZero);
                 }
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using LightNets.Graphs;
 using LightNets.Runtime.Compiler;
 using LightNets.Runtime.Kernels.Cpu.Int8;
@@ -45,7 +46,8 @@ internal sealed class Int8Im2ColStep : Step
 
     private int MaxParts => 2 * _threads;
 
-    public override long ScratchFloats => QuantizedMemory.Floats((long)MaxParts * RowsPerTile * _k);
+    // 16 bytes of slack per part: a tile's last row may be written with a 16-byte store (see Unfold).
+    public override long ScratchFloats => QuantizedMemory.Floats((long)MaxParts * (RowsPerTile * _k + 16));
 
     private int Rows => _output.View.Batch * _output.View.Height;
 
@@ -55,7 +57,7 @@ internal sealed class Int8Im2ColStep : Step
     public override unsafe void Run(in RunContext ctx, int part, int parts)
     {
         var (start, end) = Share(Rows, part, parts);
-        var scratch = (byte*)(ctx.Arena + ScratchOffset) + (long)part * RowsPerTile * _k;
+        var scratch = (byte*)(ctx.Arena + ScratchOffset) + (long)part * (RowsPerTile * _k + 16);
         var (o, width) = (_output.View, _output.View.Width);
         for (var row = start; row < end; row++)
         {
@@ -82,6 +84,9 @@ internal sealed class Int8Im2ColStep : Step
         // image: one small copy per tap row (the stem's 9 bytes) instead of one per tap.
         var run = op.KernelW * cin;
         var packed = v.PixelStride == cin && op.DilationW == 1;
+        // A run of at most 16 bytes is moved by one 16-byte load and store where the load stays inside the image: the
+        // store's excess lands where the next tap row (or the next pixel, or the tile's slack) is written afterwards.
+        var imageBytes = (long)(v.Height - 1) * v.RowStride + (long)v.Width * v.PixelStride;
         for (var r = 0; r < count; r++)
         {
             var ox = ox0 + r;
@@ -98,6 +103,12 @@ internal sealed class Int8Im2ColStep : Step
                     continue;
                 }
                 var row = image + iy * v.RowStride;
+                if (inside && run <= 16 && (iy * v.RowStride + (long)ix0 * cin + 16) <= imageBytes)
+                {
+                    Vector128.Store(Vector128.Load(row + (long)ix0 * cin), d);
+                    d += run;
+                    continue;
+                }
                 if (inside)
                 {
                     CopySmall(row + (long)ix0 * cin, d, run);
