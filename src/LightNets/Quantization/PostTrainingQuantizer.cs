@@ -74,11 +74,36 @@ public sealed class PostTrainingQuantizer
     public QuantParams ActivationParams(string value)
     {
         var (lo, hi) = _stats[value].Range(_options);
+        return UInt8Grid(lo, hi);
+    }
+
+    /// <summary>The uint8 grid for values in [lo, hi] (lo ≤ 0 ≤ hi): both ends on the grid, the scale as fine as that allows.</summary>
+    internal static QuantParams UInt8Grid(float lo, float hi)
+    {
         var scale = (hi - lo) / 255f;
         // A constant activation (a dead channel's whole layer) still needs a valid scale; its values all map to the zero point.
         if (!(scale >= 1e-30f) || !float.IsNormal(scale)) return QuantParams.PerTensor(1f, Math.Clamp((int)MathF.Round(-lo), 0, 255), QuantType.UInt8);
-        var zero = Math.Clamp((int)MathF.Round(-lo / scale, MidpointRounding.ToEven), 0, 255);
-        return QuantParams.PerTensor(scale, zero, QuantType.UInt8);
+        // The zero point must be a whole code, and rounding −lo/scale to the nearest one moves the grid by up to half a
+        // step, clipping one end of the calibrated range (an h-swish's minimum −0.375, often its most common negative
+        // value, fell below the grid with zero point 4.5 → 4). Of the two neighbouring zero points, take the one that
+        // needs the smaller widening of the scale to cover both ends.
+        var exact = -lo / scale;
+        var best = (Scale: float.PositiveInfinity, Zero: 0);
+        foreach (var zero in new[] { (int)MathF.Floor(exact), (int)MathF.Ceiling(exact) })
+        {
+            var z = Math.Clamp(zero, 0, 255);
+            var s = Covering(scale, lo, hi, z);
+            if (s < best.Scale) best = (s, z);
+        }
+        return QuantParams.PerTensor(best.Scale, best.Zero, QuantType.UInt8);
+    }
+
+    /// <summary>The least scale ≥ <paramref name="scale"/> whose grid with zero point <paramref name="zero"/> reaches down to lo and up to hi.</summary>
+    private static float Covering(float scale, float lo, float hi, int zero)
+    {
+        if (lo < 0) scale = zero > 0 ? MathF.Max(scale, -lo / zero) : float.PositiveInfinity;
+        if (hi > 0) scale = zero < 255 ? MathF.Max(scale, hi / (255 - zero)) : float.PositiveInfinity;
+        return scale;
     }
 
     /// <summary>The calibrated, quantized model. Call <see cref="Calibrate"/> first.</summary>

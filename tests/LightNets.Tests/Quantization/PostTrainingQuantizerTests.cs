@@ -72,6 +72,27 @@ public sealed class PostTrainingQuantizerTests
         Assert.InRange(report.Top1Agreement, 0, 1);
     }
 
+    /// <summary>
+    /// The activation grid covers both calibrated ends whatever the zero point's rounding (the stem h-swish of the
+    /// shipped model, −0.375 … 20.88, lost its minimum with a zero point rounded down), at a scale within half a step
+    /// of (hi − lo)/255.
+    /// </summary>
+    [Fact]
+    public void An_activation_grid_covers_its_calibrated_range()
+    {
+        var rng = new Random(5);
+        var cases = new List<(float Lo, float Hi)> { (-0.375f, 20.88f), (0, 6), (-3, 0), (-1e-3f, 100), (-100, 1e-3f), (-1, 1) };
+        for (var i = 0; i < 2000; i++) cases.Add((-(float)(rng.NextDouble() * Math.Pow(10, rng.Next(-3, 3))), (float)(rng.NextDouble() * Math.Pow(10, rng.Next(-3, 3)))));
+        foreach (var (lo, hi) in cases)
+        {
+            var naive = (hi - lo) / 255f;
+            var grid = PostTrainingQuantizer.UInt8Grid(lo, hi);
+            var (scale, zero) = (grid.Scale[0], grid.ZeroPoint[0]);
+            Assert.True(-zero * (double)scale <= lo * (1 - 1e-6) + 1e-12 && (255 - zero) * (double)scale >= hi * (1 - 1e-6), $"[{lo}, {hi}]: zero {zero}, scale {scale}");
+            Assert.True(scale <= naive * (1 + 0.5 / Math.Max(1, Math.Min(zero, 255 - zero))) * 1.000001, $"[{lo}, {hi}]: scale {scale} against {naive}");
+        }
+    }
+
     [Fact]
     public void Concatenated_branches_share_the_concatenations_grid()
     {
