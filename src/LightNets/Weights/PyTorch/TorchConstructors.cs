@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using Razorvine.Pickle;
 
@@ -34,6 +35,8 @@ internal static class TorchConstructors
         Unpickler.registerConstructor(global[..dot], global[(dot + 1)..], constructor);
     }
 
+    // The unpickler's BUILD finds PickledDict.__setstate__ by reflection: keep it when the app is trimmed (NativeAOT).
+    [DynamicDependency(nameof(PickledDict.__setstate__), typeof(PickledDict))]
     private static object OrderedDict(object[] args)
     {
         // The pickler reduces an OrderedDict to a call with no arguments, then SETITEMS.
