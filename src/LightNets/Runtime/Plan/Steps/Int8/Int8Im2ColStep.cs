@@ -30,7 +30,9 @@ internal sealed class Int8Im2ColStep : Step
     {
         (_input, _output, _op, _epilogue, _isa, _threads, _description) = (input, output, op, epilogue, isa, threads, description);
         var (cin, cout, taps) = (input.View.Channels, output.View.Channels, op.KernelH * op.KernelW);
-        _k = taps * cin;
+        // Rows of K = kh·kw·C_in codes padded to whole groups of four (the stem's 27 to 28) with zero weights, so the GEMM
+        // never takes its byte-by-byte path for a partial last group; the pad column's code is anything (times 0).
+        _k = (taps * cin + 3) & ~3;
         // Reordered to the unfolded rows' (ky, kx, c) order.
         var reordered = new sbyte[cout * _k];
         for (var o = 0; o < cout; o++)
@@ -122,6 +124,7 @@ internal sealed class Int8Im2ColStep : Step
                     else new ReadOnlySpan<byte>(row + (long)ix * v.PixelStride, cin).CopyTo(new Span<byte>(d, cin));
                 }
             }
+            for (var end = dst + (long)(r + 1) * _k; d < end; d++) *d = zero; // the pad column
         }
     }
 
