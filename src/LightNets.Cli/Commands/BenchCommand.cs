@@ -31,11 +31,13 @@ internal static class BenchCommand
         var unfused = new Option<bool>("--unfused") { Description = "Run every graph node as its own pass (no epilogue or depthwise-band fusion), to see what fusion saves." };
         var format = FormatOption.Create(OutputFormat.Table, OutputFormat.Json);
         var weights = ModelWeights.Create();
+        var isa = new ChoiceOption<Isa>("--isa",
+            "The SIMD tier to run: v512 (AVX-512), v256 (AVX2 + FMA) or scalar, to compare tiers on one machine. Default: the best this CPU and process support.");
         var command = new ModelCommand("bench",
             "Measure a zoo model or ONNX file: median/min/max latency, throughput, GFLOP/s, allocations per run; --compare onnxruntime for the ratio. " +
             "Before timing, the compiled output is checked against the reference interpreter (with --compare onnxruntime: against ONNX Runtime, faster for large inputs); a mismatch is an error.", model)
         {
-            threads, warmup, runs, compare, profile, unfused, format, weights,
+            threads, warmup, runs, compare, profile, unfused, format, weights, isa,
         };
         command.SetAction(p =>
         {
@@ -45,7 +47,10 @@ internal static class BenchCommand
                 Runs: p.GetValue(runs) ?? 200,
                 CompareOrt: compare.Get(p) == CompareWith.OnnxRuntime,
                 Profile: p.GetValue(profile),
-                Fuse: !p.GetValue(unfused));
+                Fuse: !p.GetValue(unfused),
+                Isa: p.GetValue(isa));
+            if (settings.Isa is { } tier && !CpuCaps.Supports(tier))
+                throw new CliUsageException($"--isa {ChoiceOption<Isa>.NameOf(tier)} is not available here: {CpuCaps.Describe()}");
             var batch = model.Options(p).Batch ?? 1;
             var graph = ModelWeights.Load(model, p, p.GetValue(weights), stderr, batch);
             var name = p.GetValue(model.Model)!;
@@ -57,7 +62,7 @@ internal static class BenchCommand
         return command;
     }
 
-    internal sealed record BenchSettings(int Threads, int Warmup, int Runs, bool CompareOrt, bool Profile, bool Fuse = true);
+    internal sealed record BenchSettings(int Threads, int Warmup, int Runs, bool CompareOrt, bool Profile, bool Fuse = true, Isa? Isa = null);
 
     internal sealed record BenchResult(
         string Model, Graph Graph, CostReport Cost, BenchSettings Settings, Isa Isa, long ArenaBytes, int Steps, PlanCheck.Outcome Check,
@@ -78,7 +83,7 @@ internal static class BenchCommand
 
     internal static BenchResult Measure(string name, Graph graph, BenchSettings s, ProgressReporter progress)
     {
-        using var session = new InferenceSession(graph, new SessionOptions { Threads = s.Threads, Fuse = s.Fuse });
+        using var session = new InferenceSession(graph, new SessionOptions { Threads = s.Threads, Fuse = s.Fuse, Isa = s.Isa });
         // Each input its own seeded normal data (the first from seed 1, as for a one-input model); every output computed.
         var inputs = graph.Inputs.Select((input, i) => new Rng((ulong)i + 1).NormalTensor(input.Shape.ToArray())).ToArray();
         var outputs = session.Outputs.Select(o => new float[o.Shape.ElementCount]).ToArray();
