@@ -118,12 +118,32 @@ public static class LightNetsCli
             if (Environment.GetEnvironmentVariable("LIGHTNETS_DEBUG") == "1") stderr.WriteLine(e);
             return ExitError;
         }
+        catch (Exception e) when (MissingNativeLibrary(e) is { } missing)
+        {
+            // A native library (SkiaSharp for images, ONNX Runtime for --compare) or one it needs is not installed.
+            stderr.WriteLine($"lightnets: error: a native library could not be loaded: {missing}");
+            if (Environment.GetEnvironmentVariable("LIGHTNETS_DEBUG") == "1") stderr.WriteLine(e);
+            return ExitError;
+        }
         catch (Exception e)
         {
             stderr.WriteLine($"lightnets: internal error ({e.GetType().Name}): {e.Message} — please report it; LIGHTNETS_DEBUG=1 shows the stack trace");
             if (Environment.GetEnvironmentVariable("LIGHTNETS_DEBUG") == "1") stderr.WriteLine(e);
             return ExitError;
         }
+    }
+
+    /// <summary>The first line of a DllNotFoundException's message (or of one a type initializer wrapped), else null.</summary>
+    internal static string? MissingNativeLibrary(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is DllNotFoundException d)
+            {
+                var lines = d.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                // The loader lists every path it tried; the line naming what is missing (a dependency's "cannot open") says most.
+                return lines.FirstOrDefault(l => l.Contains("cannot open shared object file", StringComparison.Ordinal)) ?? lines.FirstOrDefault() ?? d.Message;
+            }
+        return null;
     }
 }
 
