@@ -20,7 +20,7 @@ public static unsafe class Int8KernelReport
 
     public static int Run(string[] args)
     {
-        var repeats = Option(args, "--repeats", 21);
+        var repeats = BenchArgs.Option(args, "--repeats", 21);
         Console.WriteLine($"int8 kernels, 1 thread, median of {repeats}; {CpuCaps.Describe()}; {Int8Caps.Describe()}; {DateTime.Now:yyyy-MM-dd HH:mm}");
         Console.WriteLine();
         var paths = Int8Caps.Available.Reverse().ToArray();
@@ -96,11 +96,6 @@ public static unsafe class Int8KernelReport
         }
     }
 
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
-    }
 
     private static double FloatGemm(int m, int k, int n, Isa isa, int repeats)
     {

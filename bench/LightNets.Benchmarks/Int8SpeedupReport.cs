@@ -21,9 +21,9 @@ public static class Int8SpeedupReport
 
     public static int Run(string[] args)
     {
-        var threads = Option(args, "--threads", 1);
-        var rounds = Option(args, "--rounds", 20);
-        var runs = Option(args, "--runs", 20);
+        var threads = BenchArgs.Option(args, "--threads", 1);
+        var rounds = BenchArgs.Option(args, "--rounds", 20);
+        var runs = BenchArgs.Option(args, "--runs", 20);
         var profile = args.Contains("--profile");
         var separate = args.Contains("--separate"); // int8 layers as separate steps (no bands), to see each kernel's time
         var models = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || args[i - 1] is not ("--threads" or "--rounds" or "--runs"))).ToArray();
@@ -73,11 +73,5 @@ public static class Int8SpeedupReport
     {
         var a = v.Order().ToArray();
         return a[a.Length / 2];
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
     }
 }

@@ -25,9 +25,9 @@ public static class TrainKernelReport
 
     public static int Run(string[] args)
     {
-        var threads = Option(args, "--threads", 2);
-        var batch = Option(args, "--batch", 64);
-        var resolution = Option(args, "--resolution", 32);
+        var threads = BenchArgs.Option(args, "--threads", 2);
+        var batch = BenchArgs.Option(args, "--batch", 64);
+        var resolution = BenchArgs.Option(args, "--resolution", 32);
         var layers = args.Contains("--layers");
         var models = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToArray();
         if (models.Length == 0) models = DefaultModels;
@@ -37,11 +37,6 @@ public static class TrainKernelReport
         return 0;
     }
 
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
-    }
 
     private static void Report(TrainContext ctx, string model, int batch, int resolution, bool layers)
     {

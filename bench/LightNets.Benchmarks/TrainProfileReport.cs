@@ -1,4 +1,3 @@
-using System.Globalization;
 using LightNets.Models;
 using LightNets.Training.Engine;
 using LightNets.Training.Kernels.Cpu;
@@ -18,10 +17,10 @@ public static class TrainProfileReport
 {
     public static int Run(string[] args)
     {
-        var threads = Option(args, "--threads", 2);
-        var batch = Option(args, "--batch", 64);
-        var resolution = Option(args, "--resolution", 32);
-        var steps = Option(args, "--steps", 5);
+        var threads = BenchArgs.Option(args, "--threads", 2);
+        var batch = BenchArgs.Option(args, "--batch", 64);
+        var resolution = BenchArgs.Option(args, "--resolution", 32);
+        var steps = BenchArgs.Option(args, "--steps", 5);
         var nodes = args.Contains("--nodes");
         var small = args.Contains("--small-input");
         var fuse = !args.Contains("--no-fuse");
@@ -53,11 +52,5 @@ public static class TrainProfileReport
                 Console.WriteLine($"    {t.Name,-40} {t.Kind,-18} {(t.Backward ? "bwd" : "fwd")} {t.Fastest.TotalMilliseconds,7:F2} ms");
         }
         return 0;
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 }

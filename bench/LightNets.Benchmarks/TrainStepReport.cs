@@ -21,10 +21,10 @@ public static class TrainStepReport
 
     public static int Run(string[] args)
     {
-        var threads = Option(args, "--threads", 2);
-        var batch = Option(args, "--batch", 64);
-        var resolution = Option(args, "--resolution", 32);
-        var steps = Option(args, "--steps", 5);
+        var threads = BenchArgs.Option(args, "--threads", 2);
+        var batch = BenchArgs.Option(args, "--batch", 64);
+        var resolution = BenchArgs.Option(args, "--resolution", 32);
+        var steps = BenchArgs.Option(args, "--steps", 5);
         var models = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
         if (models.Length == 0) models = DefaultModels;
         Console.WriteLine($"training steps, batch {batch}, {resolution}×{resolution}, {threads} threads, {CpuCaps.Describe()}, {DateTime.Now:yyyy-MM-dd HH:mm}");
@@ -76,11 +76,5 @@ public static class TrainStepReport
             velocity[i] = velocity[i] * momentum + g[i] + w[i] * decay;
             w[i] -= lr * velocity[i];
         }
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
     }
 }
