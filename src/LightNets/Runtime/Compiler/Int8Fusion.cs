@@ -27,7 +27,7 @@ internal sealed partial class PlanCompiler
         if (_threads <= 1) return true;
         var (n, c, h, w) = Dims(_g.ShapeOf(value));
         var o = _g.ShapeOf(dw.Output);
-        var shape = new DwConvShape(h, w, c, op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.Padding.Top, op.Padding.Left, o.H, o.W);
+        var shape = DepthwiseShape(op, h, w, c, o);
         return Int8FusedDepthwiseStep.ExpansionRecompute(shape, macsPerPixel, n, _threads) <= 1.4;
     }
 
@@ -57,7 +57,7 @@ internal sealed partial class PlanCompiler
         var c = input.View.Channels;
         var o = _g.ShapeOf(e.Value);
         var v = input.View;
-        var shape = new DwConvShape(v.Height, v.Width, c, op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.Padding.Top, op.Padding.Left, o.H, o.W);
+        var shape = DepthwiseShape(op, v.Height, v.Width, c, o);
         var description = $"int8 dwconv {op.KernelH}×{op.KernelW}{(op.StrideH > 1 ? $"/{op.StrideH}" : "")}{Int8Suffix(e)}";
         var epilogue = Int8Requantize(e, input.Scale, op.WeightQuant!, bias, c);
         _pendingInt8.Remove(v.Slot, out var expand);
@@ -96,11 +96,11 @@ internal sealed partial class PlanCompiler
         if (WeightCodes(w.Data, op.WeightQuant!, (int)(w.Length / cout)) is not { } codes) return null;
         if (Int8Chain(pw, allowResidual: true, allowFloat: false) is not { Output: not null } chain) return null;
         var bias = pw.Inputs.Count > 2 ? Init(pw.Inputs[2]).Data : null;
-        var (kPer, nPer) = (cin / op.Groups, cout / op.Groups);
-        var groups = new Int8GemmGroup[op.Groups];
-        for (var g = 0; g < op.Groups; g++)
-            groups[g] = new Int8GemmGroup(PackInt8(codes.AsSpan(g * nPer * kPer, nPer * kPer), nPer, kPer), g * kPer, g * nPer);
-        var name = $"int8 {(op.Groups > 1 ? $"gconv 1×1 g{op.Groups}" : "conv 1×1")} {cin}→{cout}{Int8Suffix(chain)}";
-        return (new Int8PointwiseStage(groups, Int8Requantize(chain, grid.Scale[0], op.WeightQuant!, bias, cout), name), chain);
+        var stage = new Int8PointwiseStage(Int8Groups(codes, op.Groups, cin, cout), Int8Requantize(chain, grid.Scale[0], op.WeightQuant!, bias, cout),
+            Int8PointwiseName(op.Groups, cin, cout, chain));
+        return (stage, chain);
     }
+
+    private static DwConvShape DepthwiseShape(Conv2dOp op, int h, int w, int c, Tensors.Shape output) =>
+        new(h, w, c, op.KernelH, op.KernelW, op.StrideH, op.StrideW, op.Padding.Top, op.Padding.Left, output.H, output.W);
 }

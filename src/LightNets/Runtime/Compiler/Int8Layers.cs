@@ -129,16 +129,10 @@ internal sealed partial class PlanCompiler
             _quantized[e.Value] = target;
             return true;
         }
-        var (kPer, nPer) = (cin / op.Groups, cout / op.Groups);
-        var groups = new Int8GemmGroup[op.Groups];
-        for (var g = 0; g < op.Groups; g++)
-        {
-            var packed = PackInt8(codes.AsSpan(g * nPer * kPer, nPer * kPer), nPer, kPer);
-            groups[g] = new Int8GemmGroup(packed, g * kPer, g * nPer);
-        }
+        var groups = Int8Groups(codes, op.Groups, cin, cout);
         var epilogue = Int8Requantize(e, input.Scale, op.WeightQuant!, bias, cout);
-        var name = $"int8 {(op.Groups > 1 ? $"gconv 1×1 g{op.Groups}" : "conv 1×1")} {cin}→{cout}{Int8Suffix(e)}";
-        if (e.Residual is null && DefersInt8Expansion(e.Value, (long)kPer * cout))
+        var name = Int8PointwiseName(op.Groups, cin, cout, e);
+        if (e.Residual is null && DefersInt8Expansion(e.Value, (long)cin / op.Groups * cout))
         {
             DeferInt8Expansion(e, input, new Int8PointwiseStage(groups, epilogue, name));
             return true;
@@ -177,6 +171,19 @@ internal sealed partial class PlanCompiler
         foreach (var m in e.Nodes.Skip(1)) _fused.Add(m);
         return true;
     }
+
+    /// <summary>The packed weights of each group of a 1×1 convolution (int8 codes [C_out][C_in / groups]), with the input and output channels it covers.</summary>
+    private Int8GemmGroup[] Int8Groups(sbyte[] codes, int groupCount, int cin, int cout)
+    {
+        var (kPer, nPer) = (cin / groupCount, cout / groupCount);
+        var groups = new Int8GemmGroup[groupCount];
+        for (var g = 0; g < groupCount; g++)
+            groups[g] = new Int8GemmGroup(PackInt8(codes.AsSpan(g * nPer * kPer, nPer * kPer), nPer, kPer), g * kPer, g * nPer);
+        return groups;
+    }
+
+    private static string Int8PointwiseName(int groups, int cin, int cout, Int8Epilogue e) =>
+        $"int8 {(groups > 1 ? $"gconv 1×1 g{groups}" : "conv 1×1")} {cin}→{cout}{Int8Suffix(e)}";
 
     /// <summary>Packed for the forced path, else for the fastest exact path for these weights (VNNI, or the BW path when pair-safe).</summary>
     private PackedInt8Matrix PackInt8(ReadOnlySpan<sbyte> codes, int n, int k) =>
