@@ -52,7 +52,7 @@ public sealed class PackedMatrix
     /// <summary>Whether every packed weight is finite (no NaN, no ±∞).</summary>
     public bool IsFinite => Array.TrueForAll(Data, float.IsFinite);
 
-    /// <summary>The main panel width for a tier: two AVX-512 registers, two AVX2 registers, or 8 scalar columns.</summary>
+    /// <summary>The main panel width for a tier: two AVX-512 registers, two AVX2 registers, two 128-bit registers, or 8 scalar columns.</summary>
     public static int MainWidth(Isa isa) => isa switch
     {
         Isa.V512 => 32,
