@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LightNets.Graphs;
 using LightNets.Models;
 using LightNets.Quantization;
@@ -45,10 +44,10 @@ public static class Int8SpeedupReport
             for (var w = 0; w < 20; w++) { f32.Run(x, yf); i8.Run(x, yi); }
             for (var r = 0; r < rounds; r++)
             {
-                if (r % 2 == 0) { Time(f32, x, yf, runs, tf); Time(i8, x, yi, runs, ti); }
-                else { Time(i8, x, yi, runs, ti); Time(f32, x, yf, runs, tf); }
+                if (r % 2 == 0) { Interleaved.Time(f32, x, yf, runs, tf); Interleaved.Time(i8, x, yi, runs, ti); }
+                else { Interleaved.Time(i8, x, yi, runs, ti); Interleaved.Time(f32, x, yf, runs, tf); }
             }
-            var (mf, mi) = (Median(tf), Median(ti));
+            var (mf, mi) = (Interleaved.Median(tf), Interleaved.Median(ti));
             Console.WriteLine($"{name,-24} float32 {mf:F3} ms  int8 {mi:F3} ms  int8 speed-up {mf / mi:F2}×");
             if (!profile) continue;
             var pf = f32.Profile(x, yf, runs: 100, warmup: 10);
@@ -57,21 +56,5 @@ public static class Int8SpeedupReport
             foreach (var s in pf) Console.WriteLine($"  f32  {s.MedianMicroseconds,8:F1} µs  {s.Operator}");
         }
         return 0;
-    }
-
-    private static void Time(InferenceSession s, float[] x, float[] y, int runs, List<double> times)
-    {
-        for (var i = 0; i < runs; i++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            s.Run(x, y);
-            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-        }
-    }
-
-    private static double Median(List<double> v)
-    {
-        var a = v.Order().ToArray();
-        return a[a.Length / 2];
     }
 }

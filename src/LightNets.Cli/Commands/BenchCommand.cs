@@ -32,7 +32,7 @@ internal static class BenchCommand
         var format = FormatOption.Create(OutputFormat.Table, OutputFormat.Json);
         var weights = ModelWeights.Create();
         var isa = new ChoiceOption<Isa>("--isa",
-            "The SIMD tier to run: v512 (AVX-512), v256 (AVX2 + FMA) or scalar, to compare tiers on one machine. Default: the best this CPU and process support.");
+            "The SIMD tier to run: v512 (AVX-512), v256 (AVX2 + FMA), v128 (128-bit: NEON on ARM64, SSE on x86) or scalar, to compare tiers on one machine. Default: the best this CPU and process support.");
         var command = new ModelCommand("bench",
             "Measure a zoo model or ONNX file: median/min/max latency, throughput, GFLOP/s, allocations per run; --compare onnxruntime for the ratio. " +
             "Before timing, the compiled output is checked against the reference interpreter (with --compare onnxruntime: against ONNX Runtime, faster for large inputs); a mismatch is an error.", model)

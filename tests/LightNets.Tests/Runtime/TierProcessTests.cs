@@ -8,9 +8,9 @@ namespace LightNets.Tests.Runtime;
 
 /// <summary>
 /// Re-runs the CPU kernel tests and the compiled plan's NaN/±∞ tests (namespace <c>LightNets.Tests.Runtime.Cpu</c>) in
-/// child processes whose JIT is told to ignore AVX-512 (<c>DOTNET_EnableAVX512=0</c>) and all hardware intrinsics
-/// (<c>DOTNET_EnableHWIntrinsic=0</c>), so
-/// the V256 and scalar paths are also exercised as the only paths a process has, with the dispatch decided by
+/// child processes whose JIT is told to ignore AVX-512 (<c>DOTNET_EnableAVX512=0</c>), AVX2 (<c>DOTNET_EnableAVX2=0</c>,
+/// which leaves 128-bit SSE) and all hardware intrinsics (<c>DOTNET_EnableHWIntrinsic=0</c>), so
+/// the V256, V128 and scalar paths are also exercised as the only paths a process has, with the dispatch decided by
 /// <see cref="CpuCaps.Best"/> rather than forced by a test argument.
 /// <para>
 /// The child runs <c>dotnet test</c> on this very test assembly (no build), filtered to that namespace, which this
@@ -31,6 +31,7 @@ public class TierProcessTests
         // Both children at once: they are independent, and each mostly waits on its own test host.
         var runs = new List<(string Variable, Task<(int Code, string Output)> Run)>();
         if (CpuCaps.Best >= Isa.V256) runs.Add(("DOTNET_EnableAVX512", RunChild("DOTNET_EnableAVX512", Isa.V256)));
+        if (CpuCaps.Best >= Isa.V128) runs.Add(("DOTNET_EnableAVX2", RunChild("DOTNET_EnableAVX2", Isa.V128)));
         runs.Add(("DOTNET_EnableHWIntrinsic", RunChild("DOTNET_EnableHWIntrinsic", Isa.Scalar)));
 
         foreach (var (variable, run) in runs)

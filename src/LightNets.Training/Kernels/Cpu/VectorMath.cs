@@ -20,6 +20,10 @@ internal static unsafe class VectorMath
         {
             for (; i + 8 <= n; i += 8) Vector256.Store(Vector256.Load(dst + i) + Vector256.Load(src + i), dst + i);
         }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i + 4 <= n; i += 4) Vector128.Store(Vector128.Load(dst + i) + Vector128.Load(src + i), dst + i);
+        }
         for (; i < n; i++) dst[i] += src[i];
     }
 }

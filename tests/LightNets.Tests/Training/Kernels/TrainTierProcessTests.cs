@@ -23,6 +23,7 @@ public class TrainTierProcessTests
 
         var runs = new List<(string Variable, Task<(int Code, string Output)> Run)>();
         if (CpuCaps.Best >= Isa.V256) runs.Add(("DOTNET_EnableAVX512", TierProcessTests.RunChild("DOTNET_EnableAVX512", Isa.V256, Filter)));
+        if (CpuCaps.Best >= Isa.V128) runs.Add(("DOTNET_EnableAVX2", TierProcessTests.RunChild("DOTNET_EnableAVX2", Isa.V128, Filter)));
         runs.Add(("DOTNET_EnableHWIntrinsic", TierProcessTests.RunChild("DOTNET_EnableHWIntrinsic", Isa.Scalar, Filter)));
 
         foreach (var (variable, run) in runs)

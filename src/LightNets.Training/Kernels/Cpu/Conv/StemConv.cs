@@ -99,6 +99,7 @@ internal sealed unsafe class StemConv
             {
                 case Isa.V512: Execute<Vector512<float>, Simd512>(part, parts); break;
                 case Isa.V256: Execute<Vector256<float>, Simd256>(part, parts); break;
+                case Isa.V128: Execute<Vector128<float>, Simd128>(part, parts); break;
                 default: Execute<float, SimdScalar>(part, parts); break;
             }
         }

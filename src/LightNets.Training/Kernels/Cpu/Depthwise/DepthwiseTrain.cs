@@ -169,6 +169,7 @@ internal sealed unsafe class DepthwiseTrain
                     {
                         case Isa.V512: DepthwiseLoops.Forward<Vector512<float>, Simd512>(s, X + n * imageIn, Packed, Bias, Y + n * imageOut, oy, stop); break;
                         case Isa.V256: DepthwiseLoops.Forward<Vector256<float>, Simd256>(s, X + n * imageIn, Packed, Bias, Y + n * imageOut, oy, stop); break;
+                        case Isa.V128: DepthwiseLoops.Forward<Vector128<float>, Simd128>(s, X + n * imageIn, Packed, Bias, Y + n * imageOut, oy, stop); break;
                         default: DepthwiseLoops.Forward<float, SimdScalar>(s, X + n * imageIn, Packed, Bias, Y + n * imageOut, oy, stop); break;
                     }
                 }
@@ -194,6 +195,7 @@ internal sealed unsafe class DepthwiseTrain
             {
                 case Isa.V512: DepthwiseLoops.BackwardData<Vector512<float>, Simd512>(S, Dy, Packed, Dx, RowTaps, ColTaps, start, end); break;
                 case Isa.V256: DepthwiseLoops.BackwardData<Vector256<float>, Simd256>(S, Dy, Packed, Dx, RowTaps, ColTaps, start, end); break;
+                case Isa.V128: DepthwiseLoops.BackwardData<Vector128<float>, Simd128>(S, Dy, Packed, Dx, RowTaps, ColTaps, start, end); break;
                 default: DepthwiseLoops.BackwardData<float, SimdScalar>(S, Dy, Packed, Dx, RowTaps, ColTaps, start, end); break;
             }
         }
@@ -222,6 +224,7 @@ internal sealed unsafe class DepthwiseTrain
             {
                 case Isa.V512: DepthwiseLoops.BackwardWeight<Vector512<float>, Simd512>(S, X, Dy, partial, plan.Cp, rowStart, rowEnd, c0, c1); break;
                 case Isa.V256: DepthwiseLoops.BackwardWeight<Vector256<float>, Simd256>(S, X, Dy, partial, plan.Cp, rowStart, rowEnd, c0, c1); break;
+                case Isa.V128: DepthwiseLoops.BackwardWeight<Vector128<float>, Simd128>(S, X, Dy, partial, plan.Cp, rowStart, rowEnd, c0, c1); break;
                 default: DepthwiseLoops.BackwardWeight<float, SimdScalar>(S, X, Dy, partial, plan.Cp, rowStart, rowEnd, c0, c1); break;
             }
         }

@@ -53,6 +53,7 @@ internal sealed unsafe class ActivationKernels
             {
                 case Isa.V512: Range<Vector512<float>, Simd512>(start, end); break;
                 case Isa.V256: Range<Vector256<float>, Simd256>(start, end); break;
+                case Isa.V128: Range<Vector128<float>, Simd128>(start, end); break;
                 default: Range<float, SimdScalar>(start, end); break;
             }
         }

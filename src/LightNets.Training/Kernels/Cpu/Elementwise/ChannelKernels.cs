@@ -66,7 +66,8 @@ internal sealed unsafe class ChannelKernels
         w.Dst = dst;
         w.Rows = rows;
         w.Isa = ctx.Isa;
-        w.Indexed = ctx.Isa != Isa.Scalar && Indexable(scatter, cin, cout, map, runs + Partition.Align(3L * cout));
+        // The indexed path is AVX2's gather: the V128 tier (ARM64 has no gather) copies runs like the scalar one.
+        w.Indexed = ctx.Isa >= Isa.V256 && Indexable(scatter, cin, cout, map, runs + Partition.Align(3L * cout));
         if (w.Indexed)
         {
             w.Index = scatter ? runs + Partition.Align(3L * cout) : map;
@@ -135,6 +136,7 @@ internal sealed unsafe class ChannelKernels
             {
                 case Isa.V512: Execute<Vector512<float>, Simd512>(start, end); break;
                 case Isa.V256: Execute<Vector256<float>, Simd256>(start, end); break;
+                case Isa.V128: Execute<Vector128<float>, Simd128>(start, end); break;
                 default: Execute<float, SimdScalar>(start, end); break;
             }
         }
@@ -213,6 +215,7 @@ internal sealed unsafe class ChannelKernels
             {
                 case Isa.V512: Execute<Vector512<float>, Simd512>(start, end); break;
                 case Isa.V256: Execute<Vector256<float>, Simd256>(start, end); break;
+                case Isa.V128: Execute<Vector128<float>, Simd128>(start, end); break;
                 default: Execute<float, SimdScalar>(start, end); break;
             }
         }

@@ -35,6 +35,16 @@ internal readonly unsafe struct Index256 : IIndexLanes<Vector256<float>, Vector2
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(int* p, Vector256<int> v) => v.Store(p);
 }
 
+internal readonly unsafe struct Index128 : IIndexLanes<Vector128<float>, Vector128<int>>
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<int> Ramp(int start) => Vector128.Create(start) + Vector128.Create(0, 1, 2, 3);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Select(Vector128<float> mask, Vector128<int> ifTrue, Vector128<int> ifFalse) => Vector128.ConditionalSelect(mask.AsInt32(), ifTrue, ifFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(int* p, Vector128<int> v) => v.Store(p);
+}
+
 internal readonly unsafe struct IndexScalar : IIndexLanes<float, int>
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int Ramp(int start) => start;
@@ -116,6 +126,7 @@ internal sealed unsafe class PoolKernels
             {
                 case Isa.V512: Execute<Vector512<float>, Simd512, Vector512<int>, Index512>(start, end); break;
                 case Isa.V256: Execute<Vector256<float>, Simd256, Vector256<int>, Index256>(start, end); break;
+                case Isa.V128: Execute<Vector128<float>, Simd128, Vector128<int>, Index128>(start, end); break;
                 default: Execute<float, SimdScalar, int, IndexScalar>(start, end); break;
             }
         }

@@ -94,11 +94,15 @@ internal static unsafe class ReductionTile
         }
     }
 
-    /// <summary>Rows per tile on a tier (8 of 32 AVX-512 registers' accumulators as 16; 6 × 2 of AVX2's 16; 4 scalar).</summary>
+    /// <summary>
+    /// Rows per tile on a tier (8 of 32 AVX-512 registers' accumulators as 16; 6 × 2 of AVX2's 16; 6 × 4 of the 32
+    /// 128-bit registers of ARM64, 3 × 4 where there are 16; 4 scalar).
+    /// </summary>
     public static int TileRows(Isa isa) => isa switch
     {
         Isa.V512 => 8,
         Isa.V256 => 6,
+        Isa.V128 => Simd128.Registers >= 32 ? 6 : 3,
         _ => 4,
     };
 
@@ -113,6 +117,8 @@ internal static unsafe class ReductionTile
             case (Isa.V512, 16): Run<OneRegister<Vector512<float>, Simd512>>(rows, k, a, lda, b, ldb, c, ldc, columns, accumulate); break;
             case (Isa.V256, 16): Run<TwoRegisters<Vector256<float>, Simd256>>(rows, k, a, lda, b, ldb, c, ldc, columns, accumulate); break;
             case (Isa.V512 or Isa.V256, 8): Run<OneRegister<Vector256<float>, Simd256>>(rows, k, a, lda, b, ldb, c, ldc, columns, accumulate); break;
+            case (Isa.V128, 16): Run<FourRegisters<Vector128<float>, Simd128>>(rows, k, a, lda, b, ldb, c, ldc, columns, accumulate); break;
+            case (Isa.V128, 8): Run<TwoRegisters<Vector128<float>, Simd128>>(rows, k, a, lda, b, ldb, c, ldc, columns, accumulate); break;
             default: Scalar(rows, k, a, lda, b, ldb, c, ldc, columns, accumulate); break;
         }
     }

@@ -94,6 +94,7 @@ internal sealed unsafe class ChannelAffine
             {
                 case Isa.V512: Rows<Vector512<float>, Simd512>(start, end); break;
                 case Isa.V256: Rows<Vector256<float>, Simd256>(start, end); break;
+                case Isa.V128: Rows<Vector128<float>, Simd128>(start, end); break;
                 default: Rows<float, SimdScalar>(start, end); break;
             }
         }

@@ -145,6 +145,7 @@ internal sealed unsafe class ChannelSums
             {
                 case Isa.V512: Execute<Vector512<float>, Vector512<double>, Wide512, Simd512>(part); break;
                 case Isa.V256: Execute<Vector256<float>, Vector256<double>, Wide256, Simd256>(part); break;
+                case Isa.V128: Execute<Vector128<float>, Vector128<double>, Wide128, Simd128>(part); break;
                 default: Execute<float, double, WideScalar, SimdScalar>(part); break;
             }
         }

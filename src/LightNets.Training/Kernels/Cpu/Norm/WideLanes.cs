@@ -79,6 +79,30 @@ internal readonly unsafe struct Wide256 : IWideLanes<Vector256<float>, Vector256
     public static Vector256<double> ZeroDouble => Vector256<double>.Zero;
 }
 
+/// <summary>The 128-bit tier: 4 float lanes, widened into two registers of 2 doubles; the tail read lane by lane (no masked loads).</summary>
+internal readonly unsafe struct Wide128 : IWideLanes<Vector128<float>, Vector128<double>>
+{
+    public static int Count => 4;
+    public static bool HasHigh => true;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(float* p) => Vector128.Load(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> LoadFirst(float* p, int lanes) => LightNets.Runtime.Kernels.Cpu.Simd128.LoadMasked(p, LightNets.Runtime.Kernels.Cpu.Simd128.MaskFor(lanes));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Widen(Vector128<float> v, out Vector128<double> low, out Vector128<double> high) => (low, high) = Vector128.Widen(v);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> LoadDouble(double* p) => Vector128.Load(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreDouble(double* p, Vector128<double> v) => v.Store(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Add(Vector128<double> a, Vector128<double> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> Subtract(Vector128<double> a, Vector128<double> b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<double> MultiplyAdd(Vector128<double> a, Vector128<double> b, Vector128<double> c) => Vector128.MultiplyAddEstimate(a, b, c);
+
+    public static Vector128<double> ZeroDouble => Vector128<double>.Zero;
+}
+
 /// <summary>The one-lane tier: plain doubles, a rounded product then a sum (no fused multiply-add call).</summary>
 internal readonly unsafe struct WideScalar : IWideLanes<float, double>
 {

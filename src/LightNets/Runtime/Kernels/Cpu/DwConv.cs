@@ -117,6 +117,7 @@ public static unsafe partial class DwConv
         {
             case Isa.V512: Rows<Vector512<float>, Simd512, TAct>(a); break;
             case Isa.V256: Rows<Vector256<float>, Simd256, TAct>(a); break;
+            case Isa.V128: Rows<Vector128<float>, Simd128, TAct>(a); break;
             default: Rows<float, SimdScalar, TAct>(a); break;
         }
     }

@@ -66,6 +66,7 @@ public static unsafe class Elementwise
         {
             case Isa.V512: CopyChannels<Vector512<float>, Simd512>(src, srcPixelStride, dst, dstPixelStride, pixels, channels); break;
             case Isa.V256: CopyChannels<Vector256<float>, Simd256>(src, srcPixelStride, dst, dstPixelStride, pixels, channels); break;
+            case Isa.V128: CopyChannels<Vector128<float>, Simd128>(src, srcPixelStride, dst, dstPixelStride, pixels, channels); break;
             default: CopyChannels<float, SimdScalar>(src, srcPixelStride, dst, dstPixelStride, pixels, channels); break;
         }
     }
@@ -86,6 +87,7 @@ public static unsafe class Elementwise
         {
             case Isa.V512: Softmax<Vector512<float>, Simd512>(x, y, n); break;
             case Isa.V256: Softmax<Vector256<float>, Simd256>(x, y, n); break;
+            case Isa.V128: Softmax<Vector128<float>, Simd128>(x, y, n); break;
             default: Softmax<float, SimdScalar>(x, y, n); break;
         }
     }
@@ -105,6 +107,7 @@ public static unsafe class Elementwise
         {
             case Isa.V512: Add<Vector512<float>, Simd512, TAct>(a, b, output, n); break;
             case Isa.V256: Add<Vector256<float>, Simd256, TAct>(a, b, output, n); break;
+            case Isa.V128: Add<Vector128<float>, Simd128, TAct>(a, b, output, n); break;
             default: Add<float, SimdScalar, TAct>(a, b, output, n); break;
         }
     }
@@ -128,6 +131,7 @@ public static unsafe class Elementwise
         {
             case Isa.V512: Activate<Vector512<float>, Simd512, TAct>(x, output, n); break;
             case Isa.V256: Activate<Vector256<float>, Simd256, TAct>(x, output, n); break;
+            case Isa.V128: Activate<Vector128<float>, Simd128, TAct>(x, output, n); break;
             default: Activate<float, SimdScalar, TAct>(x, output, n); break;
         }
     }

@@ -36,7 +36,8 @@ public static class Activations
 
     // The vector forms clamp with MaxNative/MinNative, the bare vmaxps/vminps: Max/Min's IEEE 754 semantics add a
     // vfixupimmps per call. The constant goes first: x86 returns the second operand when either is NaN, so a NaN input
-    // still comes out NaN, as in the scalar reference; only ReLU(−0) gives −0 (equal to +0) instead of +0.
+    // still comes out NaN, as in the scalar reference (ARM64's fmax/fmin return NaN when either operand is, so the order
+    // does not matter there); only ReLU(−0) gives −0 (equal to +0) instead of +0.
     // One form per width, with the vector operators (JIT intrinsics, not inlinees), rather than one written over ISimd:
     // that form inlines about four times as many methods. The GEMM tile's epilogue applies the activation up to 32
     // times (8 rows × 2 registers × full and masked paths); with the ISimd form it came so close to the JIT's inlining
@@ -54,6 +55,12 @@ public static class Activations
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Clamp06(Vector256<float> x) => Vector256.MinNative(Vector256.Create(6f), Clamp0(x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Clamp0(Vector128<float> x) => Vector128.MaxNative(Vector128<float>.Zero, x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Clamp06(Vector128<float> x) => Vector128.MinNative(Vector128.Create(6f), Clamp0(x));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Apply(Vector512<float> x, FusedActivation act) => act switch
@@ -74,6 +81,17 @@ public static class Activations
         FusedActivation.Relu6 => Clamp06(x),
         FusedActivation.HardSwish => x * (Clamp06(x + Vector256.Create(3f)) * Vector256.Create(Sixth)),
         FusedActivation.HardSigmoid => Clamp06(x + Vector256.Create(3f)) * Vector256.Create(Sixth),
+        _ => x,
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Apply(Vector128<float> x, FusedActivation act) => act switch
+    {
+        FusedActivation.None => x,
+        FusedActivation.Relu => Clamp0(x),
+        FusedActivation.Relu6 => Clamp06(x),
+        FusedActivation.HardSwish => x * (Clamp06(x + Vector128.Create(3f)) * Vector128.Create(Sixth)),
+        FusedActivation.HardSigmoid => Clamp06(x + Vector128.Create(3f)) * Vector128.Create(Sixth),
         _ => x,
     };
 }

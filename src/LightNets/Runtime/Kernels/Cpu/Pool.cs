@@ -52,6 +52,7 @@ public static unsafe class Pool
         {
             case Isa.V512: Rows<Vector512<float>, Simd512, MaxOf>(a); break;
             case Isa.V256: Rows<Vector256<float>, Simd256, MaxOf>(a); break;
+            case Isa.V128: Rows<Vector128<float>, Simd128, MaxOf>(a); break;
             default: Rows<float, SimdScalar, MaxOf>(a); break;
         }
     }
@@ -73,6 +74,7 @@ public static unsafe class Pool
         {
             case Isa.V512: Rows<Vector512<float>, Simd512, MeanOf>(a); break;
             case Isa.V256: Rows<Vector256<float>, Simd256, MeanOf>(a); break;
+            case Isa.V128: Rows<Vector128<float>, Simd128, MeanOf>(a); break;
             default: Rows<float, SimdScalar, MeanOf>(a); break;
         }
     }
@@ -99,6 +101,7 @@ public static unsafe class Pool
             {
                 case Isa.V512: GlobalAverage<Vector512<float>, Simd512>(x, pixels, channels, inPixelStride, y); break;
                 case Isa.V256: GlobalAverage<Vector256<float>, Simd256>(x, pixels, channels, inPixelStride, y); break;
+                case Isa.V128: GlobalAverage<Vector128<float>, Simd128>(x, pixels, channels, inPixelStride, y); break;
                 default: GlobalAverage<float, SimdScalar>(x, pixels, channels, inPixelStride, y); break;
             }
         }

@@ -6,13 +6,14 @@ namespace LightNets.Runtime.Kernels.Cpu;
 
 /// <summary>
 /// A register of float32 lanes as a type, so that one kernel body serves every <see cref="Isa"/> tier: the kernel is
-/// generic over <typeparamref name="TV"/> (<see cref="Vector512{T}"/>, <see cref="Vector256{T}"/> or a single
-/// <see cref="float"/>) and a struct <c>TS : ISimd&lt;TV&gt;</c>, and the JIT compiles one specialization per tier
+/// generic over <typeparamref name="TV"/> (<see cref="Vector512{T}"/>, <see cref="Vector256{T}"/>,
+/// <see cref="Vector128{T}"/> (<see cref="Simd128"/>) or a single <see cref="float"/>) and a struct <c>TS : ISimd&lt;TV&gt;</c>, and the JIT compiles one specialization per tier
 /// with every call below inlined (the operator-struct pattern of TensorPrimitives).
 /// <para>
-/// The vector implementations call the x86 intrinsics directly, except <see cref="Max"/>: that is the cross-platform
-/// <c>Vector512.Max</c>/<c>Vector256.Max</c>, which since .NET 9 follow IEEE 754 maximum (NaN propagates, −0 &lt; +0)
-/// at the cost of a few extra instructions. A bare <c>vmaxps</c> returns its second operand when either is NaN, so a
+/// The implementations use the portable <c>Vector512</c>/<c>Vector256</c>/<c>Vector128</c> API; only the masked
+/// loads and stores of the two x86 tiers name x86 instructions (<c>vmaskmovps</c>, AVX-512 masked moves), which the
+/// portable API lacks. <see cref="Max"/> is <c>Vector512.Max</c>/<c>Vector256.Max</c>, which since .NET 9 follow
+/// IEEE 754 maximum (NaN propagates, −0 &lt; +0) at the cost of a few extra instructions. A bare <c>vmaxps</c> returns its second operand when either is NaN, so a
 /// running maximum <c>max(acc, x)</c> forgets a NaN as soon as a number follows it, and max pooling would return a
 /// number where the reference (and PyTorch) give NaN. Only pooling and Softmax's maximum use it; both are bound by
 /// their loads.
@@ -25,7 +26,7 @@ namespace LightNets.Runtime.Kernels.Cpu;
 /// </summary>
 internal unsafe interface ISimd<TV> where TV : unmanaged
 {
-    /// <summary>Lanes per register: 16, 8 or 1.</summary>
+    /// <summary>Lanes per register: 16, 8, 4 or 1.</summary>
     static abstract int Count { get; }
 
     static abstract TV Zero { get; }
@@ -94,8 +95,8 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
     public static int Count => 16;
     public static Vector512<float> Zero => Vector512<float>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Broadcast(float x) => Vector512.Create(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* p) => Avx512F.LoadVector512(p);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector512<float> v) => Avx512F.Store(p, v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* p) => Vector512.Load(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector512<float> v) => v.Store(p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MaskFor(int n) =>
@@ -107,14 +108,14 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreMasked(float* p, Vector512<float> mask, Vector512<float> v) => Avx512F.MaskStore(p, mask, v);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => Avx512F.Add(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => Avx512F.Multiply(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => Avx512F.Divide(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => a / b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
+    public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => Avx512F.Subtract(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Exp(Vector512<float> x) => Vector512.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceSum(Vector512<float> x) => Vector512.Sum(x);
@@ -136,8 +137,8 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
     public static int Count => 8;
     public static Vector256<float> Zero => Vector256<float>.Zero;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float x) => Vector256.Create(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* p) => Avx.LoadVector256(p);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector256<float> v) => Avx.Store(p, v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* p) => Vector256.Load(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector256<float> v) => v.Store(p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MaskFor(int n) =>
@@ -149,14 +150,14 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreMasked(float* p, Vector256<float> mask, Vector256<float> v) => Avx.MaskStore(p, mask, v);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => Avx.Add(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => Avx.Multiply(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => Avx.Divide(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => a / b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
+    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => Avx.Subtract(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Exp(Vector256<float> x) => Vector256.Exp(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ReduceSum(Vector256<float> x) => Vector256.Sum(x);

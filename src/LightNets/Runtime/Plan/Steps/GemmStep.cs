@@ -173,6 +173,12 @@ internal sealed class GemmStep : Step
             for (; i + 8 <= count; i += 8)
                 (Vector256.Load(src + i) * f).Store(dst + i);
         }
+        else if (isa == Isa.V128)
+        {
+            var f = Vector128.Create(factor);
+            for (; i + 4 <= count; i += 4)
+                (Vector128.Load(src + i) * f).Store(dst + i);
+        }
         for (; i < count; i++) dst[i] = src[i] * factor;
     }
 }

@@ -2,6 +2,8 @@ using V512x32 = LightNets.Runtime.Kernels.Cpu.Gemm.TwoRegisters<System.Runtime.I
 using V512x16 = LightNets.Runtime.Kernels.Cpu.Gemm.OneRegister<System.Runtime.Intrinsics.Vector512<float>, LightNets.Runtime.Kernels.Cpu.Simd512>;
 using V256x16 = LightNets.Runtime.Kernels.Cpu.Gemm.TwoRegisters<System.Runtime.Intrinsics.Vector256<float>, LightNets.Runtime.Kernels.Cpu.Simd256>;
 using V256x8 = LightNets.Runtime.Kernels.Cpu.Gemm.OneRegister<System.Runtime.Intrinsics.Vector256<float>, LightNets.Runtime.Kernels.Cpu.Simd256>;
+using V128x16 = LightNets.Runtime.Kernels.Cpu.Gemm.FourRegisters<System.Runtime.Intrinsics.Vector128<float>, LightNets.Runtime.Kernels.Cpu.Simd128>;
+using V128x8 = LightNets.Runtime.Kernels.Cpu.Gemm.TwoRegisters<System.Runtime.Intrinsics.Vector128<float>, LightNets.Runtime.Kernels.Cpu.Simd128>;
 
 namespace LightNets.Runtime.Kernels.Cpu.Gemm;
 
@@ -17,6 +19,9 @@ public static unsafe class GemmKernel
     {
         Isa.V512 => 8,
         Isa.V256 => 6,
+        // 6 rows × four 4-lane registers: 24 accumulators, 4 panel registers and a broadcast, which needs the 32 vector
+        // registers of ARM64 (and of x86 with AVX-512VL); with 16 registers, 3 rows (12 + 4 + 1).
+        Isa.V128 => Simd128.Registers >= 32 ? 6 : 3,
         _ => GemmTileScalar.Rows,
     };
 
@@ -63,7 +68,7 @@ public static unsafe class GemmKernel
         var rowsPerTile = (rowEnd - rowStart) / rowTiles;
         var longer = (rowEnd - rowStart) % rowTiles;
         var tiles = (long)(panelEnd - panelStart) * rowTiles;
-        var linesPerTile = g.Prefetch == null || !System.Runtime.Intrinsics.X86.Sse.IsSupported ? 0 : (g.PrefetchBytes / 64 + tiles - 1) / tiles;
+        var linesPerTile = g.Prefetch == null || !Prefetch.IsSupported ? 0 : (g.PrefetchBytes / 64 + tiles - 1) / tiles;
         var prefetched = g.Prefetch;
         var prefetchEnd = g.Prefetch + g.PrefetchBytes;
         for (var panel = panelStart; panel < panelEnd; panel++)
@@ -80,7 +85,7 @@ public static unsafe class GemmKernel
                 var c = g.C + row * g.Ldc + col;
                 var res = g.Residual == null ? null : g.Residual + row * g.Ldr + col;
                 for (var l = 0L; l < linesPerTile && prefetched < prefetchEnd; l++, prefetched += 64)
-                    System.Runtime.Intrinsics.X86.Sse.Prefetch2(prefetched);
+                    Prefetch.ToL2(prefetched);
                 var output = new TileOutput(c, g.Ldc, res, g.Ldr, nValid);
                 switch (isa, nr)
                 {
@@ -89,6 +94,8 @@ public static unsafe class GemmKernel
                     case (Isa.V512, 16): GemmTile.Run<TAct, TK, V512x16>(k, a, g.Lda, g.KIndex, bp, bias + col, output, rows); break;
                     case (Isa.V256, 16): GemmTile.Run<TAct, TK, V256x16>(k, a, g.Lda, g.KIndex, bp, bias + col, output, rows); break;
                     case (Isa.V512 or Isa.V256, 8): GemmTile.Run<TAct, TK, V256x8>(k, a, g.Lda, g.KIndex, bp, bias + col, output, rows); break;
+                    case (Isa.V128, 16): GemmTile.Run<TAct, TK, V128x16>(k, a, g.Lda, g.KIndex, bp, bias + col, output, rows); break;
+                    case (Isa.V128, 8): GemmTile.Run<TAct, TK, V128x8>(k, a, g.Lda, g.KIndex, bp, bias + col, output, rows); break;
                     default: GemmTileScalar.Tile<TAct, TK>(k, a, g.Lda, g.KIndex, bp, bias + col, output, rows, nr); break;
                 }
             }

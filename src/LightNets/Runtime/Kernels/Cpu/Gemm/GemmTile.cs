@@ -12,6 +12,8 @@ namespace LightNets.Runtime.Kernels.Cpu.Gemm;
 /// <item>f32-gemm-8x32__v512: two 16-lane registers a row, 16 accumulators + 2 panel registers + 1 broadcast of 32;</item>
 /// <item>f32-gemm-8x24__v512 (<see cref="WideNarrow"/>), 8x16__v512 and 8x8__v512: the last panel when N is not a multiple of 32;</item>
 /// <item>f32-gemm-6x16__v256 and 6x8__v256: 12 accumulators + 2 + 1 of AVX2's 16 registers;</item>
+/// <item>f32-gemm-6x16__v128 (<see cref="FourRegisters{TV, TS}"/>) and 6x8__v128: 24 accumulators + 4 + 1 of ARM64's
+/// 32 registers (3 rows where there are only 16);</item>
 /// <item>f32-gemv-1xW__&lt;isa&gt;: a single row, with K unrolled into four accumulators (<see cref="SingleRow"/>).</item>
 /// </list>
 /// The tiles are never inlined: dynamic PGO inlining them into their caller's loop doubled their time.
@@ -19,7 +21,7 @@ namespace LightNets.Runtime.Kernels.Cpu.Gemm;
 internal static unsafe class GemmTile
 {
     /// <summary>
-    /// <paramref name="rows"/> (1 to 8; at most 6 for the V256 row types) of A, from <paramref name="a"/> (row r at
+    /// <paramref name="rows"/> (1 to 8; at most 6 for the V256 and V128 row types) of A, from <paramref name="a"/> (row r at
     /// a + r·lda, read through <paramref name="kIndex"/> unless it is null), times the panel at <paramref name="b"/> (K rows
     /// of its width) plus its <paramref name="bias"/>, into <paramref name="o"/>. The operands the K loop starts from are
     /// arguments, passed in registers: read from a struct the caller has just written, they made every tile wait for

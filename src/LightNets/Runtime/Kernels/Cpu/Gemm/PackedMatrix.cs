@@ -52,11 +52,11 @@ public sealed class PackedMatrix
     /// <summary>Whether every packed weight is finite (no NaN, no ±∞).</summary>
     public bool IsFinite => Array.TrueForAll(Data, float.IsFinite);
 
-    /// <summary>The main panel width for a tier: two AVX-512 registers, two AVX2 registers, or 8 scalar columns.</summary>
+    /// <summary>The main panel width for a tier: two AVX-512 registers, two AVX2 registers or four 128-bit ones, or 8 scalar columns.</summary>
     public static int MainWidth(Isa isa) => isa switch
     {
         Isa.V512 => 32,
-        Isa.V256 => 16,
+        Isa.V256 or Isa.V128 => 16,
         _ => 8,
     };
 

@@ -124,6 +124,68 @@ internal unsafe struct TwoRegisters<TV, TS>(TV low, TV high) : ITileRow<TwoRegis
 }
 
 /// <summary>
+/// Four registers of one width per row: the 128-bit tier's 16-column panel (the packing of the 256-bit tier), so that
+/// each broadcast of A feeds four FMAs. Six rows take 24 accumulators, four panel registers and a broadcast: 29 of the
+/// 32 vector registers of ARM64 (and of x86 with AVX-512VL).
+/// </summary>
+internal unsafe struct FourRegisters<TV, TS>(TV r0, TV r1, TV r2, TV r3) : ITileRow<FourRegisters<TV, TS>>
+    where TV : unmanaged where TS : ISimd<TV>
+{
+    private TV _r0 = r0;
+    private TV _r1 = r1;
+    private TV _r2 = r2;
+    private TV _r3 = r3;
+
+    public static int Width => 4 * TS.Count;
+
+    public static FourRegisters<TV, TS> Zero
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(TS.Zero, TS.Zero, TS.Zero, TS.Zero);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FourRegisters<TV, TS> Load(float* p) =>
+        new(TS.Load(p), TS.Load(p + TS.Count), TS.Load(p + 2 * TS.Count), TS.Load(p + 3 * TS.Count));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MultiplyAdd(float a, float* b, ref FourRegisters<TV, TS> acc)
+    {
+        var x = TS.Broadcast(a);
+        acc._r0 = TS.MultiplyAdd(x, TS.Load(b), acc._r0);
+        acc._r1 = TS.MultiplyAdd(x, TS.Load(b + TS.Count), acc._r1);
+        acc._r2 = TS.MultiplyAdd(x, TS.Load(b + 2 * TS.Count), acc._r2);
+        acc._r3 = TS.MultiplyAdd(x, TS.Load(b + 3 * TS.Count), acc._r3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FourRegisters<TV, TS> Add(FourRegisters<TV, TS> x, FourRegisters<TV, TS> y) =>
+        new(TS.Add(x._r0, y._r0), TS.Add(x._r1, y._r1), TS.Add(x._r2, y._r2), TS.Add(x._r3, y._r3));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FourRegisters<TV, TS> Activate<TAct>(FourRegisters<TV, TS> x) where TAct : IActivation =>
+        new(TS.Activate<TAct>(x._r0), TS.Activate<TAct>(x._r1), TS.Activate<TAct>(x._r2), TS.Activate<TAct>(x._r3));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(float* dst, FourRegisters<TV, TS> x)
+    {
+        TS.Store(dst, x._r0);
+        TS.Store(dst + TS.Count, x._r1);
+        TS.Store(dst + 2 * TS.Count, x._r2);
+        TS.Store(dst + 3 * TS.Count, x._r3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StorePartial<TAct>(float* dst, float* residual, int columns, FourRegisters<TV, TS> acc) where TAct : IActivation
+    {
+        TileStore.Partial<TV, TS, TAct>(dst, residual, columns, acc._r0);
+        TileStore.Partial<TV, TS, TAct>(dst + TS.Count, residual == null ? null : residual + TS.Count, columns - TS.Count, acc._r1);
+        TileStore.Partial<TV, TS, TAct>(dst + 2 * TS.Count, residual == null ? null : residual + 2 * TS.Count, columns - 2 * TS.Count, acc._r2);
+        TileStore.Partial<TV, TS, TAct>(dst + 3 * TS.Count, residual == null ? null : residual + 3 * TS.Count, columns - 3 * TS.Count, acc._r3);
+    }
+}
+
+/// <summary>
 /// A 16-lane and an 8-lane register per row: the AVX-512 tier's 24-column last panel, so that N = 24, 40, 72, 88, 120…
 /// computes no padding column. Its own type rather than a pair of two register types because the 8-lane FMA reuses the
 /// low half of the 16-lane broadcast instead of broadcasting A's element a second time.

@@ -81,13 +81,16 @@ public static class Int8Caps
 
     /// <summary>
     /// The width tier of the int8 kernels other than the GEMM (depthwise, element-wise, pooling), which use
-    /// <see cref="Isa"/>: V512 additionally needs AVX-512BW for its byte operations.
+    /// <see cref="Isa"/>: V512 additionally needs AVX-512BW for its byte operations, and they have no 128-bit paths, so
+    /// V128 runs them on the scalar tier (the channel gather's byte unpacks, written for SSE2 and AdvSimd alike, are
+    /// the exception and check for themselves).
     /// </summary>
-    internal static Isa Effective(Isa requested)
+    internal static Isa Effective(Isa requested) => KernelGuard.Effective(requested) switch
     {
-        var isa = KernelGuard.Effective(requested);
-        return isa == Isa.V512 && !(Avx512BW.IsSupported && Avx512F.VL.IsSupported) ? Isa.V256 : isa;
-    }
+        Isa.V512 when !(Avx512BW.IsSupported && Avx512F.VL.IsSupported) => Isa.V256,
+        Isa.V128 => Isa.Scalar,
+        var isa => isa,
+    };
 
     /// <summary>One line for logs and benchmark headers.</summary>
     public static string Describe() =>
