@@ -20,8 +20,9 @@ public static partial class AdviceFindings
     {
         var ctx = new Context(layers, timing.TotalMicroseconds, Math.Max(1, layers.Sum(l => l.Macs)), s);
         var findings = new List<Finding>();
-        foreach (var g in layers.Where(l => l.Role.Has(GuidelineTag.G1)).GroupBy(l => l.Role.Ratio))
-            findings.Add(G1(graph, ctx, g.Key, g.ToArray()));
+        // Grouped by how unbalanced, either way round: a bottleneck's reducing and expanding convs are one pattern (Table 1's c1→c2→c1 pairs).
+        foreach (var g in layers.Where(l => l.Role.Has(GuidelineTag.G1)).GroupBy(l => Math.Round(l.Role.Imbalance, 1)))
+            findings.Add(G1(graph, ctx, RatioLabel(g), g.ToArray()));
         foreach (var g in layers.Where(l => l.Role.Has(GuidelineTag.G2)).GroupBy(l => l.Role.Groups))
             findings.Add(G2(graph, ctx, g.Key, g.ToArray()));
         if (units.Count > 0 || siblings.Count > 0) findings.Add(G3(ctx, units, siblings));
@@ -143,8 +144,14 @@ public static partial class AdviceFindings
         var stake = ls.Sum(l => l.AtStake.GetValueOrDefault(GuidelineTag.G4));
         var time = ls.Sum(l => l.Microseconds);
         var pattern = Pattern(ls.Where(l => l.Microseconds > 0).DefaultIfEmpty(ls[0]).ToArray());
-        var ops = string.Join(", ", ls.GroupBy(l => Op(l.Node)).OrderByDescending(g => g.Sum(l => l.Microseconds)).Select(g => $"{g.Key} ×{g.Count()}"));
-        var traffic = ls.Sum(l => (double)l.MemoryAccess);
+        // Ops the compiler folded away or turned into index maps have no pass of their own: named apart, no traffic.
+        var passes = ls.Where(l => l.Microseconds > 0).ToArray();
+        var absorbed = ls.Where(l => l.Microseconds <= 0).ToArray();
+        var ops = passes.Length == 0 ? "no op with a pass of its own"
+            : string.Join(", ", passes.GroupBy(l => Op(l.Node)).OrderByDescending(g => g.Sum(l => l.Microseconds)).Select(g => $"{g.Key} ×{g.Count()}"));
+        var folded = absorbed.Length == 0 ? ""
+            : $"; {string.Join(", ", absorbed.GroupBy(l => Op(l.Node)).Select(g => $"{g.Key} ×{g.Count()}"))} run inside other steps here (folded or index maps: 0 µs)";
+        var traffic = passes.Sum(l => (double)l.MemoryAccess);
         string numbers, change, title;
         var figures = new Dictionary<string, double> { ["layers"] = ls.Length, ["memory_access"] = traffic, ["measured_saving_us"] = stake };
         switch (kind)
@@ -158,26 +165,31 @@ public static partial class AdviceFindings
             case "data movement":
             {
                 title = "data movement (concat, shuffle, split, slice)";
-                var views = ls.Where(l => l.Microseconds <= 0).ToArray();
-                numbers = $"{pattern}: {ops}: {P(ctx.TimeShare(ls))} of the time for 0% of the MACs" +
-                          (views.Length > 0 ? $"; {views.Length} of them run as index maps here (no pass of their own: 0 µs)" : "");
+                numbers = $"{pattern}: {ops}: {P(ctx.TimeShare(ls))} of the time for 0 % of the MACs{folded}";
                 change = $"fewer joins and splits, or joins folded into their producers, would save up to {Us(stake)} ({P(stake / ctx.Total)} of the network)";
                 break;
             }
             default:
             {
                 title = "element-wise operations";
-                var saved = timing.UnfusedMs - timing.FusedMs;
-                figures["fused_ms"] = timing.FusedMs;
-                figures["unfused_ms"] = timing.UnfusedMs;
-                numbers = $"{pattern}: {ops}: {P(ctx.TimeShare(ls))} of the time as separate passes for 0% of the MACs ({N(traffic)} elements of memory traffic)";
+                var saved = timing.UnfusedStepsMs - timing.FusedStepsMs;
+                figures["fused_ms"] = timing.FusedStepsMs;
+                figures["unfused_ms"] = timing.UnfusedStepsMs;
+                numbers = $"{pattern}: {ops}: {P(ctx.TimeShare(ls))} of the time as separate passes for 0 % of the MACs ({N(traffic)} elements of memory traffic){folded}";
                 change = $"removing them would save up to {Us(stake)} ({P(stake / ctx.Total)}); fusing them into the convolutions, as this runtime does, measures " +
-                         $"{timing.FusedMs:0.###} ms against {timing.UnfusedMs:0.###} ms unfused ({(saved >= 0 ? "−" : "+")}{Math.Abs(saved):0.###} ms)";
+                         $"{timing.FusedStepsMs:0.###} ms against {timing.UnfusedStepsMs:0.###} ms unfused (sums of per-step medians) ({(saved >= 0 ? "−" : "+")}{Math.Abs(saved):0.###} ms)";
                 break;
             }
         }
         return new Finding(GuidelineTag.G4, title, Names(ls), pattern, time, Math.Max(0, stake), ctx.TimeShare(ls), ctx.MacShare(ls), numbers, change,
             ctx.Named(stake), figures);
+    }
+
+    /// <summary>"1:4 and 4:1" when both directions occur, else the one ratio.</summary>
+    private static string RatioLabel(IEnumerable<LayerAdvice> ls)
+    {
+        var ratios = ls.Select(l => l.Role.Ratio).Distinct().OrderBy(r => r.StartsWith("1:", StringComparison.Ordinal) ? 0 : 1).ToArray();
+        return string.Join(" and ", ratios.Take(2)) + (ratios.Length > 2 ? " …" : "");
     }
 
     /// <summary>"ReLU6", "Add", "Concat" ... for the op list of a G4 finding.</summary>
@@ -196,7 +208,7 @@ public static partial class AdviceFindings
     /// The layers in few words: their paper-level stages ("stage3.*") when the graph has blocks, else the longest common
     /// prefix of their names cut at a separator ("/layers/*"), else the first names.
     /// </summary>
-    internal static string Pattern(IReadOnlyList<LayerAdvice> ls)
+    public static string Pattern(IReadOnlyList<LayerAdvice> ls)
     {
         if (ls.Count == 0) return "";
         if (ls.Count == 1) return ls[0].Node.Name;
