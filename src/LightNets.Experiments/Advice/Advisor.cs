@@ -37,7 +37,7 @@ public static class Advisor
         var atStake = graph.Nodes.ToDictionary(n => n, _ => new Dictionary<GuidelineTag, double>());
         foreach (var (node, parts) in plan.Parts)
         {
-            if (!parts.All(p => times.ContainsKey(p.From) && times.ContainsKey(p.To))) continue;
+            if (!parts.All(p => times.ContainsKey(p.From) && times.ContainsKey(p.To)) || times[parts[0].From] <= 0) continue;
             var actual = times[parts[0].From];
             foreach (var p in parts)
             {

@@ -15,7 +15,7 @@ internal static class AdviceChart
     private static readonly (GuidelineTag Tag, string Label, Color Color)[] Series =
     [
         (GuidelineTag.G1, "G1 unbalanced 1×1 conv", ChartStyle.Palette[1]),
-        (GuidelineTag.G2, "G2 group conv", ChartStyle.Palette[4]),
+        (GuidelineTag.G2, "G2 group conv (unbalanced ones also G1)", ChartStyle.Palette[4]),
         (GuidelineTag.G3, "G3 parallel fragment", ChartStyle.Palette[3]),
         (GuidelineTag.G4, "G4 element-wise, depthwise, data movement", ChartStyle.Palette[2]),
         (GuidelineTag.Dense, "dense conv (no guideline broken)", ChartStyle.Palette[0]),
@@ -28,30 +28,30 @@ internal static class AdviceChart
             "share of the MACs (FLOPs), %", "share of the measured time (each op as its own pass), %");
         var macs = (double)Math.Max(1, r.Macs);
         var total = Math.Max(r.TotalMicroseconds, 1e-9);
-        double max = 1;
+        double maxX = 1, maxY = 1;
         foreach (var (tag, label, color) in Series)
         {
-            // A layer shows under its first tag (a grouped unbalanced 1×1 conv is G1 here, G2 in the summary): the legend reads as the findings do.
-            var ls = r.Layers.Where(l => ChartTag(l) == tag && (l.Microseconds > 0 || l.Macs > 0)).ToArray();
+            // Each layer under its primary tag, as in the summary table (a grouped unbalanced 1×1 conv is G2 here and in both findings).
+            var ls = r.Layers.Where(l => l.Role.Primary == tag && (l.Microseconds > 0 || l.Macs > 0)).ToArray();
             if (ls.Length == 0) continue;
             var xs = ls.Select(l => 100 * l.Macs / macs).ToArray();
             var ys = ls.Select(l => 100 * l.Microseconds / total).ToArray();
-            max = Math.Max(max, Math.Max(xs.Max(), ys.Max()));
+            maxX = Math.Max(maxX, xs.Max());
+            maxY = Math.Max(maxY, ys.Max());
             var points = plot.Add.ScatterPoints(xs, ys, color);
             points.MarkerSize = 8;
             var share = ls.Sum(l => l.Microseconds) / total;
             points.LegendText = $"{label}: {ls.Length} layers, {share * 100:0.#}% of time, {ls.Sum(l => l.Macs) / macs * 100:0.#}% of MACs";
         }
-        var limit = max * 1.08;
+        var limit = Math.Max(maxX, maxY) * 1.1;
         var diagonal = plot.Add.Line(0, 0, limit, limit);
         diagonal.LineColor = Colors.Black.WithAlpha(0.5);
         diagonal.LinePattern = LinePattern.Dashed;
         diagonal.LegendText = "time share = FLOPs share";
-        plot.Axes.SetLimits(-limit * 0.02, limit, -limit * 0.02, limit);
+        // The legend sits in the upper right, above the points: leave it room.
+        plot.Axes.SetLimits(-maxX * 0.02, maxX * 1.1, -maxY * 0.02, maxY * 1.45);
         plot.ShowLegend(Alignment.UpperRight);
         plot.Legend.FontSize = 12;
         return ChartStyle.Save(plot, path, Width, Height);
     }
-
-    private static GuidelineTag ChartTag(LayerAdvice l) => l.Role.Tags.Count > 0 ? l.Role.Tags.Min() : l.Role.Primary;
 }

@@ -42,9 +42,10 @@ public class AdviceMeasurementTests(ITestOutputHelper output)
         // ShuffleNetV1: its group convolutions are named, and rank first among its convolutions' findings.
         Assert.Contains(GuidelineTag.G2, v1.Named);
         Assert.Equal(GuidelineTag.G2, v1.Findings.First(f => f.Guideline is GuidelineTag.G1 or GuidelineTag.G2 or GuidelineTag.G3).Guideline);
-        // Its bottlenecks (c → c/4 → c) are reported under G1, with memory access above the G1 bound.
+        // Its bottlenecks (c → c/4 → c) are named under G1, with memory access above the G1 bound.
         var g1 = v1.Findings.Where(f => f.Guideline == GuidelineTag.G1).MaxBy(f => f.Layers.Count)!;
         Assert.Contains("1:4", g1.Title);
+        Assert.True(g1.Named, $"G1 at stake {g1.AtStakeMicroseconds:0} µs of {v1.TotalMicroseconds:0} µs");
         Assert.True(g1.Figures["memory_access"] > 1.2 * g1.Figures["memory_access_bound"]);
 
         // MobileNetV2: G4 is named and is its largest finding.
