@@ -43,7 +43,7 @@ internal static class AdviceReport
     public static string Markdown(AdviceResult r, string? chart)
     {
         var w = new StringWriter();
-        w.WriteLine($"# `lightnets advise` {r.Model}");
+        w.WriteLine($"# `lightnets advise` {Path.GetFileName(r.Model)}");
         w.WriteLine();
         w.WriteLine(Headline(r));
         w.WriteLine();

@@ -41,7 +41,7 @@ internal static class AdviceChart
             var points = plot.Add.ScatterPoints(xs, ys, color);
             points.MarkerSize = 8;
             var share = ls.Sum(l => l.Microseconds) / total;
-            points.LegendText = $"{label}: {ls.Length} layers, {share * 100:0.#}% of time, {ls.Sum(l => l.Macs) / macs * 100:0.#}% of MACs";
+            points.LegendText = $"{label}: {ls.Length} layer{(ls.Length == 1 ? "" : "s")}, {share * 100:0.#}% of time, {ls.Sum(l => l.Macs) / macs * 100:0.#}% of MACs";
         }
         var limit = Math.Max(maxX, maxY) * 1.1;
         var diagonal = plot.Add.Line(0, 0, limit, limit);
