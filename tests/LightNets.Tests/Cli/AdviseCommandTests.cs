@@ -32,12 +32,15 @@ public sealed class AdviseCommandTests : IDisposable
         Assert.Equal("", r.Stdout);
     }
 
-    [Fact]
-    public void A_file_that_is_not_onnx_is_refused_by_the_loader_in_one_line()
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("truncated")]
+    public void A_file_that_is_not_a_whole_onnx_model_is_refused_by_the_loader_in_one_line(string kind)
     {
         Directory.CreateDirectory(_dir);
-        var bad = Path.Combine(_dir, "garbage.onnx");
-        File.WriteAllBytes(bad, [0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x12, 0x03, 0x61]);
+        var bad = Path.Combine(_dir, kind + ".onnx");
+        var real = File.ReadAllBytes(AdviceFixtures.ResNet);
+        File.WriteAllBytes(bad, kind == "garbage" ? [0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x12, 0x03, 0x61] : real[..(real.Length / 2)]);
         var r = CliRunner.Run("advise", bad, "--out", Path.Combine(_dir, "out"));
         Assert.Equal(1, r.ExitCode);
         Assert.StartsWith("lightnets: error: ", r.Stderr);
@@ -88,5 +91,8 @@ public sealed class AdviseCommandTests : IDisposable
         using var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "advice.json")));
         Assert.Equal(findings.Length, saved.RootElement.GetProperty("findings").GetArrayLength());
         Assert.Contains("advise: wrote", r.Stderr);
+        // Redirected (here: captured), progress is plain lines on stderr, never on stdout.
+        Assert.Contains("advise: measure the network (fused and unfused): 1/", r.Stderr);
+        Assert.Contains("advise: time layers and their counterfactuals: 1/", r.Stderr);
     }
 }
