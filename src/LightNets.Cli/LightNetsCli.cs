@@ -45,6 +45,7 @@ public static class LightNetsCli
             BenchCommand.Create(stdout, stderr),
             ClassifyCommand.Create(stdout, stderr),
             GuidelinesCommand.Create(stdout, stderr),
+            AdviseCommand.Create(stdout, stderr),
             CompareCommand.Create(stdout, stderr),
             TrainCommand.Create(stdout, stderr),
             EvaluateCommand.Create(stdout, stderr),

@@ -26,6 +26,7 @@ public class OptionPlumbingTests
         ["evaluate"] = ["--data", "data"],
         ["quantize"] = ["--calibration", "data", "-o", "q.onnx"],
         ["bench-train"] = [],
+        ["advise"] = [],
     };
 
     /// <summary>Commands whose --batch is their own (images per inference or training step), not the model's.</summary>
@@ -35,10 +36,10 @@ public class OptionPlumbingTests
     private static readonly string[] OwnSeed = ["train"];
 
     /// <summary>--batch: the model's batch where the command has no other source for it (run: the input tensor; classify: its own --batch).</summary>
-    private static readonly string[] WithModelBatch = ["info", "export", "bench"];
+    private static readonly string[] WithModelBatch = ["info", "export", "bench", "advise"];
 
     /// <summary>--seed: where the weights matter (info only counts them).</summary>
-    private static readonly string[] WithSeed = ["export", "run", "bench", "classify", "evaluate", "quantize"];
+    private static readonly string[] WithSeed = ["export", "run", "bench", "classify", "evaluate", "quantize", "advise"];
 
     /// <summary>One model option value: the model it applies to, the arguments, and the options they must produce.</summary>
     public sealed record Case(string Option, string Model, string[] Args, ModelOptions Expected)

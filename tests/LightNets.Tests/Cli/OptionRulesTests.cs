@@ -45,6 +45,7 @@ public class OptionRulesTests
         ["evaluate"] = ["never-read.onnx", "--data", "never-read"],
         ["quantize"] = ["never-read.onnx", "--calibration", "never-read", "-o", "never-written.onnx"],
         ["bench-train"] = ["mobilenetv2_050"],
+        ["advise"] = ["mobilenetv2_050", "--out", "never-written"],
     };
 
     /// <summary>Which commands offer which shared option, read from the command tree (a new command is covered by itself).</summary>
@@ -75,9 +76,9 @@ public class OptionRulesTests
     {
         var root = LightNetsCli.CreateRoot(TextWriter.Null, TextWriter.Null);
         string[] With(string option) => root.Subcommands.Where(c => c.Options.Any(o => o.Name == option)).Select(c => c.Name).Order().ToArray();
-        Assert.Equal(["bench", "bench-train", "classify", "compare", "evaluate", "guidelines", "quantize", "run", "train"], With("--threads"));
+        Assert.Equal(["advise", "bench", "bench-train", "classify", "compare", "evaluate", "guidelines", "quantize", "run", "train"], With("--threads"));
         Assert.Equal(["classify", "run"], With("--top"));
-        Assert.Equal(["bench", "bench-train", "classify", "evaluate", "export", "info", "train"], With("--batch"));
+        Assert.Equal(["advise", "bench", "bench-train", "classify", "evaluate", "export", "info", "train"], With("--batch"));
         Assert.Equal(["bench", "bench-train"], With("--runs"));
         Assert.Equal(["bench", "bench-train"], With("--warmup"));
         Assert.Equal(["bench-train", "compare", "guidelines"], With("--rounds"));

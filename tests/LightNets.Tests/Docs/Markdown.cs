@@ -48,7 +48,7 @@ internal static partial class Markdown
 
     /// <summary>
     /// Where a command writes files: the values of -o/--out/--output/--artifacts and of &gt; redirections, and, for
-    /// <c>lightnets compare</c> and <c>guidelines</c> without --out, the default directory they write into.
+    /// <c>lightnets compare</c>, <c>guidelines</c> and <c>advise</c> without --out, the default directory they write into.
     /// </summary>
     public static IEnumerable<string> WrittenPaths(string command)
     {
@@ -70,7 +70,7 @@ internal static partial class Markdown
             }
         }
         var sub = LightnetsSubcommand(tokens);
-        if (!hasOut && sub is "compare" or "guidelines") yield return $"./{sub}-out (the default of `{sub}` without --out)";
+        if (!hasOut && sub is "compare" or "guidelines" or "advise") yield return $"./{sub}-out (the default of `{sub}` without --out)";
     }
 
     /// <summary>The word after the lightnets command (installed tool, dotnet run ... --, or the built dll), if any.</summary>
