@@ -80,7 +80,7 @@ internal static class AdviceReport
         foreach (var f in r.Findings)
         {
             rank++;
-            var status = f.Named ? "" : " (not at stake here)";
+            var status = f.Named ? "" : $" (below the {AdviceFindings.P(r.Settings.MinShare)} threshold: not named)";
             var head = $"{rank}. {f.Id} {f.Title}: {AdviceFindings.Us(f.AtStakeMicroseconds)} at stake ({AdviceFindings.P(f.AtStakeMicroseconds / Math.Max(r.TotalMicroseconds, 1e-9))} of the time){status}";
             if (markdown)
             {

@@ -44,7 +44,7 @@ public sealed record AdviceSettings
     /// </summary>
     public double Imbalance { get; init; } = 2.0;
 
-    /// <summary>A finding whose time at stake is below this share of the network's time is reported as "not at stake here".</summary>
+    /// <summary>A finding whose time at stake is below this share of the network's time is reported but not named (below the threshold).</summary>
     public double MinShare { get; init; } = 0.01;
 
     /// <summary>Seed of the input tensor.</summary>
