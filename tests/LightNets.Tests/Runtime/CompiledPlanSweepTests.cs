@@ -2,7 +2,6 @@ using LightNets.Graphs;
 using LightNets.Runtime;
 using LightNets.Runtime.Kernels.Cpu;
 using LightNets.Tensors;
-using Xunit.Abstractions;
 
 namespace LightNets.Tests.Runtime;
 

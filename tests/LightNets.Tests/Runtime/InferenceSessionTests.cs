@@ -4,7 +4,6 @@ using LightNets.Runtime;
 using LightNets.Runtime.Kernels.Cpu;
 using LightNets.Tensors;
 using LightNets.Tests.Onnx;
-using Xunit.Abstractions;
 
 namespace LightNets.Tests.Runtime;
 

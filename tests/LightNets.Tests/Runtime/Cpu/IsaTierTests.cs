@@ -1,5 +1,4 @@
 using LightNets.Runtime.Kernels.Cpu;
-using Xunit.Abstractions;
 
 namespace LightNets.Tests.Runtime.Cpu;
 

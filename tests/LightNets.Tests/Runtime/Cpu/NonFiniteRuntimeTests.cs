@@ -3,7 +3,6 @@ using LightNets.Models.Blocks;
 using LightNets.Runtime;
 using LightNets.Runtime.Kernels.Cpu;
 using LightNets.Tensors;
-using Xunit.Abstractions;
 using ModelActivation = LightNets.Models.Activation;
 
 namespace LightNets.Tests.Runtime.Cpu;

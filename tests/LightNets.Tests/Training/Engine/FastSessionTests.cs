@@ -1,7 +1,6 @@
 using LightNets.Graphs;
 using LightNets.Training.Engine;
 using LightNets.Training.Kernels.Cpu;
-using Xunit.Abstractions;
 
 namespace LightNets.Tests.Training.Engine;
 
