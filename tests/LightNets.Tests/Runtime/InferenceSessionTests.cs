@@ -3,6 +3,7 @@ using LightNets.Models;
 using LightNets.Runtime;
 using LightNets.Runtime.Kernels.Cpu;
 using LightNets.Tensors;
+using LightNets.Tests.Models;
 using LightNets.Tests.Onnx;
 
 namespace LightNets.Tests.Runtime;
@@ -18,7 +19,7 @@ public class InferenceSessionTests(ITestOutputHelper output)
         var data = new TheoryData<string, int>();
         var i = 0;
         foreach (var c in ModelZoo.Configurations)
-            data.Add(OnnxExportTests.ZooKey(c), i++ % 2 == 0 ? 1 : 2);
+            data.Add(ZooKeys.Of(c), i++ % 2 == 0 ? 1 : 2);
         return data;
     }
 
@@ -26,7 +27,7 @@ public class InferenceSessionTests(ITestOutputHelper output)
     [MemberData(nameof(Configurations))]
     public void Zoo_configuration_matches_the_reference(string key, int threads)
     {
-        var config = ModelZoo.Configurations.Single(c => OnnxExportTests.ZooKey(c) == key);
+        var config = ZooKeys.Find(key);
         var graph = ModelZoo.Build(config.Entry.Family, config.Options.Merge(new ModelOptions
         {
             Resolution = 64, Init = new WeightInit(Seed: 21, RandomizeStatistics: true),

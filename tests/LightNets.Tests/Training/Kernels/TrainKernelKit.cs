@@ -91,7 +91,7 @@ internal static class TrainKernelKit
     {
         if (a.Length != b.Length) return false;
         for (var i = 0; i < a.Length; i++)
-            if (BitConverter.SingleToInt32Bits(a[i]) != BitConverter.SingleToInt32Bits(b[i])) return false;
+            if (!ExactFloat.Same(a[i], b[i])) return false;
         return true;
     }
 }
