@@ -41,5 +41,7 @@ dotnet publish "$here" -c Release -r linux-arm64 --self-contained -o "$out" -v q
 # and QEMU does not see those writes as changes to code it has already translated. It then runs stale code: seen here
 # as random DataMisalignedException, "Illegal instruction" and aborts in a multi-threaded run, and gone with W^X off.
 export DOTNET_EnableWriteXorExecute=0
+# Smaller sizes for the zoo, and no full-size models (tests/LightNets.Tests/Emulation.cs).
+export LIGHTNETS_TESTS_EMULATED=1
 export LD_LIBRARY_PATH=$ssl/usr/lib/aarch64-linux-gnu
 exec qemu-aarch64-static -L "$sysroot" "$out/LightNets.Portable.Tests" -noColor "$@"

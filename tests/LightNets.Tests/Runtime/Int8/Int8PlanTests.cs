@@ -63,7 +63,7 @@ public sealed class Int8PlanTests
         BandedAgreesWithSeparate(name, 61, 1);
     }
 
-    [Fact]
+    [FullSizeFact]
     public void Banded_int8_steps_of_a_full_size_mobilenetv2_write_the_codes_of_separate_steps() => BandedAgreesWithSeparate("mobilenetv2_100", 224, 1);
 
     private static void BandedAgreesWithSeparate(string name, int resolution, int batch)
