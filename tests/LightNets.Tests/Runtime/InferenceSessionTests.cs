@@ -108,7 +108,7 @@ public class InferenceSessionTierTests(ITestOutputHelper output)
         return data;
     }
 
-    [Theory]
+    [LowerTiersTheory]
     [MemberData(nameof(Cases))]
     public void Lower_tiers_match_the_reference(string model, Isa isa)
     {
@@ -153,6 +153,18 @@ public class InferenceSessionTierTests(ITestOutputHelper output)
             var yn = single.Run(xn);
             for (var i = 0; i < yn.Length; i++) Assert.True(Math.Abs(yn.Data[i] - y.Data[n * yn.Length + i]) <= 1e-5f * Math.Max(1, Math.Abs(yn.Data[i])));
         }
+    }
+}
+
+/// <summary>
+/// A theory over the tiers below the best: skipped, saying why, in a process with one tier only (ARM64 until its
+/// 128-bit tier), where it would have no data, which xunit reports as a failure.
+/// </summary>
+public sealed class LowerTiersTheoryAttribute : TheoryAttribute
+{
+    public LowerTiersTheoryAttribute()
+    {
+        if (CpuCaps.Best == Isa.Scalar) Skip = "this process has one SIMD tier only (scalar): none below the best";
     }
 }
 
