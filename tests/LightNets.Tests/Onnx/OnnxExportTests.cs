@@ -6,6 +6,7 @@ using LightNets.Models;
 using LightNets.Onnx;
 using LightNets.Runtime;
 using LightNets.Tensors;
+using LightNets.Tests.Models;
 
 namespace LightNets.Tests.Onnx;
 
@@ -26,7 +27,7 @@ public class OnnxExportTests
         {
             // Cycle the opset and the two options so that every opset, BN kept/folded and static/dynamic batch is covered.
             var opset = OnnxExportOptions.MinOpset + i % (OnnxExportOptions.MaxOpset - OnnxExportOptions.MinOpset + 1);
-            data.Add(ZooKey(c), opset, i % 2 == 0, i % 3 == 0);
+            data.Add(ZooKeys.Of(c), opset, i % 2 == 0, i % 3 == 0);
             i++;
         }
         return data;
@@ -36,7 +37,7 @@ public class OnnxExportTests
     [MemberData(nameof(Configurations))]
     public void Zoo_configuration_runs_in_onnxruntime(string key, int opset, bool foldBatchNorm, bool dynamicBatch)
     {
-        var config = ModelZoo.Configurations.Single(c => ZooKey(c) == key);
+        var config = ZooKeys.Find(key);
         var graph = ModelZoo.Build(config.Entry.Family, config.Options.Merge(new ModelOptions
         {
             Resolution = Resolution, Init = new WeightInit(Seed: 7, RandomizeStatistics: true),
@@ -122,9 +123,6 @@ public class OnnxExportTests
         Assert.Throws<ArgumentOutOfRangeException>(() => OnnxExporter.Export(g, new OnnxExportOptions { Opset = 10 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => OnnxExporter.Export(g, new OnnxExportOptions { Opset = 18 }));
     }
-
-    internal static string ZooKey(ZooConfiguration c) =>
-        c.Variant.Length == 0 ? c.Entry.Name : $"{c.Entry.Name} ({c.Variant})";
 
     internal static void AssertClose(Tensor expected, Tensor actual, double tolerance, string what)
     {

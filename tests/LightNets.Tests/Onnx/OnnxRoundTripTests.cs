@@ -4,6 +4,7 @@ using LightNets.Models;
 using LightNets.Onnx;
 using LightNets.Runtime;
 using LightNets.Tensors;
+using LightNets.Tests.Models;
 
 namespace LightNets.Tests.Onnx;
 
@@ -19,7 +20,7 @@ public class OnnxRoundTripTests
     [MemberData(nameof(Configurations))]
     public void Zoo_configuration_survives_export_and_import(string key, int opset, bool foldBatchNorm, bool dynamicBatch)
     {
-        var config = ModelZoo.Configurations.Single(c => OnnxExportTests.ZooKey(c) == key);
+        var config = ZooKeys.Find(key);
         var graph = ModelZoo.Build(config.Entry.Family, config.Options.Merge(new ModelOptions
         {
             Resolution = Resolution, Init = new WeightInit(Seed: 5, RandomizeStatistics: true),

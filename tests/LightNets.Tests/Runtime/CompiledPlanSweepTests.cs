@@ -2,7 +2,6 @@ using LightNets.Graphs;
 using LightNets.Runtime;
 using LightNets.Runtime.Kernels.Cpu;
 using LightNets.Tensors;
-using Xunit.Abstractions;
 
 namespace LightNets.Tests.Runtime;
 
@@ -31,7 +30,7 @@ public class CompiledPlanSweepTests(ITestOutputHelper output)
     public static IEnumerable<object[]> BlockCases()
     {
         var i = 0;
-        foreach (var isa in CpuCaps.Available)
+        foreach (var isa in Emulation.Tiers)
         {
             foreach (var c in ChannelSweep)
             {
@@ -62,7 +61,7 @@ public class CompiledPlanSweepTests(ITestOutputHelper output)
         int[] channels = [6, 8, 20, 40];
         int[] sizes = [5, 7, 14];
         var i = 0;
-        foreach (var isa in CpuCaps.Available)
+        foreach (var isa in Emulation.Tiers)
         {
             foreach (var c in channels)
             {
@@ -121,7 +120,7 @@ public class CompiledPlanSweepTests(ITestOutputHelper output)
     [InlineData(8, 192, 9, 1)]
     public void Channel_split_with_a_grouped_expansion(int groups, int channels, int size, int stride)
     {
-        foreach (var isa in CpuCaps.Available)
+        foreach (var isa in Emulation.Tiers)
         {
             var b = new GraphBuilder("unit", new WeightInit(Seed: (ulong)(groups * 100 + channels), RandomizeStatistics: true));
             var x = b.Relu(b.Conv2d(b.Input("x", Shape.Nchw(1, 24, size, size)), channels * 4, 1));
@@ -141,7 +140,7 @@ public class CompiledPlanSweepTests(ITestOutputHelper output)
     public static IEnumerable<object[]> ConvCases()
     {
         var i = 0;
-        foreach (var isa in CpuCaps.Available)
+        foreach (var isa in Emulation.Tiers)
         {
             foreach (var cout in ChannelSweep)
             {
@@ -173,7 +172,7 @@ public class CompiledPlanSweepTests(ITestOutputHelper output)
     public static IEnumerable<object[]> ShuffleCases()
     {
         var i = 0;
-        foreach (var isa in CpuCaps.Available)
+        foreach (var isa in Emulation.Tiers)
         {
             foreach (var c in new[] { 4, 8, 12, 16, 24, 34, 48 })
             {

@@ -4,7 +4,6 @@ using LightNets.Graphs;
 using LightNets.Models;
 using LightNets.Runtime;
 using LightNets.Tensors;
-using Xunit.Abstractions;
 
 namespace LightNets.Tests.Runtime;
 

@@ -116,6 +116,7 @@ public class NonFiniteReferenceTests
         var cat = ChannelReference.Concat([a, b]);
         var shuffled = ChannelReference.ChannelShuffle(cat, 2);
         var back = ChannelReference.ChannelShuffle(shuffled, 2);
+        // Copies, not arithmetic: every processor keeps the payload, so here the bits are the point (cf. ExactFloat).
         Assert.Equal(cat.Data.Select(BitConverter.SingleToInt32Bits), back.Data.Select(BitConverter.SingleToInt32Bits));
         Assert.Equal(a.Data.Select(BitConverter.SingleToInt32Bits), ChannelReference.Slice(cat, 0, 2).Data.Select(BitConverter.SingleToInt32Bits));
         Assert.Equal(BitConverter.SingleToInt32Bits(-0f), BitConverter.SingleToInt32Bits(ChannelReference.Split(cat, [3, 1])[1].Data[0]));

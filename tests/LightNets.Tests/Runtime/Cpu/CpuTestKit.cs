@@ -165,7 +165,7 @@ internal static class CpuTestData
     public static readonly FusedActivation[] Activations = Enum.GetValues<FusedActivation>();
 
     /// <summary>Every tier this process can run, as theory data would list them.</summary>
-    public static Isa[] Tiers => CpuCaps.Available.ToArray();
+    public static Isa[] Tiers => Emulation.Tiers;
 
     public static Tensor Normal(ulong seed, float scale, params int[] dims)
     {

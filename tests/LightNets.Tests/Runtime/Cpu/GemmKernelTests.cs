@@ -23,7 +23,7 @@ public unsafe class GemmKernelTests
         int[] ns = [1, 7, 8, 15, 16, 17, 31, 32, 33, 48, 70];
         var acts = Enum.GetValues<FusedActivation>();
         var i = 0;
-        foreach (var isa in CpuCaps.Available)
+        foreach (var isa in Emulation.Tiers)
         {
             foreach (var n in ns)
             {
@@ -46,7 +46,7 @@ public unsafe class GemmKernelTests
     public static IEnumerable<object[]> RowCounts()
     {
         int[] ms = [.. Enumerable.Range(1, 20), 49, 196];
-        foreach (var isa in CpuCaps.Available)
+        foreach (var isa in Emulation.Tiers)
             foreach (var m in ms)
                 yield return [isa, m, 19, m % 3 == 0 ? 40 : 64, m % 2 == 0 ? FusedActivation.Relu : FusedActivation.HardSwish, m % 2 == 1, m % 4 == 0];
     }
@@ -62,7 +62,7 @@ public unsafe class GemmKernelTests
         int[] ms = [2, 7, 16, 49];
         var acts = Enum.GetValues<FusedActivation>();
         var i = 0;
-        foreach (var isa in CpuCaps.Available)
+        foreach (var isa in Emulation.Tiers)
             foreach (var k in ks)
                 foreach (var n in ns)
                 {
@@ -82,7 +82,7 @@ public unsafe class GemmKernelTests
         int[] ns = [8, 16, 20, 24, 40, 48, 56, 61];
         var acts = Enum.GetValues<FusedActivation>();
         var i = 0;
-        foreach (var isa in CpuCaps.Available)
+        foreach (var isa in Emulation.Tiers)
             foreach (var n in ns)
                 for (var m = 1; m <= 17; m++, i++)
                     yield return [isa, m, 20 + i % 3, n, acts[i % acts.Length], i % 2 == 0, i % 3 == 0];

@@ -3,7 +3,6 @@ using LightNets.Models.Blocks;
 using LightNets.Runtime;
 using LightNets.Runtime.Kernels.Cpu;
 using LightNets.Tensors;
-using Xunit.Abstractions;
 using ModelActivation = LightNets.Models.Activation;
 
 namespace LightNets.Tests.Runtime.Cpu;
@@ -57,7 +56,7 @@ public class NonFiniteRuntimeTests(ITestOutputHelper output)
     public static TheoryData<string, Isa> Data()
     {
         var data = new TheoryData<string, Isa>();
-        foreach (var isa in CpuCaps.Available)
+        foreach (var isa in Emulation.Tiers)
         {
             foreach (var name in Cases.Keys) data.Add(name, isa);
         }

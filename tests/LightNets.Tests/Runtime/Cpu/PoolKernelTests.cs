@@ -196,7 +196,7 @@ public class PoolKernelTests
                 for (var p = 0; p < shape.OH * shape.OW; p++)
                 {
                     var want = expected.Data[c * shape.OH * shape.OW + p];
-                    if (BitConverter.SingleToInt32Bits(output[p, c]) != BitConverter.SingleToInt32Bits(want))
+                    if (!ExactFloat.Same(output[p, c], want))
                         Assert.Fail($"{k} on {isa}: pixel {p} channel {c} is {output[p, c]:R}, reference {want:R}");
                 }
             }

@@ -55,7 +55,7 @@ public sealed class Int8PlanTests
     /// on two threads (or MobileNetV2 1.0 at 224, whose first expansion outgrows one band) runs several bands per image,
     /// each keeping the expansion rows the next one shares.
     /// </summary>
-    [Theory]
+    [NativeOnlyTheory("minutes; both forms run the same int8 kernels, which the kernel tests and the int8-vs-QDQ plan test cover")]
     [MemberData(nameof(Models))]
     public void Banded_int8_depthwise_steps_write_the_codes_of_separate_steps(string name)
     {
@@ -63,7 +63,7 @@ public sealed class Int8PlanTests
         BandedAgreesWithSeparate(name, 61, 1);
     }
 
-    [Fact]
+    [NativeOnlyFact("a full-size model at 224 px, minutes")]
     public void Banded_int8_steps_of_a_full_size_mobilenetv2_write_the_codes_of_separate_steps() => BandedAgreesWithSeparate("mobilenetv2_100", 224, 1);
 
     private static void BandedAgreesWithSeparate(string name, int resolution, int batch)

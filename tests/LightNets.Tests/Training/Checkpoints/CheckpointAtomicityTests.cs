@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using LightNets.Tests.Runtime;
 using LightNets.Training.Checkpoints;
-using Xunit.Abstractions;
 
 namespace LightNets.Tests.Training.Checkpoints;
 

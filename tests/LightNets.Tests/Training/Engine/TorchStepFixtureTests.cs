@@ -2,7 +2,6 @@ using System.Text.Json;
 using LightNets.Onnx;
 using LightNets.Tensors;
 using LightNets.Training.Engine;
-using Xunit.Abstractions;
 
 namespace LightNets.Tests.Training.Engine;
 

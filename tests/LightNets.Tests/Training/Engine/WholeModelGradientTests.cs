@@ -1,6 +1,5 @@
 using LightNets.Tests.Training.Reference;
 using LightNets.Training.Engine;
-using Xunit.Abstractions;
 
 namespace LightNets.Tests.Training.Engine;
 

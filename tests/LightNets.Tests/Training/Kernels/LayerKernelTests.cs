@@ -290,7 +290,7 @@ public class LayerKernelTests
                 var loss = CpuTrainKernels.Instance.SoftmaxCrossEntropy(ctx, n, classes, logits, labels, smoothing, d.Span);
                 var ed = new float[n * classes];
                 var eloss = R.SoftmaxCrossEntropy<float>(n, classes, logits, labels, smoothing, ed);
-                Assert.True(BitConverter.SingleToInt32Bits(eloss) == BitConverter.SingleToInt32Bits(loss), $"{context}: loss {loss} ≠ {eloss}");
+                Assert.True(ExactFloat.Same(eloss, loss), $"{context}: loss {loss} ≠ {eloss}");
                 AssertBitEqual(ed, d.Span, context + " dlogits");
                 d.AssertMarginsIntact(context);
             }
@@ -329,7 +329,7 @@ public class LayerKernelTests
         Assert.Equal(expected.Length, actual.Length);
         for (var i = 0; i < expected.Length; i++)
         {
-            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+            if (!ExactFloat.Same(expected[i], actual[i]))
                 Assert.Fail($"{context}: element {i} is {actual[i]:R}, the reference gives {expected[i]:R}");
         }
     }

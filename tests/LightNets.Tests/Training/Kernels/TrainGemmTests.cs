@@ -26,7 +26,7 @@ public unsafe class TrainGemmTests
     private static readonly int[] Ns = [1, 7, 8, 9, 16, 17, 24, 31, 32, 33, 40, 57, 70];
     private static readonly int[] Ks = [1, 3, 16, 27, 70, 300];
 
-    [Theory]
+    [NativeOnlyTheory("large double loops, minutes per tier; the other training kernel tests and GemmKernelTests cover the micro-kernels")]
     [MemberData(nameof(TiersAndThreads))]
     public void Product_matches_a_double_loop(Isa isa, int threads)
     {
@@ -112,7 +112,7 @@ public unsafe class TrainGemmTests
     private static readonly int[] N1s = [1, 2, 3, 5, 7, 8, 9, 13, 16, 17, 24, 33, 64];
     private static readonly int[] N2s = [1, 3, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 40, 70];
 
-    [Theory]
+    [NativeOnlyTheory("large double loops, minutes per tier; the training kernel tests cover the reduction's use")]
     [MemberData(nameof(TiersAndThreads))]
     public void Reduction_matches_a_double_loop(Isa isa, int threads)
     {

@@ -60,7 +60,7 @@ internal sealed unsafe class Guarded
 internal static class TrainKernelKit
 {
     /// <summary>Every tier this process runs, lowest first.</summary>
-    public static Isa[] Tiers => CpuCaps.Available.ToArray();
+    public static Isa[] Tiers => Emulation.Tiers;
 
     /// <summary>2⁻²⁴: the unit roundoff of float32.</summary>
     public const double Unit = 1.0 / (1 << 24);
@@ -91,7 +91,7 @@ internal static class TrainKernelKit
     {
         if (a.Length != b.Length) return false;
         for (var i = 0; i < a.Length; i++)
-            if (BitConverter.SingleToInt32Bits(a[i]) != BitConverter.SingleToInt32Bits(b[i])) return false;
+            if (!ExactFloat.Same(a[i], b[i])) return false;
         return true;
     }
 }

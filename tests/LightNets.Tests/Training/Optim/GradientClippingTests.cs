@@ -1,7 +1,6 @@
 using LightNets.Tensors;
 using LightNets.Training;
 using LightNets.Training.Optim;
-using Xunit.Abstractions;
 
 namespace LightNets.Tests.Training.Optim;
 

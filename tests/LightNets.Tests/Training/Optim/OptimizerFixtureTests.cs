@@ -1,7 +1,6 @@
 using System.Text.Json;
 using LightNets.Training;
 using LightNets.Training.Optim;
-using Xunit.Abstractions;
 
 namespace LightNets.Tests.Training.Optim;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using LightNets.Training.Optim;
-using Xunit.Abstractions;
 
 namespace LightNets.Tests.Training.Optim;
 

@@ -1,6 +1,5 @@
 using LightNets.Training;
 using LightNets.Training.Optim;
-using Xunit.Abstractions;
 
 namespace LightNets.Tests.Training.Optim;
 
