@@ -11,4 +11,8 @@ internal static class BenchArgs
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
+
+    /// <summary>The model names: arguments that are neither options nor the value of one of <paramref name="valued"/>.</summary>
+    public static string[] Models(string[] args, params string[] valued) =>
+        args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !valued.Contains(args[i - 1]))).ToArray();
 }

@@ -25,7 +25,7 @@ public static class Int8SpeedupReport
         var runs = BenchArgs.Option(args, "--runs", 20);
         var profile = args.Contains("--profile");
         var separate = args.Contains("--separate"); // int8 layers as separate steps (no bands), to see each kernel's time
-        var models = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || args[i - 1] is not ("--threads" or "--rounds" or "--runs"))).ToArray();
+        var models = BenchArgs.Models(args, "--threads", "--rounds", "--runs");
         if (models.Length == 0) models = DefaultModels;
         Console.WriteLine($"int8 against float32, batch 1, {threads} thread(s), {rounds}×{runs} runs each, interleaved; {CpuCaps.Describe()}, {DateTime.Now:yyyy-MM-dd HH:mm}");
         foreach (var name in models)

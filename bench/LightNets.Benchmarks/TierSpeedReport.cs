@@ -22,7 +22,7 @@ public static class TierSpeedReport
         var threads = BenchArgs.Option(args, "--threads", 1);
         var rounds = BenchArgs.Option(args, "--rounds", 10);
         var runs = BenchArgs.Option(args, "--runs", 20);
-        var models = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || args[i - 1] is not ("--threads" or "--rounds" or "--runs"))).ToArray();
+        var models = BenchArgs.Models(args, "--threads", "--rounds", "--runs");
         if (models.Length == 0) models = DefaultModels;
         var tiers = CpuCaps.Available.Reverse().ToArray();
         Console.WriteLine($"SIMD tiers against each other, batch 1, {threads} thread(s), {rounds} rounds interleaved; {CpuCaps.Describe()}, {DateTime.Now:yyyy-MM-dd HH:mm}");

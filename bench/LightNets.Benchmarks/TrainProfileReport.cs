@@ -24,7 +24,7 @@ public static class TrainProfileReport
         var nodes = args.Contains("--nodes");
         var small = args.Contains("--small-input");
         var fuse = !args.Contains("--no-fuse");
-        var models = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || args[i - 1] is not ("--threads" or "--batch" or "--resolution" or "--steps"))).ToArray();
+        var models = BenchArgs.Models(args, "--threads", "--batch", "--resolution", "--steps");
         if (models.Length == 0) models = ["mobilenetv2_035", "mobilenetv2_100", "shufflenetv2_050", "mobilenetv3_small_100"];
         foreach (var model in models)
         {
