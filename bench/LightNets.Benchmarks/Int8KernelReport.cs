@@ -16,7 +16,7 @@ namespace LightNets.Benchmarks;
 public static unsafe class Int8KernelReport
 {
     private static readonly (int M, int K, int N)[] GemmShapes =
-        [(3136, 144, 24), (3136, 144, 32), (784, 192, 32), (784, 192, 64), (196, 384, 64), (49, 960, 320), (3136, 32, 144), (196, 64, 384)];
+        [(12544, 16, 96), (12544, 32, 16), (3136, 24, 144), (12544, 28, 32), (3136, 144, 24), (3136, 144, 32), (784, 192, 32), (784, 192, 64), (196, 384, 64), (49, 960, 320), (3136, 32, 144), (196, 64, 384)];
 
     public static int Run(string[] args)
     {
@@ -24,16 +24,20 @@ public static unsafe class Int8KernelReport
         Console.WriteLine($"int8 kernels, 1 thread, median of {repeats}; {CpuCaps.Describe()}; {Int8Caps.Describe()}; {DateTime.Now:yyyy-MM-dd HH:mm}");
         Console.WriteLine();
         var paths = Int8Caps.Available.Reverse().ToArray();
+        // --only M,K,N: that GEMM shape alone (no depthwise table), for quick A/B runs of a kernel change.
+        var only = BenchArgs.Option(args, "--only", "");
+        var shapes = only.Length == 0 ? GemmShapes : [ParseShape(only)];
         var header = $"{"GEMM M×K×N",-16} {"f32 v512",9} {"f32 v256",9}";
         foreach (var p in paths) header += $" {p.Word() + " 7b",12} {p.Word() + " full",13}";
         Console.WriteLine(header + "   (GMAC/s)");
-        foreach (var (m, k, n) in GemmShapes)
+        foreach (var (m, k, n) in shapes)
         {
             var line = $"{$"{m}x{k}x{n}",-16} {FloatGemm(m, k, n, Isa.V512, repeats),9:F1} {FloatGemm(m, k, n, Isa.V256, repeats),9:F1}";
             foreach (var p in paths)
                 line += $" {Int8GemmRate(m, k, n, p, sevenBit: true, repeats),12:F1} {Int8GemmRate(m, k, n, p, sevenBit: false, repeats),13:F1}";
             Console.WriteLine(line);
         }
+        if (only.Length > 0) return 0;
         Console.WriteLine();
         var tiers = CpuCaps.Available.Reverse().ToArray();
         header = $"{"DW H×W×C k s",-18}";
@@ -48,6 +52,12 @@ public static unsafe class Int8KernelReport
             Console.WriteLine(line);
         }
         return 0;
+    }
+
+    private static (int M, int K, int N) ParseShape(string text)
+    {
+        var p = text.Split(',', 'x').Select(int.Parse).ToArray();
+        return p.Length == 3 ? (p[0], p[1], p[2]) : throw new ArgumentException($"--only wants M,K,N, got '{text}'");
     }
 
     /// <summary>MobileNetV2's depthwise layers (input size, channels, kernel, stride) and MobileNetV3-Large's 5×5 ones.</summary>

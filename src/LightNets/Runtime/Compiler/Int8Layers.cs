@@ -124,7 +124,7 @@ internal sealed partial class PlanCompiler
             var target = QuantizedOutput(e.Value, grid);
             var description = $"int8 conv {op.KernelH}×{op.KernelW}{(op.StrideH > 1 ? $"/{op.StrideH}" : "")} {cin}→{cout}{Int8Suffix(e)} (im2col + GEMM)";
             _steps.Add(new Int8Im2ColStep(node.Name, e.Nodes, description, input, target, op, codes, Int8Requantize(e, input.Scale, op.WeightQuant!, bias, cout),
-                _int8!.Value, _threads));
+                _int8Forced ? _int8!.Value : null, _threads));
             foreach (var n in e.Nodes.Skip(1)) _fused.Add(n);
             _quantized[e.Value] = target;
             return true;
