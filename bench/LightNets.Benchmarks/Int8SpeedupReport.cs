@@ -36,7 +36,7 @@ public static class Int8SpeedupReport
             quantizer.Calibrate([.. Enumerable.Range(0, 2).Select(b => new Rng(100 + (ulong)b).NormalTensor(8, shape[1], shape[2], shape[3]))], threads: Environment.ProcessorCount);
             var int8 = quantizer.Build();
             using var f32 = new InferenceSession(graph, new SessionOptions { Threads = threads });
-            using var i8 = new InferenceSession(int8, new SessionOptions { Threads = threads, Int8Bands = !separate });
+            using var i8 = new InferenceSession(int8, new SessionOptions { Threads = threads, Bands = !separate });
             var x = new Rng(7).NormalTensor(1, shape[1], shape[2], shape[3]).Data;
             var yf = new float[f32.Run(new Tensor(shape, x)).Length];
             var yi = new float[yf.Length];

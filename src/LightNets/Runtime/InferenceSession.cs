@@ -63,7 +63,7 @@ public sealed partial class InferenceSession : IDisposable
         CheckTensorSizes(graph, options.MaxArenaBytes); // before compiling: the compiler indexes within a tensor with ints
         _plan = PlanCompiler.Compile(graph, _isa, _threads, options.Fuse, options.GuardBuffers,
             options.Int8 ? Kernels.Cpu.Int8.Int8Caps.Effective(options.Int8Path ?? Kernels.Cpu.Int8.Int8Caps.Best) : null, options.Int8Path is not null,
-            options.Int8Bands);
+            options.Bands);
         CheckWorkingMemory(graph, _plan.ArenaFloats, options.MaxArenaBytes);
         _inputs = _plan.Inputs.Select(i => new Value(i.Name, i.Shape)).ToArray();
         _outputs = _plan.Outputs.Select(o => new Value(o.Name, o.Shape)).ToArray();

@@ -28,8 +28,11 @@ public sealed record SessionOptions
     /// <summary>Tests and benchmarks: the int8 GEMM path (null: the best this process runs).</summary>
     internal Kernels.Cpu.Int8.Int8Isa? Int8Path { get; init; }
 
-    /// <summary>Tests: band int8 depthwise convolutions with their 1×1 neighbours (false runs them as separate int8 steps, which must write the same codes).</summary>
-    internal bool Int8Bands { get; init; } = true;
+    /// <summary>
+    /// Tests and benchmarks: band depthwise convolutions with their 1×1 neighbours, float and int8 (false runs them as separate
+    /// steps, which must write the same codes in int8, and lets a profile time each convolution on its own).
+    /// </summary>
+    internal bool Bands { get; init; } = true;
 
     /// <summary>
     /// Most bytes of working memory (intermediate tensors and per-thread scratch) the session may allocate; default

@@ -23,7 +23,7 @@ internal sealed partial class PlanCompiler
     /// </summary>
     private bool DefersInt8Expansion(string value, long macsPerPixel)
     {
-        if (!_fuse || !_int8Bands || SoleConsumer(value) is not { Op: Conv2dOp op } dw || dw.Inputs[0] != value || !Int8DepthwiseLowers(dw, op)) return false;
+        if (!_fuse || !_bands || SoleConsumer(value) is not { Op: Conv2dOp op } dw || dw.Inputs[0] != value || !Int8DepthwiseLowers(dw, op)) return false;
         if (_threads <= 1) return true;
         var (n, c, h, w) = Dims(_g.ShapeOf(value));
         var o = _g.ShapeOf(dw.Output);
@@ -87,7 +87,7 @@ internal sealed partial class PlanCompiler
     /// <summary>The int8 1×1 convolution that alone reads the depthwise codes <paramref name="value"/>, as a projection stage with its epilogue chain.</summary>
     private (Int8PointwiseStage Stage, Int8Epilogue Chain)? Int8Projection(string value, QuantParams grid)
     {
-        if (!_fuse || !_int8Bands || SoleConsumer(value) is not { Op: Conv2dOp { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1 } op } pw
+        if (!_fuse || !_bands || SoleConsumer(value) is not { Op: Conv2dOp { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1 } op } pw
             || pw.Inputs[0] != value || op.Padding != Padding2d.None || !IsInt8Grid(op.WeightQuant) || !pw.Inputs.Skip(1).All(_g.IsInitializer))
             return null;
         var w = Init(pw.Inputs[1]);

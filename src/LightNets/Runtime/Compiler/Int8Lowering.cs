@@ -18,7 +18,7 @@ internal sealed partial class PlanCompiler
     private readonly Dictionary<string, QuantizedView> _quantized = new(StringComparer.Ordinal);
     private readonly Dictionary<Node, QuantizedView> _quantizedConcats = [];
     private Int8Isa? _int8;
-    private bool _int8Forced, _int8Bands = true;
+    private bool _int8Forced, _bands = true;
 
     /// <summary>Lowers <paramref name="node"/> to int8 steps if it can; false leaves it to the float lowering.</summary>
     private bool TryLowerInt8(Node node)

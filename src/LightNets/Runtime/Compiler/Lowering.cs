@@ -342,7 +342,7 @@ internal sealed partial class PlanCompiler
         }
 
         // The 1×1 convolution that alone reads the depthwise output (not an SE block's) becomes the projection stage.
-        if (_fuse && SoleConsumer(value) is { Op: Conv2dOp { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1 } pwOp } pw
+        if (_fuse && _bands && SoleConsumer(value) is { Op: Conv2dOp { KernelH: 1, KernelW: 1, StrideH: 1, StrideW: 1 } pwOp } pw
             && pw.Inputs[0] == value && pwOp.Padding == Padding2d.None && pw.Inputs.Skip(1).All(_g.IsInitializer)
             && !(pwOp.Groups == c && c == Init(pw.Inputs[1]).Shape[0])
             && !(expand is null && PreferPanelSplitProjection(shapeOut, pwOp, Init(pw.Inputs[1]))))
@@ -412,7 +412,7 @@ internal sealed partial class PlanCompiler
     /// </summary>
     private bool FeedsDepthwiseAlone(string value)
     {
-        if (!_fuse) return false;
+        if (!_fuse || !_bands) return false;
         var consumer = SoleConsumer(value);
         if (consumer is { Op: ChannelShuffleOp }) consumer = SoleConsumer(consumer.Output);
         return consumer is { Op: Conv2dOp dw } node && dw.Groups > 1 && dw.Groups == _g.ShapeOf(node.Inputs[0]).C

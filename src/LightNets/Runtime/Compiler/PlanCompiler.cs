@@ -43,12 +43,13 @@ internal sealed partial class PlanCompiler
     /// <paramref name="int8"/> (an int8 GEMM path), a QDQ graph's quantized layers become int8 steps, else they run in float32.
     /// </summary>
     public static ExecutionPlan Compile(Graph graph, Isa isa, int threads, bool fuse = true, bool guard = false, Kernels.Cpu.Int8.Int8Isa? int8 = null,
-        bool int8Forced = false, bool int8Bands = true)
+        bool int8Forced = false, bool bands = true)
     {
         // Both passes keep the graph's inputs and outputs (names, order, shapes).
         var prepared = FoldBatchNorm.Apply(EliminateIdentity.Apply(graph));
         var compiler = new PlanCompiler(prepared, isa, threads, fuse);
-        if (prepared.Nodes.Any(n => n.Op is FakeQuantizeOp)) (compiler._int8, compiler._int8Forced, compiler._int8Bands) = (int8, int8Forced, int8Bands);
+        compiler._bands = bands;
+        if (prepared.Nodes.Any(n => n.Op is FakeQuantizeOp)) (compiler._int8, compiler._int8Forced) = (int8, int8Forced);
         return compiler.Build(guard);
     }
 

@@ -73,7 +73,7 @@ public sealed class Int8PlanTests
         foreach (var path in Int8Caps.Available)
         foreach (var threads in new[] { 1, 2 })
         {
-            using var separate = new InferenceSession(graph, new SessionOptions { Threads = threads, Int8Path = path, Int8Bands = false });
+            using var separate = new InferenceSession(graph, new SessionOptions { Threads = threads, Int8Path = path, Bands = false });
             using var banded = new InferenceSession(graph, new SessionOptions { Threads = threads, Int8Path = path, GuardBuffers = true });
             var steps = banded.Profile(x.Data, new float[separate.Run(x).Length], runs: 1, warmup: 0);
             Assert.Contains(steps, s => s.Operator.Contains("int8 dwconv", StringComparison.Ordinal) && s.Operator.Contains(" → ", StringComparison.Ordinal));

@@ -182,6 +182,13 @@ public unsafe class Int8ElementwiseKernelTests
                     Assert.True(table[x.Span[p * xs + ch]] == y[p, ch], $"u8-lut__{isa.Word()} C={c}: ({p}, {ch})");
             y.AssertOnlyWritten(0, pixels, c, "lut");
         }
+        // Packed pixels (strides = C) run as one stretch of bytes: 37 pixels cross 64-byte blocks at any C.
+        using var packed = new GuardedBytes(37 * c);
+        Fill(rng, packed.Span);
+        var z = new SentinelBuffer<byte>(37 * c, 1, 0xA5);
+        fixed (byte* t = table) Int8Elementwise.Lookup(packed.Ptr, c, z.Ptr, c, 37, c, t, isa);
+        for (var i = 0; i < 37 * c; i++) Assert.True(table[packed.Span[i]] == z[i, 0], $"u8-lut__{isa.Word()} C={c} packed: byte {i}");
+        z.AssertOnlyWritten(0, 37 * c, 1, "lut packed");
     }
 
     [Fact]

@@ -132,24 +132,31 @@ public static unsafe partial class Int8Elementwise
     {
         Check(x, xStride, y, yStride, pixels, channels);
         KernelGuard.NotNull(table, nameof(table));
-        var vbmi = Int8Caps.Effective(isa) == Isa.V512 && Avx512Vbmi.IsSupported;
+        // Packed pixels in and out are one run of bytes.
+        if (xStride == channels && yStride == channels && (long)pixels * channels <= int.MaxValue)
+            (channels, pixels, xStride, yStride) = (pixels * channels, pixels == 0 ? 0 : 1, pixels * channels, pixels * channels);
+        if (Int8Caps.Effective(isa) == Isa.V512 && Avx512Vbmi.IsSupported)
+        {
+            // The table's four registers are loaded once per call, not per pixel.
+            var t0 = Avx512F.LoadVector512(table);
+            var t1 = Avx512F.LoadVector512(table + 64);
+            var t2 = Avx512F.LoadVector512(table + 128);
+            var t3 = Avx512F.LoadVector512(table + 192);
+            for (var p = 0; p < pixels; p++) LookupVbmi(x + (nint)p * xStride, y + (nint)p * yStride, channels, t0, t1, t2, t3);
+            return;
+        }
         for (var p = 0; p < pixels; p++)
         {
             var xs = x + (nint)p * xStride;
             var ys = y + (nint)p * yStride;
-            var c = 0;
-            if (vbmi) c = LookupVbmi(xs, ys, channels, table);
-            for (; c < channels; c++) ys[c] = table[xs[c]];
+            for (var c = 0; c < channels; c++) ys[c] = table[xs[c]];
         }
     }
 
-    /// <summary>The 64-byte blocks of one row and its masked tail; returns the count done (all of them).</summary>
-    private static int LookupVbmi(byte* x, byte* y, int n, byte* table)
+    /// <summary>The 64-byte blocks of one run and its masked tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LookupVbmi(byte* x, byte* y, int n, Vector512<byte> t0, Vector512<byte> t1, Vector512<byte> t2, Vector512<byte> t3)
     {
-        var t0 = Avx512F.LoadVector512(table);
-        var t1 = Avx512F.LoadVector512(table + 64);
-        var t2 = Avx512F.LoadVector512(table + 128);
-        var t3 = Avx512F.LoadVector512(table + 192);
         var c = 0;
         for (; c + 64 <= n; c += 64) Avx512F.Store(y + c, Lookup64(Avx512F.LoadVector512(x + c), t0, t1, t2, t3));
         if (c < n)
@@ -157,7 +164,6 @@ public static unsafe partial class Int8Elementwise
             var mask = Vector512.LessThan(Vector512<byte>.Indices, Vector512.Create((byte)(n - c)));
             Avx512BW.MaskStore(y + c, mask, Lookup64(Avx512BW.MaskLoad(x + c, mask, Vector512<byte>.Zero), t0, t1, t2, t3));
         }
-        return n;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

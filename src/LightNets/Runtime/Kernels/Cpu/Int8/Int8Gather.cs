@@ -57,10 +57,13 @@ public static unsafe class Int8Gather
         var c = g.Channels;
         switch (g.Kind)
         {
+            case GatherKind.Copy when isa != Isa.Scalar && Vector128.IsHardwareAccelerated && c >= 16:
+                for (var p = 0; p < pixels; p++) CopyRun(src + p * srcStride + g.Run0, dst + p * dstStride, c);
+                break;
             case GatherKind.Copy:
                 for (var p = 0; p < pixels; p++) Buffer.MemoryCopy(src + p * srcStride + g.Run0, dst + p * dstStride, c, c);
                 break;
-            case GatherKind.Zip2 when isa != Isa.Scalar && (Sse2.IsSupported || AdvSimd.Arm64.IsSupported):
+            case GatherKind.Zip2 when isa != Isa.Scalar && (Sse2.IsSupported || AdvSimd.Arm64.IsSupported) && c >= 32:
                 for (var p = 0; p < pixels; p++) Zip(src + p * srcStride + g.Run0, src + p * srcStride + g.Run1, dst + p * dstStride, c / 2);
                 break;
             default:
@@ -77,12 +80,26 @@ public static unsafe class Int8Gather
         }
     }
 
-    /// <summary>d[2j] = a[j], d[2j + 1] = b[j] for j &lt; n.</summary>
-    private static void Zip(byte* a, byte* b, byte* d, int n)
+    /// <summary>
+    /// n ≥ 16 bytes from <paramref name="s"/> to <paramref name="d"/> in 16-byte moves, the last one ending at n
+    /// (overlapping the one before: a call per pixel of a few dozen bytes is what a memmove call would cost alone).
+    /// </summary>
+    private static void CopyRun(byte* s, byte* d, int n)
     {
         var j = 0;
-        for (; j + 16 <= n; j += 16)
+        for (; j + 16 <= n; j += 16) Vector128.Load(s + j).Store(d + j);
+        if (j < n) Vector128.Load(s + n - 16).Store(d + n - 16);
+    }
+
+    /// <summary>
+    /// d[2j] = a[j], d[2j + 1] = b[j] for j &lt; n, n ≥ 16: 16 pairs per step, the last step ending at n (overlapping the
+    /// one before, which writes the same bytes there) rather than a byte-by-byte tail.
+    /// </summary>
+    private static void Zip(byte* a, byte* b, byte* d, int n)
+    {
+        for (var j = 0; ; j += 16)
         {
+            if (j + 16 > n) j = n - 16;
             var x = Vector128.Load(a + j);
             var y = Vector128.Load(b + j);
             if (Sse2.IsSupported)
@@ -95,11 +112,7 @@ public static unsafe class Int8Gather
                 AdvSimd.Arm64.ZipLow(x, y).Store(d + 2 * j);
                 AdvSimd.Arm64.ZipHigh(x, y).Store(d + 2 * j + 16);
             }
-        }
-        for (; j < n; j++)
-        {
-            d[2 * j] = a[j];
-            d[2 * j + 1] = b[j];
+            if (j + 16 >= n) return;
         }
     }
 }
