@@ -85,8 +85,10 @@ public static unsafe partial class Int8Elementwise
 
     /// <summary>
     /// <c>u8-vadd</c> (ONNX QLinearAdd): t = (float)(a − za)·sa + (float)(b − zb)·sb, each product and the sum rounded
-    /// to float32 (no fused multiply-add), then y = saturate(round(t / so) + zo). <paramref name="y"/> may be
-    /// <paramref name="a"/> or <paramref name="b"/> with the same stride.
+    /// to float32 (no fused multiply-add), then y = saturate(round(t · (1/so)) + zo) with 1/so rounded to float32 once:
+    /// the multiply the GEMM epilogues use, not QuantizeLinear's division, which costs a <c>vdivps</c> (several cycles) per
+    /// register, so a value within an ulp of a rounding boundary may land one code from the QDQ float graph's.
+    /// <paramref name="y"/> may be <paramref name="a"/> or <paramref name="b"/> with the same stride.
     /// </summary>
     public static void Add(byte* a, int aStride, QuantParams aq, byte* b, int bStride, QuantParams bq, byte* y, int yStride, QuantParams yq,
         int pixels, int channels, Isa isa) =>
@@ -115,6 +117,11 @@ public static unsafe partial class Int8Elementwise
         bq.Validate(nameof(bq));
         yq.Validate(nameof(yq));
         var s = new BinaryScalars(aq, bq, yq);
+        if (broadcast && typeof(TOp) == typeof(MulOp))
+        {
+            ByChannel(a, aStride, b, bq, y, yStride, pixels, channels, s, isa);
+            return;
+        }
         switch (Int8Caps.Effective(isa))
         {
             case Isa.V512: Binary<Q512, Vector512<int>, Vector512<float>, TOp>(a, aStride, b, bStride, y, yStride, pixels, channels, s); break;
@@ -241,20 +248,70 @@ public static unsafe partial class Int8Elementwise
         }
     }
 
-    /// <summary>The output quantization: saturate(round(t / scale) + z), the clamp applied in float before rounding.</summary>
+    /// <summary>
+    /// a · b[c] with the C factors (b[c] − zb)·sb computed once per call, up to 1024 channels at a time (on the stack),
+    /// rather than per pixel: the same float values, so the same bytes as the per-pixel form.
+    /// </summary>
+    [SkipLocalsInit]
+    private static void ByChannel(byte* a, nint aStride, byte* b, QuantParams bq, byte* y, nint yStride, int pixels, int channels,
+        in BinaryScalars s, Isa isa)
+    {
+        const int Chunk = 1024;
+        var factors = stackalloc float[Chunk];
+        for (var c0 = 0; c0 < channels; c0 += Chunk)
+        {
+            var n = Math.Min(Chunk, channels - c0);
+            for (var c = 0; c < n; c++) factors[c] = (b[c0 + c] - bq.ZeroPoint) * bq.Scale;
+            switch (Int8Caps.Effective(isa))
+            {
+                case Isa.V512: ByChannel<Q512, Vector512<int>, Vector512<float>>(a + c0, aStride, factors, y + c0, yStride, pixels, n, s); break;
+                case Isa.V256: ByChannel<Q256, Vector256<int>, Vector256<float>>(a + c0, aStride, factors, y + c0, yStride, pixels, n, s); break;
+                default: ByChannel<QScalar, int, float>(a + c0, aStride, factors, y + c0, yStride, pixels, n, s); break;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ByChannel<TQ, TI, TF>(byte* a, nint aStride, float* factors, byte* y, nint yStride, int pixels, int channels,
+        in BinaryScalars s)
+        where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF>
+    {
+        for (var p = 0; p < pixels; p++, a += aStride, y += yStride)
+        {
+            var c = 0;
+            for (; c + TQ.Count <= channels; c += TQ.Count)
+                TQ.StoreBytes(y + c, s.Apply<TQ, TI, TF, MulOp>(TQ.LoadBytes(a + c), TQ.Load(factors + c)));
+            if (c < channels)
+            {
+                var n = channels - c;
+                TQ.StoreBytesPartial(y + c, s.Apply<TQ, TI, TF, MulOp>(TQ.LoadBytesPartial(a + c, n), TQ.LoadPartial(factors + c, n)), n);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The output quantization: saturate(round(t / scale) + z) (QuantizeLinear), or with t · (1/scale) for the binary
+    /// operations (see <see cref="Add"/>); the clamp applied in float before rounding.
+    /// </summary>
     private readonly struct OutputScalars(QuantParams q)
     {
         private readonly float _scale = q.Scale;
+        private readonly float _reciprocal = 1f / q.Scale;
         private readonly float _low = -q.ZeroPoint;
         private readonly float _high = 255 - q.ZeroPoint;
         private readonly int _zero = q.ZeroPoint;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public TI Quantize<TQ, TI, TF>(TF t) where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF>
-        {
-            var v = TQ.MinNative(TQ.MaxNative(TQ.Divide(t, TQ.Broadcast(_scale)), TQ.Broadcast(_low)), TQ.Broadcast(_high));
-            return TQ.Add(TQ.RoundToInt(v), TQ.BroadcastInt(_zero));
-        }
+        public TI Quantize<TQ, TI, TF>(TF t) where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> =>
+            Round<TQ, TI, TF>(TQ.Divide(t, TQ.Broadcast(_scale)));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TI QuantizeByReciprocal<TQ, TI, TF>(TF t) where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> =>
+            Round<TQ, TI, TF>(TQ.Multiply(t, TQ.Broadcast(_reciprocal)));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private TI Round<TQ, TI, TF>(TF v) where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> =>
+            TQ.Add(TQ.RoundToInt(TQ.MinNative(TQ.MaxNative(v, TQ.Broadcast(_low)), TQ.Broadcast(_high))), TQ.BroadcastInt(_zero));
     }
 
     private readonly struct BinaryScalars(QuantParams a, QuantParams b, QuantParams y)
@@ -269,9 +326,17 @@ public static unsafe partial class Int8Elementwise
         public TI Apply<TQ, TI, TF, TOp>(TI a, TI b)
             where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TOp : IBinaryOp
         {
-            var fa = TQ.Multiply(TQ.ToFloat(TQ.Subtract(a, TQ.BroadcastInt(_za))), TQ.Broadcast(_sa));
             var fb = TQ.Multiply(TQ.ToFloat(TQ.Subtract(b, TQ.BroadcastInt(_zb))), TQ.Broadcast(_sb));
-            return _out.Quantize<TQ, TI, TF>(TOp.Apply<TQ, TI, TF>(fa, fb));
+            return Apply<TQ, TI, TF, TOp>(a, fb);
+        }
+
+        /// <summary>With b already dequantized (the channel factors of <see cref="ByChannel"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TI Apply<TQ, TI, TF, TOp>(TI a, TF fb)
+            where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TOp : IBinaryOp
+        {
+            var fa = TQ.Multiply(TQ.ToFloat(TQ.Subtract(a, TQ.BroadcastInt(_za))), TQ.Broadcast(_sa));
+            return _out.QuantizeByReciprocal<TQ, TI, TF>(TOp.Apply<TQ, TI, TF>(fa, fb));
         }
     }
 

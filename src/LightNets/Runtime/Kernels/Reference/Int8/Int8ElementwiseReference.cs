@@ -14,15 +14,23 @@ public static class Int8ElementwiseReference
     /// </summary>
     public static byte Quantize(float x, QuantParams q) => (byte)Math.Clamp((double)MathF.Round(x / q.Scale) + q.ZeroPoint, 0, 255);
 
+    /// <summary>
+    /// The binary operations' output quantization: saturate(round_half_even(x · (1/scale)) + zero point), the reciprocal
+    /// and the product in float32 (see <see cref="Int8Elementwise.Add"/>).
+    /// </summary>
+    public static byte QuantizeByReciprocal(float x, QuantParams q) =>
+        (byte)Math.Clamp((double)MathF.Round(x * (1f / q.Scale)) + q.ZeroPoint, 0, 255);
+
     /// <summary>ONNX DequantizeLinear: (float)(q − zero point) · scale.</summary>
     public static float Dequantize(byte q, QuantParams p) => (q - p.ZeroPoint) * p.Scale;
 
-    /// <summary>QLinearAdd: Quantize(Dequantize(a) + Dequantize(b)), each step rounded to float32.</summary>
-    public static byte Add(byte a, QuantParams aq, byte b, QuantParams bq, QuantParams yq) => Quantize(Dequantize(a, aq) + Dequantize(b, bq), yq);
+    /// <summary>QLinearAdd: QuantizeByReciprocal(Dequantize(a) + Dequantize(b)), each step rounded to float32.</summary>
+    public static byte Add(byte a, QuantParams aq, byte b, QuantParams bq, QuantParams yq) =>
+        QuantizeByReciprocal(Dequantize(a, aq) + Dequantize(b, bq), yq);
 
-    /// <summary>QLinearMul: Quantize(Dequantize(a) · Dequantize(b)), each step rounded to float32.</summary>
+    /// <summary>QLinearMul: QuantizeByReciprocal(Dequantize(a) · Dequantize(b)), each step rounded to float32.</summary>
     public static byte Multiply(byte a, QuantParams aq, byte b, QuantParams bq, QuantParams yq) =>
-        Quantize(Dequantize(a, aq) * Dequantize(b, bq), yq);
+        QuantizeByReciprocal(Dequantize(a, aq) * Dequantize(b, bq), yq);
 
     /// <summary>NCHW floats of one image (plane c at c·pixels) to NHWC bytes: y[p·C + c] = Quantize(x[c·pixels + p]).</summary>
     public static byte[] QuantizeNchw(ReadOnlySpan<float> x, int pixels, int channels, QuantParams q)
