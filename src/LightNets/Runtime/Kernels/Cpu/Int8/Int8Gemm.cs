@@ -172,9 +172,6 @@ public static unsafe class Int8Gemm
         var init = stackalloc int[MaxWidth];
         var scale = stackalloc float[MaxWidth];
         var bias = stackalloc float[MaxWidth];
-        // The scratch tile of a part-filled last panel: its residual rows zero-padded, its outputs, 8 rows of MaxWidth.
-        var scratch = stackalloc byte[8 * MaxWidth * 4];
-        var scratchResidual = stackalloc byte[8 * MaxWidth];
         var accumulators = stackalloc int[8 * MaxWidth];
         var groups = (nint)(b.K / 4);
         var tail = b.K % 4;
@@ -196,29 +193,11 @@ public static unsafe class Int8Gemm
             {
                 var row = call.RowStart + t * per + Math.Min(t, longer);
                 var rows = per + (t < longer ? 1 : 0);
-                var a = g.A + row * g.Lda;
-                if (columns == width)
-                {
-                    var o = new TileOutput(g.C + row * g.Ldc + col, g.FloatC + row * g.Ldc + col, g.Ldc,
-                        g.Residual + row * g.Ldr + col, g.Ldr, scale, bias, e);
-                    Tile<TD, TV, TA, TW, TQ, TF, TE, TEI, TEF, TOut, TAct, TRes>(regs, rows, groups, tail, a, g.Lda, w, init, accumulators, o);
-                }
-                else
-                {
-                    if (TRes.Value)
-                    {
-                        new Span<byte>(scratchResidual, rows * width).Clear();
-                        for (var r = 0; r < rows; r++)
-                            new ReadOnlySpan<byte>(g.Residual + (row + r) * g.Ldr + col, columns).CopyTo(new Span<byte>(scratchResidual + r * width, columns));
-                    }
-                    var o = new TileOutput(scratch, (float*)scratch, width, scratchResidual, width, scale, bias, e);
-                    Tile<TD, TV, TA, TW, TQ, TF, TE, TEI, TEF, TOut, TAct, TRes>(regs, rows, groups, tail, a, g.Lda, w, init, accumulators, o);
-                    var size = TOut.ElementSize;
-                    var dst = size == 1 ? g.C : (byte*)g.FloatC;
-                    for (var r = 0; r < rows; r++)
-                        new ReadOnlySpan<byte>(scratch + r * width * size, columns * size)
-                            .CopyTo(new Span<byte>(dst + ((row + r) * g.Ldc + col) * size, columns * size));
-                }
+                // A part-filled last panel stores its columns with partial (masked) stores, straight into C.
+                var o = new TileOutput(g.C + row * g.Ldc + col, g.FloatC + row * g.Ldc + col, g.Ldc,
+                    g.Residual + row * g.Ldr + col, g.Ldr, scale, bias, e);
+                Tile<TD, TV, TA, TW, TQ, TF, TE, TEI, TEF, TOut, TAct, TRes>(regs, rows, columns, groups, tail, g.A + row * g.Lda, g.Lda, w, init,
+                    accumulators, o);
             }
         }
     }
@@ -231,8 +210,8 @@ public static unsafe class Int8Gemm
     /// width (<c>TQ</c>). Both give the same bytes; the wider one halves the epilogue's instructions after 8-lane VNNI tiles.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TD, TV, TA, TW, TQ, TF, TE, TEI, TEF, TOut, TAct, TRes>(int regs, int rows, nint groups, int tail, byte* a,
-        nint lda, sbyte* w, int* init, int* scratch, in TileOutput o)
+    private static void Tile<TD, TV, TA, TW, TQ, TF, TE, TEI, TEF, TOut, TAct, TRes>(int regs, int rows, int columns, nint groups, int tail,
+        byte* a, nint lda, sbyte* w, int* init, int* scratch, in TileOutput o)
         where TV : unmanaged where TA : unmanaged where TW : unmanaged where TF : unmanaged where TEI : unmanaged where TEF : unmanaged
         where TD : IDot<TV, TA, TW> where TQ : IQuantSimd<TV, TF> where TE : IQuantSimd<TEI, TEF>
         where TOut : IGemmOutput where TAct : IQuantActivation where TRes : IFlag
@@ -244,8 +223,8 @@ public static unsafe class Int8Gemm
             default: Tile<TD, TV, TA, TW, X3>(rows, groups, tail, a, lda, w, init, scratch); break;
         }
         var width = regs * TQ.Count;
-        if (width % TE.Count == 0) GemmOutputTile.Store<TOut, TE, TEI, TEF, TAct, TRes>(o, scratch, rows, width / TE.Count);
-        else GemmOutputTile.Store<TOut, TQ, TV, TF, TAct, TRes>(o, scratch, rows, regs);
+        if (width % TE.Count == 0) GemmOutputTile.Store<TOut, TE, TEI, TEF, TAct, TRes>(o, scratch, rows, width / TE.Count, columns);
+        else GemmOutputTile.Store<TOut, TQ, TV, TF, TAct, TRes>(o, scratch, rows, regs, columns);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

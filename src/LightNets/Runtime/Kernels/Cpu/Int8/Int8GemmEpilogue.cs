@@ -21,12 +21,16 @@ internal readonly unsafe struct TileOutput(byte* c, float* floatC, nint ldc, byt
 
 /// <summary>
 /// How a tile's accumulator register for row r, columns [col, col + lanes) is stored: through <see cref="Requantize"/>
-/// into uint8 (<see cref="ByteOutput"/>) or as float after the activation (<see cref="FloatOutput"/>). Always a whole
-/// register: the caller points a part-filled panel at a scratch tile.
+/// into uint8 (<see cref="ByteOutput"/>) or as float after the activation (<see cref="FloatOutput"/>). A whole
+/// register, or its first <c>n</c> lanes (the last columns of a part-filled panel; nothing beyond them is read or
+/// written, so the next pixel's channels, already written by the panels before, stay as they are).
 /// </summary>
 internal unsafe interface IGemmOutput
 {
     static abstract void Store<TQ, TI, TF, TAct, TRes>(in TileOutput o, int r, int col, TI acc, TF scale, TF bias)
+        where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag;
+
+    static abstract void StorePartial<TQ, TI, TF, TAct, TRes>(in TileOutput o, int r, int col, TI acc, TF scale, TF bias, int n)
         where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag;
 
     /// <summary>Bytes per output element (1 or 4), for the caller's scratch tile.</summary>
@@ -37,20 +41,29 @@ internal unsafe interface IGemmOutput
 internal static unsafe class GemmOutputTile
 {
     /// <summary>
-    /// A whole tile: <paramref name="rows"/> rows of <paramref name="registers"/> registers of int32 accumulators at
-    /// <paramref name="acc"/>, row r at acc + r·registers·lanes, stored through <typeparamref name="TOut"/>.
+    /// A tile: <paramref name="rows"/> rows of <paramref name="registers"/> registers of int32 accumulators at
+    /// <paramref name="acc"/>, row r at acc + r·registers·lanes, of which the first <paramref name="columns"/> are
+    /// stored through <typeparamref name="TOut"/> (a register holding the last of them in part, by its partial form).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static void Store<TOut, TQ, TI, TF, TAct, TRes>(in TileOutput o, int* acc, int rows, int registers)
+    public static void Store<TOut, TQ, TI, TF, TAct, TRes>(in TileOutput o, int* acc, int rows, int registers, int columns)
         where TOut : IGemmOutput where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag
     {
         var lanes = TQ.Count;
         var width = registers * lanes;
-        for (var x = 0; x < width; x += lanes)
+        var x = 0;
+        for (; x + lanes <= columns; x += lanes)
         {
             var scale = TQ.Load(o.Scale + x);
             var bias = TQ.Load(o.Bias + x);
             for (var r = 0; r < rows; r++) TOut.Store<TQ, TI, TF, TAct, TRes>(o, r, x, TQ.LoadInts(acc + r * width + x), scale, bias);
+        }
+        if (x < columns)
+        {
+            var scale = TQ.Load(o.Scale + x);
+            var bias = TQ.Load(o.Bias + x);
+            for (var r = 0; r < rows; r++)
+                TOut.StorePartial<TQ, TI, TF, TAct, TRes>(o, r, x, TQ.LoadInts(acc + r * width + x), scale, bias, columns - x);
         }
     }
 }
@@ -67,6 +80,15 @@ internal readonly unsafe struct ByteOutput : IGemmOutput
         if (TRes.Value) t = QuantEpilogue.AddResidual<TQ, TI, TF>(t, TQ.LoadBytes(o.Residual + r * o.Ldr + col), o.E);
         TQ.StoreBytes(o.C + r * o.Ldc + col, QuantEpilogue.ToQuantized<TQ, TI, TF>(QuantEpilogue.Activate<TQ, TI, TF, TAct>(t, o.E), o.E));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StorePartial<TQ, TI, TF, TAct, TRes>(in TileOutput o, int r, int col, TI acc, TF scale, TF bias, int n)
+        where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag
+    {
+        var t = QuantEpilogue.Affine<TQ, TI, TF>(acc, scale, bias);
+        if (TRes.Value) t = QuantEpilogue.AddResidual<TQ, TI, TF>(t, TQ.LoadBytesPartial(o.Residual + r * o.Ldr + col, n), o.E);
+        TQ.StoreBytesPartial(o.C + r * o.Ldc + col, QuantEpilogue.ToQuantized<TQ, TI, TF>(QuantEpilogue.Activate<TQ, TI, TF, TAct>(t, o.E), o.E), n);
+    }
 }
 
 internal readonly unsafe struct FloatOutput : IGemmOutput
@@ -80,6 +102,15 @@ internal readonly unsafe struct FloatOutput : IGemmOutput
         var t = QuantEpilogue.Affine<TQ, TI, TF>(acc, scale, bias);
         if (TRes.Value) t = QuantEpilogue.AddResidual<TQ, TI, TF>(t, TQ.LoadBytes(o.Residual + r * o.Ldr + col), o.E);
         TQ.Store(o.FloatC + r * o.Ldc + col, QuantEpilogue.Activate<TQ, TI, TF, TAct>(t, o.E));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StorePartial<TQ, TI, TF, TAct, TRes>(in TileOutput o, int r, int col, TI acc, TF scale, TF bias, int n)
+        where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag
+    {
+        var t = QuantEpilogue.Affine<TQ, TI, TF>(acc, scale, bias);
+        if (TRes.Value) t = QuantEpilogue.AddResidual<TQ, TI, TF>(t, TQ.LoadBytesPartial(o.Residual + r * o.Ldr + col, n), o.E);
+        TQ.StorePartial(o.FloatC + r * o.Ldc + col, QuantEpilogue.Activate<TQ, TI, TF, TAct>(t, o.E), n);
     }
 }
 
