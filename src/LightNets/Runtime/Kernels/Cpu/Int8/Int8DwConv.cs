@@ -195,7 +195,17 @@ public static unsafe partial class Int8DwConv
             else if (pixels == 7) Tile<TQ, TI, TF, TW, TB, P7Clipped>(a, block, tile, tin, weights, acc, iLo, iHi);
             else if (pixels == 4) Tile<TQ, TI, TF, TW, TB, P4Clipped>(a, block, tile, tin, weights, acc, iLo, iHi);
             else Tile<TQ, TI, TF, TW, TB, P1Clipped>(a, block, tile, tin, weights, acc, iLo, iHi);
-            for (var p = 0; p < pixels; p++)
+            var p = 0;
+            // Whole 16-channel registers: two pixels' codes packed and stored together (PairedBytes), not a vpmovdb each.
+            if (typeof(TQ) == typeof(Q512) && typeof(TB) == typeof(FullBlock<TI>))
+                for (; p + 2 <= pixels; p += 2)
+                {
+                    var q0 = QuantEpilogue.Quantize<TQ, TI, TF, TAct>(TQ.LoadInts(acc + p * TQ.Count), scale, bias, a.E);
+                    var q1 = QuantEpilogue.Quantize<TQ, TI, TF, TAct>(TQ.LoadInts(acc + (p + 1) * TQ.Count), scale, bias, a.E);
+                    PairedBytes.Store(tout + p * a.OutPixel, tout + (p + 1) * a.OutPixel,
+                        Unsafe.As<TI, Vector512<int>>(ref q0), Unsafe.As<TI, Vector512<int>>(ref q1));
+                }
+            for (; p < pixels; p++)
                 block.Store<TQ, TF>(tout + p * a.OutPixel, QuantEpilogue.Quantize<TQ, TI, TF, TAct>(TQ.LoadInts(acc + p * TQ.Count), scale, bias, a.E));
         }
     }

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace LightNets.Runtime.Kernels.Cpu.Int8;
 
@@ -52,6 +54,22 @@ internal static unsafe class GemmOutputTile
         var lanes = TQ.Count;
         var width = registers * lanes;
         var x = 0;
+        // uint8 output of 16-lane registers: two registers of a row become 32 bytes with two packs, a dword permute and
+        // one store, instead of a vpmovdb to memory each (several cycles per store on Zen 5).
+        if (typeof(TOut) == typeof(ByteOutput) && typeof(TQ) == typeof(Q512))
+        {
+            for (; x + 2 * lanes <= columns; x += 2 * lanes)
+            {
+                var (s0, b0) = (TQ.Load(o.Scale + x), TQ.Load(o.Bias + x));
+                var (s1, b1) = (TQ.Load(o.Scale + x + lanes), TQ.Load(o.Bias + x + lanes));
+                for (var r = 0; r < rows; r++)
+                {
+                    var q0 = ByteOutput.Codes<TQ, TI, TF, TAct, TRes>(o, r, x, TQ.LoadInts(acc + r * width + x), s0, b0);
+                    var q1 = ByteOutput.Codes<TQ, TI, TF, TAct, TRes>(o, r, x + lanes, TQ.LoadInts(acc + r * width + x + lanes), s1, b1);
+                    PairedBytes.Store(o.C + r * o.Ldc + x, Unsafe.As<TI, Vector512<int>>(ref q0), Unsafe.As<TI, Vector512<int>>(ref q1));
+                }
+            }
+        }
         for (; x + lanes <= columns; x += lanes)
         {
             var scale = TQ.Load(o.Scale + x);
@@ -74,11 +92,17 @@ internal readonly unsafe struct ByteOutput : IGemmOutput
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<TQ, TI, TF, TAct, TRes>(in TileOutput o, int r, int col, TI acc, TF scale, TF bias)
+        where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag =>
+        TQ.StoreBytes(o.C + r * o.Ldc + col, Codes<TQ, TI, TF, TAct, TRes>(o, r, col, acc, scale, bias));
+
+    /// <summary>The register's output codes (lanes in [QMin, QMax] ⊂ [0, 255]), not yet stored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TI Codes<TQ, TI, TF, TAct, TRes>(in TileOutput o, int r, int col, TI acc, TF scale, TF bias)
         where TI : unmanaged where TF : unmanaged where TQ : IQuantSimd<TI, TF> where TAct : IQuantActivation where TRes : IFlag
     {
         var t = QuantEpilogue.Affine<TQ, TI, TF>(acc, scale, bias);
         if (TRes.Value) t = QuantEpilogue.AddResidual<TQ, TI, TF>(t, TQ.LoadBytes(o.Residual + r * o.Ldr + col), o.E);
-        TQ.StoreBytes(o.C + r * o.Ldc + col, QuantEpilogue.ToQuantized<TQ, TI, TF>(QuantEpilogue.Activate<TQ, TI, TF, TAct>(t, o.E), o.E));
+        return QuantEpilogue.ToQuantized<TQ, TI, TF>(QuantEpilogue.Activate<TQ, TI, TF, TAct>(t, o.E), o.E);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -154,5 +178,31 @@ internal static unsafe class Int8GemmScalar
                 }
             }
         }
+    }
+}
+
+/// <summary>Two registers of 16 codes in [0, 255] (one per int32 lane) stored as 32 consecutive bytes.</summary>
+internal static unsafe class PairedBytes
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(byte* p, Vector512<int> first, Vector512<int> second) => Pack(first, second).Store(p);
+
+    /// <summary>The first register's 16 bytes at <paramref name="p"/>, the second's at <paramref name="q"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(byte* p, byte* q, Vector512<int> first, Vector512<int> second)
+    {
+        var both = Pack(first, second);
+        both.GetLower().Store(p);
+        both.GetUpper().Store(q);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Pack(Vector512<int> first, Vector512<int> second)
+    {
+        // Both packs saturate, which leaves codes in [0, 255] as they are. Per 128-bit lane i, the words hold first's and
+        // then second's lanes 4i … 4i + 3, the bytes the same in the lane's low 8 bytes: dwords 4i and 4i + 1.
+        var words = Avx512BW.PackUnsignedSaturate(first, second);
+        var bytes = Avx512BW.PackUnsignedSaturate(words.AsInt16(), words.AsInt16());
+        return Avx512F.PermuteVar16x32(bytes.AsInt32(), Vector512.Create(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0)).GetLower().AsByte();
     }
 }
