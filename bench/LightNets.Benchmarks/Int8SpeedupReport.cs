@@ -9,7 +9,7 @@ namespace LightNets.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench/LightNets.Benchmarks -- int8-speedup [--threads N] [--rounds R] [--runs K]
-/// [--profile] [--separate] [MODEL...]</c>: each zoo model (random weights, BN statistics random) in float32 and quantized in this
+/// [--profile] [--separate] [--reduce-range] [MODEL...]</c>: each zoo model (random weights, BN statistics random) in float32 and quantized in this
 /// process (min-max on 16 random images), both compiled by LightNets and timed in the same process, interleaved: R
 /// rounds of K runs of each, alternating which goes first; the medians of all runs and their ratio. The VM's speed
 /// drifts by 20 % from minute to minute, so only ratios measured this way say what int8 gains.
@@ -25,14 +25,17 @@ public static class Int8SpeedupReport
         var runs = BenchArgs.Option(args, "--runs", 20);
         var profile = args.Contains("--profile");
         var separate = args.Contains("--separate"); // int8 layers as separate steps (no bands), to see each kernel's time
+        // 7-bit weights: every 1×1 layer then passes the pair check and runs the vpmaddubsw form (see README, int8).
+        var reduceRange = args.Contains("--reduce-range");
         var models = BenchArgs.Models(args, "--threads", "--rounds", "--runs");
         if (models.Length == 0) models = DefaultModels;
-        Console.WriteLine($"int8 against float32, batch 1, {threads} thread(s), {rounds}×{runs} runs each, interleaved; {CpuCaps.Describe()}, {DateTime.Now:yyyy-MM-dd HH:mm}");
+        Console.WriteLine($"int8{(reduceRange ? " (7-bit weights)" : "")} against float32, batch 1, {threads} thread(s), {rounds}×{runs} runs each, " +
+                          $"interleaved; {CpuCaps.Describe()}, {DateTime.Now:yyyy-MM-dd HH:mm}");
         foreach (var name in models)
         {
             var graph = ModelZoo.Build(name, new ModelOptions { Init = new WeightInit(Seed: 1, RandomizeStatistics: true) });
             var shape = graph.Inputs[0].Shape;
-            var quantizer = new PostTrainingQuantizer(graph);
+            var quantizer = new PostTrainingQuantizer(graph, new QuantizeOptions { ReduceRange = reduceRange });
             quantizer.Calibrate([.. Enumerable.Range(0, 2).Select(b => new Rng(100 + (ulong)b).NormalTensor(8, shape[1], shape[2], shape[3]))], threads: Environment.ProcessorCount);
             var int8 = quantizer.Build();
             using var f32 = new InferenceSession(graph, new SessionOptions { Threads = threads });

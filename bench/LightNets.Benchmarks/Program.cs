@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project bench/LightNets.Benchmarks -- --filter '*Gemm*'   (BenchmarkDotNet's own options)
 // dotnet run -c Release --project bench/LightNets.Benchmarks -- int8-kernels [--repeats N]
-// dotnet run -c Release --project bench/LightNets.Benchmarks -- int8-speedup [--threads N] [--rounds R] [--runs K] [--profile] [MODEL...]
+// dotnet run -c Release --project bench/LightNets.Benchmarks -- int8-speedup [--threads N] [--rounds R] [--runs K] [--profile] [--separate] [--reduce-range] [MODEL...]
 // dotnet run -c Release --project bench/LightNets.Benchmarks -- int8-layers [--threads N] [--rounds R] [MODEL...]
 // dotnet run -c Release --project bench/LightNets.Benchmarks -- tier-speed [--threads N] [--rounds R] [--runs K] [MODEL...]
 // dotnet run -c Release --project bench/LightNets.Benchmarks -- train-kernels [--threads N] [--layers] [MODEL...]
