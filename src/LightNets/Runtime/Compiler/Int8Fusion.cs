@@ -96,8 +96,9 @@ internal sealed partial class PlanCompiler
         if (WeightCodes(w.Data, op.WeightQuant!, (int)(w.Length / cout)) is not { } codes) return null;
         if (Int8Chain(pw, allowResidual: true, allowFloat: false) is not { Output: not null } chain) return null;
         var bias = pw.Inputs.Count > 2 ? Init(pw.Inputs[2]).Data : null;
-        var stage = new Int8PointwiseStage(Int8Groups(codes, op.Groups, cin, cout), Int8Requantize(chain, grid.Scale[0], op.WeightQuant!, bias, cout),
-            Int8PointwiseName(op.Groups, cin, cout, chain));
+        var groups = Int8Groups(codes, op.Groups, cin, cout);
+        var stage = new Int8PointwiseStage(groups, Int8Requantize(chain, grid.Scale[0], op.WeightQuant!, bias, cout),
+            Int8PointwiseName(op.Groups, cin, cout, chain, groups));
         return (stage, chain);
     }
 

@@ -131,7 +131,7 @@ internal sealed partial class PlanCompiler
         }
         var groups = Int8Groups(codes, op.Groups, cin, cout);
         var epilogue = Int8Requantize(e, input.Scale, op.WeightQuant!, bias, cout);
-        var name = Int8PointwiseName(op.Groups, cin, cout, e);
+        var name = Int8PointwiseName(op.Groups, cin, cout, e, groups);
         if (e.Residual is null && DefersInt8Expansion(e.Value, (long)cin / op.Groups * cout))
         {
             DeferInt8Expansion(e, input, new Int8PointwiseStage(groups, epilogue, name));
@@ -155,7 +155,7 @@ internal sealed partial class PlanCompiler
         var input = DenseQuantized(node.Inputs[0]);
         var group = new Int8GemmGroup(PackInt8(codes, n, k), 0, 0);
         var epilogue = Int8Requantize(e, input.Scale, op.WeightQuant!, bias, n);
-        var name = $"int8 fc {k}→{n}{Int8Suffix(e)}";
+        var name = $"int8 fc {k}→{n}{Int8Suffix(e)}{GemmForm(group.Weights)}";
         if (e.Output is { } grid)
         {
             var output = QuantizedOutput(e.Value, grid);
@@ -182,8 +182,20 @@ internal sealed partial class PlanCompiler
         return groups;
     }
 
-    private static string Int8PointwiseName(int groups, int cin, int cout, Int8Epilogue e) =>
-        $"int8 {(groups > 1 ? $"gconv 1×1 g{groups}" : "conv 1×1")} {cin}→{cout}{Int8Suffix(e)}";
+    private static string Int8PointwiseName(int groups, int cin, int cout, Int8Epilogue e, Int8GemmGroup[] packed) =>
+        $"int8 {(groups > 1 ? $"gconv 1×1 g{groups}" : "conv 1×1")} {cin}→{cout}{Int8Suffix(e)}{GemmForm(packed[0].Weights)}";
+
+    /// <summary>
+    /// Which multiply the GEMM runs, for profiles: a layer whose 8-bit weights fail the pair check runs the slower exact
+    /// int16 form where VNNI is not chosen, which `quantize --reduce-range` (7-bit weights) avoids.
+    /// </summary>
+    private static string GemmForm(PackedInt8Matrix m) => m.Isa switch
+    {
+        Int8Isa.V256Vnni => " [vnni]",
+        Int8Isa.V512 or Int8Isa.V256 when m.PairSafe => " [maddubsw]",
+        Int8Isa.V512 or Int8Isa.V256 => " [int16: weight pairs too large for maddubsw]",
+        _ => " [scalar]",
+    };
 
     /// <summary>Packed for the forced path, else for the fastest exact path for these weights (VNNI, or the BW path when pair-safe).</summary>
     private PackedInt8Matrix PackInt8(ReadOnlySpan<sbyte> codes, int n, int k) =>
