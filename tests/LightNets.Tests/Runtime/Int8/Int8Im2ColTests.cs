@@ -40,11 +40,8 @@ public sealed class Int8Im2ColTests
         var x = new Rng(31).NormalTensor(2, cin, h, w);
         using var reference = new InferenceSession(graph, new SessionOptions { Threads = 1, Int8 = false });
         var expected = reference.Run(x);
-        foreach (var path in Int8Caps.Available)
-        foreach (var threads in new[] { 1, 2 })
+        foreach (var (path, threads, session, profile) in Int8PlanTests.EveryInt8Plan(graph, x, expected.Length))
         {
-            using var session = new InferenceSession(graph, new SessionOptions { Threads = threads, Int8Path = path, GuardBuffers = true });
-            var profile = session.Profile(x.Data, new float[expected.Length], runs: 1, warmup: 0);
             Assert.Contains(profile, s => s.Operator.Contains("im2col", StringComparison.Ordinal) && s.Operator.StartsWith("int8", StringComparison.Ordinal));
             var actual = session.Run(x);
             var differ = 0;

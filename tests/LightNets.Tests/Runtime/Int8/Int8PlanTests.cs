@@ -23,6 +23,21 @@ public sealed class Int8PlanTests
         return quantizer.Build();
     }
 
+    /// <summary>
+    /// The graph's int8 plan on every int8 path this process has, on 1 and 2 threads, with guard buffers: each with its
+    /// profile of one run on <paramref name="x"/> (the session is disposed when the next one is made).
+    /// </summary>
+    internal static IEnumerable<(Int8Isa Path, int Threads, InferenceSession Session, IReadOnlyList<StepProfile> Profile)> EveryInt8Plan(
+        Graph graph, Tensor x, long outputs)
+    {
+        foreach (var path in Int8Caps.Available)
+        foreach (var threads in new[] { 1, 2 })
+        {
+            using var session = new InferenceSession(graph, new SessionOptions { Threads = threads, Int8Path = path, GuardBuffers = true });
+            yield return (path, threads, session, session.Profile(x.Data, new float[outputs], runs: 1, warmup: 0));
+        }
+    }
+
     public static TheoryData<string> Models() => new() { "mobilenetv2_035", "shufflenetv2_050", "mobilenetv3_small_075", "shufflenetv1_g3_050", "mobilenetv1_025" };
 
     [Theory]
@@ -33,11 +48,8 @@ public sealed class Int8PlanTests
         var x = new Rng(77).NormalTensor(4, 3, 64, 64);
         using var reference = new InferenceSession(graph, new SessionOptions { Threads = 1, Int8 = false });
         var expected = reference.Run(x);
-        foreach (var path in Int8Caps.Available)
-        foreach (var threads in new[] { 1, 2 })
+        foreach (var (path, threads, session, profile) in EveryInt8Plan(graph, x, expected.Length))
         {
-            using var session = new InferenceSession(graph, new SessionOptions { Threads = threads, Int8Path = path, GuardBuffers = true });
-            var profile = session.Profile(x.Data, new float[expected.Length], runs: 1, warmup: 0);
             Assert.Contains(profile, s => s.Operator.StartsWith("int8", StringComparison.Ordinal));
             var actual = session.Run(x);
             var scale = expected.Data.Max(MathF.Abs);
